@@ -1,0 +1,7 @@
+// Every machine this build knows. The daemon, `kruised replay` and `kruised charts` use it.
+import { blobFetchMachine } from './demo/blob-fetch.machine.js';
+import { registryOf, type MachineRegistry } from './registry-types.js';
+
+export const machineRegistry: MachineRegistry = registryOf([
+  { machine: blobFetchMachine, summary: 'Demonstration: fetch one blob with retries, progress and digest verification.' },
+]);
