@@ -1,0 +1,31 @@
+# Every target runs on Node 24 LTS: scripts/toolchain.sh installs it into .tools/ when the
+# machine's node is older. `make test` is what README tells a new user and what .ci/run runs.
+SHELL := /bin/bash
+NODE_BIN := $(shell scripts/toolchain.sh)
+export PATH := $(NODE_BIN):$(PATH)
+
+.PHONY: setup build test demo bench charts clean
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+setup: node_modules/.installed
+
+build: setup
+	npx tsc -p tsconfig.json
+
+test: build
+	npx vitest run
+
+demo: build
+	node dist/daemon/cli.js demo
+
+bench: build
+	node dist/test/bench/run.js
+
+charts: build
+	node dist/daemon/cli.js charts --out visualizations
+
+clean:
+	rm -rf dist node_modules .tools
