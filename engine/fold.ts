@@ -1,0 +1,76 @@
+// The pure fold: one actor incarnation rebuilt from its log records through XState's pure
+// `initialTransition()` / `transition()`. No actor is started and no effect runs. Recovery uses
+// the resulting snapshot and pending timers; replay uses each step's from/to states and compares
+// the recomputed snapshot hash with the one the log recorded.
+import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import type { LogRecord } from './log/record.js';
+import { snapshotHash } from './snapshot-hash.js';
+
+export interface FoldStep {
+  readonly record: LogRecord;
+  readonly from: unknown;
+  readonly to: unknown;
+  readonly hash: string;
+  /** False when the log recorded a different hash than today's machine produced. */
+  readonly matches: boolean;
+}
+
+export interface PendingDelayedEvent {
+  readonly id: string;
+  readonly event: EventObject;
+  /** Absolute time (ms) at which the live actor would have received the event. */
+  readonly deadline: number;
+}
+
+interface ExecutableAction {
+  readonly type: string;
+  readonly params?: unknown;
+}
+
+export class ActorFold {
+  private current: AnyMachineSnapshot;
+  private readonly timers = new Map<string, PendingDelayedEvent>();
+  readonly firstStep: FoldStep;
+
+  constructor(
+    private readonly machine: AnyStateMachine,
+    spawn: LogRecord,
+  ) {
+    const [snapshot, actions] = initialTransition(machine, spawn.event);
+    this.current = snapshot;
+    this.track(actions as ExecutableAction[], spawn.time);
+    const hash = snapshotHash(snapshot);
+    this.firstStep = { record: spawn, from: null, to: snapshot.value, hash, matches: spawn.state === undefined || spawn.state === hash };
+  }
+
+  get snapshot(): AnyMachineSnapshot {
+    return this.current;
+  }
+
+  /** Delayed events scheduled and neither delivered nor cancelled, earliest first. */
+  pendingTimers(): PendingDelayedEvent[] {
+    return [...this.timers.values()].sort((a, b) => a.deadline - b.deadline);
+  }
+
+  apply(record: LogRecord): FoldStep {
+    const event = record.event as EventObject;
+    const from = this.current.value;
+    const [next, actions] = transition(this.machine, this.current, event);
+    this.current = next;
+    for (const [id, timer] of this.timers) if (timer.event.type === event.type) this.timers.delete(id);
+    this.track(actions as ExecutableAction[], record.time);
+    const hash = snapshotHash(next);
+    return { record, from, to: next.value, hash, matches: record.state === undefined || record.state === hash };
+  }
+
+  private track(actions: readonly ExecutableAction[], time: number): void {
+    for (const action of actions) {
+      const params = action.params as { id?: string; sendId?: string; delay?: number; event?: EventObject } | undefined;
+      if (action.type === 'xstate.raise' && params?.delay !== undefined && params.event && params.id) {
+        this.timers.set(params.id, { id: params.id, event: params.event, deadline: time + params.delay });
+      } else if (action.type === 'xstate.cancel' && params?.sendId) {
+        this.timers.delete(params.sendId);
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// The redaction hook: runs on every record just before it is serialised, so a secret never
+// reaches the disk. Two nets: values under sensitive-looking keys are replaced wholesale, and any
+// string that contains a value registered as secret (a password read from a pull secret, a
+// token) has that value cut out, wherever it appears.
+import type { LogRecord } from './record.js';
+
+export type Redactor = (record: LogRecord) => LogRecord;
+
+export const REDACTED = '[REDACTED]';
+/** Keys whose values are never logged, whatever they hold. */
+export const SENSITIVE_KEY_PATTERN =
+  /^(password|passwd|token|auth|authorization|secret|secrets|registryauth|identitytoken|registrytoken|\.dockerconfigjson|\.dockercfg|dockerconfigjson|credentials?|bearer)$/i;
+
+export interface SecretValues {
+  /** Registers a value (e.g. a password just read) so every later record is scrubbed of it. */
+  add(value: string): void;
+  values(): Iterable<string>;
+}
+
+export function secretValueSet(): SecretValues {
+  const set = new Set<string>();
+  return {
+    // Very short values would scrub ordinary words out of the log; they are too weak to hide anyway.
+    add: (value) => void (value.length >= 4 && set.add(value)),
+    values: () => set,
+  };
+}
+
+export function createRedactor(secrets: SecretValues = secretValueSet()): Redactor {
+  return (record) => {
+    const values = [...secrets.values()];
+    return { ...record, event: scrub(record.event, values) };
+  };
+}
+
+function scrub(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return secrets.reduce((text, secret) => text.split(secret).join(REDACTED), value);
+  if (Array.isArray(value)) return value.map((item) => scrub(item, secrets));
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      out[key] = SENSITIVE_KEY_PATTERN.test(key) ? REDACTED : scrub(inner, secrets);
+    }
+    return out;
+  }
+  return value;
+}

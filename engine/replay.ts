@@ -1,0 +1,146 @@
+// `kruised replay`: folds a log through today's machines with no effects, and checks at every
+// record that today's code reaches the snapshot the log recorded. The first difference stops the
+// replay with a divergence report; unreadable input (missing, not a log, corrupt in the middle)
+// is an input error. A torn tail (the normal trace of a crash) is reported and replay goes on.
+import type { MachineRegistry } from '../machines/registry-types.js';
+import { ActorFold, type FoldStep } from './fold.js';
+import type { LogRecord } from './log/record.js';
+import { scanSegment, type TornTail } from './log/scan.js';
+import { resolveLogInput } from './log/segments.js';
+import { snapshotHash } from './snapshot-hash.js';
+
+export class ReplayInputError extends Error {
+  override readonly name = 'ReplayInputError';
+}
+
+export interface Divergence {
+  readonly seq: number;
+  readonly key: string;
+  readonly machine: string;
+  /** The version that wrote the record, and the one replaying it. */
+  readonly loggedVersion: string;
+  readonly currentVersion: string | undefined;
+  readonly event: unknown;
+  readonly expected: string | undefined;
+  readonly actual: string;
+  readonly reason: string;
+  /** The state value today's machine reached, for the report. */
+  readonly actualState?: unknown;
+}
+
+export interface ActorTimeline {
+  readonly key: string;
+  readonly machine: string;
+  readonly version: string;
+  readonly steps: FoldStep[];
+}
+
+export interface ReplayResult {
+  readonly records: number;
+  readonly actors: ActorTimeline[];
+  readonly tornTails: TornTail[];
+  readonly divergence?: Divergence;
+}
+
+export interface ReplayOptions {
+  readonly registry: MachineRegistry;
+  /** Only this key's actors. */
+  readonly key?: string;
+  /** Keep per-step timelines (the CLI does; benchmarks do not). */
+  readonly keepSteps?: boolean;
+}
+
+export async function replayLog(pathOrDir: string, options: ReplayOptions): Promise<ReplayResult> {
+  const records = await readAll(pathOrDir);
+  const folds = new Map<string, { fold: ActorFold; timeline: ActorTimeline }>();
+  const actors: ActorTimeline[] = [];
+  let count = 0;
+  for (const record of records.records) {
+    if (options.key !== undefined && record.key !== options.key) continue;
+    count += 1;
+    const divergence = step(record, folds, actors, options);
+    if (divergence) return { records: count, actors, tornTails: records.tornTails, divergence };
+  }
+  return { records: count, actors, tornTails: records.tornTails };
+}
+
+function step(
+  record: LogRecord,
+  folds: Map<string, { fold: ActorFold; timeline: ActorTimeline }>,
+  actors: ActorTimeline[],
+  options: ReplayOptions,
+): Divergence | undefined {
+  const entry = options.registry.get(record.machine);
+  const diverge = (reason: string, actual = '', actualState?: unknown): Divergence => ({
+    seq: record.seq,
+    key: record.key,
+    machine: record.machine,
+    loggedVersion: record.version,
+    currentVersion: entry?.version,
+    event: record.event,
+    expected: record.state,
+    actual,
+    reason,
+    ...(actualState === undefined ? {} : { actualState }),
+  });
+  if (!entry) return diverge(`machine ${record.machine} is not known to this build`);
+  if (record.kind === 'spawn') {
+    let fold: ActorFold;
+    try {
+      fold = new ActorFold(entry.machine, record);
+    } catch (error) {
+      return diverge(`today's machine cannot start from the logged input: ${(error as Error).message}`);
+    }
+    const timeline: ActorTimeline = { key: record.key, machine: record.machine, version: record.version, steps: [] };
+    folds.set(record.key, { fold, timeline });
+    actors.push(timeline);
+    if (options.keepSteps) timeline.steps.push(fold.firstStep);
+    return fold.firstStep.matches ? undefined : diverge('initial snapshot differs', fold.firstStep.hash, fold.firstStep.to);
+  }
+  const current = folds.get(record.key);
+  if (!current) return undefined; // history starts mid-actor (segment removed): nothing to check against
+  if (record.kind === 'stop') {
+    folds.delete(record.key);
+    const reason = (record.event as { reason?: string } | null)?.reason;
+    const status = current.fold.snapshot.status;
+    if (options.keepSteps) current.timeline.steps.push({ record, from: current.fold.snapshot.value, to: current.fold.snapshot.value, hash: '', matches: true });
+    if (reason === 'done' && status !== 'done') {
+      return diverge(`the log says the actor finished, today's machine is ${status}`, snapshotHash(current.fold.snapshot), current.fold.snapshot.value);
+    }
+    return undefined;
+  }
+  let result: FoldStep;
+  try {
+    result = current.fold.apply(record);
+  } catch (error) {
+    return diverge(`today's machine throws on this event: ${(error as Error).message}`);
+  }
+  if (options.keepSteps) current.timeline.steps.push(result);
+  return result.matches ? undefined : diverge('snapshot differs', result.hash, result.to);
+}
+
+async function readAll(pathOrDir: string): Promise<{ records: LogRecord[]; tornTails: TornTail[] }> {
+  let segments;
+  try {
+    segments = await resolveLogInput(pathOrDir);
+  } catch (error) {
+    throw new ReplayInputError(`cannot read ${pathOrDir}: ${(error as Error).message}`);
+  }
+  if (segments.length === 0) throw new ReplayInputError(`${pathOrDir} holds no event log segments (events-*.jsonl)`);
+  const records: LogRecord[] = [];
+  const tornTails: TornTail[] = [];
+  for (const segment of segments) {
+    const scan = await scanSegment(segment).catch((error: Error) => {
+      throw new ReplayInputError(`cannot read ${segment.path}: ${error.message}`);
+    });
+    const first = scan.corrupt[0];
+    if (first) throw new ReplayInputError(`corrupt record at ${first.file}:${first.line} (byte ${first.offset}): ${first.reason}`);
+    if (scan.records.length === 0 && scan.sizeBytes > 0 && !scan.tornTail) throw new ReplayInputError(`${segment.path} is not an event log`);
+    if (scan.records.length === 0 && scan.tornTail && scan.tornTail.validBytes === 0) {
+      throw new ReplayInputError(`${segment.path} holds no valid record`);
+    }
+    records.push(...scan.records);
+    if (scan.tornTail) tornTails.push(scan.tornTail);
+  }
+  return { records, tornTails };
+}
