@@ -21,7 +21,7 @@ export function formatTimeline(result: ReplayResult): string {
       const { record } = step;
       const from = step.from === null ? '' : `${formatStateValue(step.from)} → `;
       const change = record.kind === 'stop' ? formatStateValue(step.to) : `${from}${formatStateValue(step.to)}`;
-      lines.push(`  ${clockTime(record.time)}  #${record.seq}  ${eventLabel(record.kind, record.event).padEnd(34)}  ${change}`);
+      lines.push(`  ${clockTime(record.time)}  #${record.seq}  ${eventLabel(record.kind, record.event).padEnd(42)}  ${change}`);
     }
     lines.push('');
   }

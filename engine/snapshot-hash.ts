@@ -6,15 +6,25 @@ import type { AnyMachineSnapshot } from 'xstate';
 
 export function snapshotHash(snapshot: AnyMachineSnapshot): string {
   const children = Object.keys(snapshot.children ?? {});
-  const text = JSON.stringify([snapshot.status, snapshot.value, snapshot.context, children]);
+  const text = JSON.stringify([snapshot.status, canonicalValue(snapshot.value), snapshot.context, children]);
   return hash('sha1', text, 'base64url').slice(0, 16);
+}
+
+/** State values of parallel states list regions in the order they were last entered: sort them. */
+function canonicalValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, canonicalValue((value as Record<string, unknown>)[key])]),
+  );
 }
 
 /** `a.b` for `{ a: 'b' }`, `x.y|z` for parallel regions; compact and human. */
 export function formatStateValue(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value !== 'object' || value === null) return String(value);
-  const parts = Object.entries(value as Record<string, unknown>).map(([key, inner]) => {
+  const parts = Object.entries(canonicalValue(value) as Record<string, unknown>).map(([key, inner]) => {
     const innerText = formatStateValue(inner);
     if (innerText === '') return key;
     return innerText.includes('|') ? `${key}.(${innerText})` : `${key}.${innerText}`;
