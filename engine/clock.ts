@@ -26,8 +26,7 @@ export class LiveClock implements EngineClock {
       this.deadlines.delete(handle);
       fn();
     }, Math.max(0, ms));
-    // A pending actor timer must not keep a stopping process alive.
-    handle.unref();
+    // Not unref'd: a pending backoff or deadline is work the process still owes.
     this.deadlines.set(handle, Date.now() + Math.max(0, ms));
     return handle;
   }

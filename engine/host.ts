@@ -10,7 +10,7 @@
 // follows the live actors, not the history. An actor that throws stops alone; the others go on.
 // Shutdown stops actors without a stop record: they are unfinished, and `recover()` rebuilds them
 // on the next start by folding their records, re-arming their timers at the logged deadlines.
-import { createActor, type AnyActorRef, type AnyStateMachine, type EventObject, type InspectionEvent } from 'xstate';
+import { createActor, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, type EventObject, type InspectionEvent } from 'xstate';
 import type { MachineRegistry, RegisteredMachine } from '../machines/registry-types.js';
 import type { EngineClock } from './clock.js';
 import { ActorFold, type PendingDelayedEvent } from './fold.js';
@@ -32,6 +32,8 @@ export interface ActorHostOptions {
   /** Turns a pure machine into a live one (binds effects); identity when absent. */
   readonly bind?: (entry: RegisteredMachine) => AnyStateMachine;
   readonly logger?: HostLogger;
+  /** Called after every logged step with the snapshot it led to (progress displays, metrics). */
+  readonly onStep?: (key: string, snapshot: AnyMachineSnapshot, record: LogRecord) => void;
   /** Called after an actor's stop record is appended. */
   readonly onStopped?: (key: string, reason: StopReason) => void;
 }
@@ -88,14 +90,14 @@ export class ActorHost {
   }
 
   /** Delivers an event to the key's actor, spawning it from `machine` with `input()` when absent. */
-  deliver(key: string, machine: string, event: EventObject, input?: () => unknown): void {
+  deliver<E extends EventObject>(key: string, machine: string, event: E, input?: () => unknown): void {
     if (this.stopping) throw new Error('actor host is stopping');
     const live = this.actors.get(key) ?? this.spawn(key, machine, input?.());
     if (live) this.sendLogged(live, 'event', event);
   }
 
   /** Delivers to an existing actor only; returns false when the key has none. */
-  send(key: string, event: EventObject): boolean {
+  send<E extends EventObject>(key: string, event: E): boolean {
     const live = this.actors.get(key);
     if (!live || this.stopping) return false;
     this.sendLogged(live, 'event', event);
@@ -220,8 +222,7 @@ export class ActorHost {
     }
     if (live.awaiting?.record === record) {
       // No snapshot was emitted (the actor had stopped): hash what it holds now.
-      record.state = snapshotHash(live.actor.getSnapshot());
-      live.awaiting = undefined;
+      this.stepped(live, record, live.actor.getSnapshot());
     }
     this.commitIfStrict();
   }
@@ -241,8 +242,7 @@ export class ActorHost {
       }
     } else if (event.type === '@xstate.snapshot') {
       if (live.awaiting && live.awaiting.event === event.event) {
-        live.awaiting.record.state = snapshotHash(event.snapshot as Parameters<typeof snapshotHash>[0]);
-        live.awaiting = undefined;
+        this.stepped(live, live.awaiting.record, event.snapshot as AnyMachineSnapshot);
         this.commitIfStrict();
       }
     } else if (event.type === '@xstate.action') {
@@ -255,6 +255,12 @@ export class ActorHost {
         live.recoveredTimers.delete(id);
       }
     }
+  }
+
+  private stepped(live: LiveActor, record: OpenRecord, snapshot: AnyMachineSnapshot): void {
+    record.state = snapshotHash(snapshot);
+    live.awaiting = undefined;
+    this.options.onStep?.(live.key, snapshot, record);
   }
 
   private finish(live: LiveActor, reason: StopReason, error: unknown): void {

@@ -10,6 +10,10 @@ function eventLabel(kind: string, event: unknown): string {
   if (kind === 'spawn') return 'spawn';
   if (kind === 'stop') return `stop (${(event as { reason?: string }).reason ?? '?'})`;
   const type = (event as { type?: string }).type ?? '?';
+  const after = /^xstate\.after\.([^.]+)\./.exec(type);
+  if (after) return `after ${after[1]}`;
+  const settled = /^xstate\.(done|error)\.actor\.(.+)$/.exec(type);
+  if (settled) return `${settled[1]}: ${settled[2]}`;
   return kind === 'internal' ? `${type} (internal)` : type;
 }
 

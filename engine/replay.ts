@@ -33,6 +33,8 @@ export interface ActorTimeline {
   readonly machine: string;
   readonly version: string;
   readonly steps: FoldStep[];
+  /** Where today's machine left the incarnation: its last snapshot's status, value and context. */
+  final: { status: string; value: unknown; context: unknown };
 }
 
 export interface ReplayResult {
@@ -91,7 +93,7 @@ function step(
     } catch (error) {
       return diverge(`today's machine cannot start from the logged input: ${(error as Error).message}`);
     }
-    const timeline: ActorTimeline = { key: record.key, machine: record.machine, version: record.version, steps: [] };
+    const timeline: ActorTimeline = { key: record.key, machine: record.machine, version: record.version, steps: [], final: finalOf(fold) };
     folds.set(record.key, { fold, timeline });
     actors.push(timeline);
     if (options.keepSteps) timeline.steps.push(fold.firstStep);
@@ -116,7 +118,13 @@ function step(
     return diverge(`today's machine throws on this event: ${(error as Error).message}`);
   }
   if (options.keepSteps) current.timeline.steps.push(result);
+  current.timeline.final = finalOf(current.fold);
   return result.matches ? undefined : diverge('snapshot differs', result.hash, result.to);
+}
+
+function finalOf(fold: ActorFold): ActorTimeline['final'] {
+  const { status, value, context } = fold.snapshot;
+  return { status, value, context };
 }
 
 async function readAll(pathOrDir: string): Promise<{ records: LogRecord[]; tornTails: TornTail[] }> {

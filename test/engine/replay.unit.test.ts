@@ -45,7 +45,8 @@ describe('replay', () => {
     const text = formatTimeline(result);
     expect(text).toContain('blob-bad  [blobFetch@1]');
     expect(text).toMatch(/#\d+ {2}demo\.slotGranted +reporting\.clean\|transfer\.waiting → reporting\.clean\|transfer\.fetching/);
-    expect(text).toMatch(/xstate\.after\.retryBackoff\.blobFetch\.transfer\.backingOff \(internal\)/);
+    expect(text).toMatch(/after retryBackoff +reporting\.\w+\|transfer\.backingOff → reporting\.\w+\|transfer\.fetching/);
+    expect(text).toMatch(/done: verifyDigest +/);
     expect(text).toMatch(/stop \(done\) +reporting\.closed\|transfer\.failed/);
     expect(text).toContain(`replay clean: ${result.records} records, 3 actor incarnations`);
     const json = JSON.parse(timelineJson(result));

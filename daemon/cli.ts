@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// The `kruised` command: run (the node daemon), replay (read an event log), charts (export the
+// statecharts), demo (the engine end to end on this machine). Exit codes: 0 success, 1 runtime
+// failure, 2 usage or unreadable input, 3 replay divergence.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ReplayInputError, replayLog } from '../engine/replay.js';
+import { formatTimeline, timelineJson } from '../engine/replay-format.js';
+import { machineRegistry } from '../machines/registry.js';
+import { writeCharts } from '../visualizations/write-charts.js';
+import { runDemo } from './demo.js';
+import { daemonFlagsHelp, FlagError, parseDaemonFlags } from './flags.js';
+import { createLogger } from './logger.js';
+import { runDaemon } from './run.js';
+import { parseSubcommandArgs, type OptionSpec } from './subcommand-args.js';
+
+const USAGE = `kruised: a drop-in kruise-daemon for Linux and Windows nodes
+
+usage:
+  kruised run [upstream kruise-daemon flags]     run the node daemon (kruised run --help)
+  kruised replay <file-or-dir> [--key K] [--json] fold an event log through today's machines
+  kruised charts --out DIR                        write each machine's Stately JSON and Mermaid chart
+  kruised demo [--data-dir DIR] [--workers N] [--chunk-delay-ms MS] [--json]
+`;
+
+const REPLAY_OPTIONS: OptionSpec = { key: 'string', json: 'bool' };
+const CHARTS_OPTIONS: OptionSpec = { out: 'string' };
+const DEMO_OPTIONS: OptionSpec = { 'data-dir': 'string', workers: 'string', 'chunk-delay-ms': 'string', json: 'bool', fsync: 'string' };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return run(rest);
+    case 'replay':
+      return replay(rest);
+    case 'charts':
+      return charts(rest);
+    case 'demo':
+      return demo(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`kruised: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function run(args: string[]): Promise<number> {
+  const platform = process.platform === 'win32' ? 'windows' : 'linux';
+  const flags = parseDaemonFlags(args, { platform, env: process.env });
+  if (flags.help) {
+    process.stdout.write(daemonFlagsHelp(platform));
+    return 0;
+  }
+  const logger = createLogger({ format: flags.logFormat, verbosity: flags.verbosity });
+  return runDaemon(flags, logger);
+}
+
+async function replay(args: string[]): Promise<number> {
+  const { options, positionals } = parseSubcommandArgs(args, REPLAY_OPTIONS);
+  const [input] = positionals;
+  if (input === undefined || positionals.length > 1) throw new FlagError('replay takes exactly one log file or directory');
+  const key = options.key as string | undefined;
+  const result = await replayLog(input, { registry: machineRegistry, keepSteps: true, ...(key === undefined ? {} : { key }) });
+  process.stdout.write(options.json ? timelineJson(result) : formatTimeline(result));
+  return result.divergence ? 3 : 0;
+}
+
+async function charts(args: string[]): Promise<number> {
+  const { options } = parseSubcommandArgs(args, CHARTS_OPTIONS);
+  const out = options.out as string | undefined;
+  if (out === undefined) throw new FlagError('charts needs --out DIR');
+  for (const path of await writeCharts(machineRegistry, resolve(out))) process.stdout.write(`${path}\n`);
+  return 0;
+}
+
+async function demo(args: string[]): Promise<number> {
+  const { options } = parseSubcommandArgs(args, DEMO_OPTIONS);
+  const dataDir = (options['data-dir'] as string | undefined) ?? (await mkdtemp(join(tmpdir(), 'kruised-demo-')));
+  const json = options.json === true;
+  const fsync = (options.fsync as string | undefined) ?? 'group';
+  if (fsync !== 'group' && fsync !== 'always') throw new FlagError('--fsync must be group or always');
+  const result = await runDemo({
+    dataDir,
+    workers: positiveInt(options.workers, 3, '--workers'),
+    chunkDelayMs: positiveInt(options['chunk-delay-ms'], 25, '--chunk-delay-ms'),
+    fsync,
+    print: json ? () => {} : (line) => process.stdout.write(`${line}\n`),
+  });
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.replayClean ? 0 : 3;
+  }
+  process.stdout.write('\nresults:\n');
+  for (const [key, outcome] of Object.entries(result.outcomes)) {
+    process.stdout.write(`  ${key.padEnd(9)} ${outcome.state.padEnd(36)} attempts ${outcome.attempts}  progress ${outcome.progress}%  ${outcome.message}\n`);
+  }
+  const kruised = fileURLToPath(new URL('../../bin/kruised', import.meta.url));
+  process.stdout.write(`\nevent log: ${result.logDir} (replay ${result.replayClean ? 'clean' : 'DIVERGED'})\nread it with:\n  ${kruised} replay ${result.logDir}\n  ${kruised} replay ${result.logDir} --key missing\n`);
+  return result.replayClean ? 0 : 3;
+}
+
+function positiveInt(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new FlagError(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof FlagError || error instanceof ReplayInputError) {
+      process.stderr.write(`kruised: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`kruised: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
