@@ -1,0 +1,100 @@
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeRecord, encodeRecord } from '../../engine/log/record.js';
+import { runCli, startCli } from '../support/cli.js';
+import { tempDir } from '../support/tmp.js';
+
+async function demoLog(): Promise<string> {
+  const dir = await tempDir();
+  const result = await runCli(['demo', '--json', '--chunk-delay-ms', '0', '--data-dir', dir]);
+  expect(result.code).toBe(0);
+  return join(dir, 'events');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the kruised command line', () => {
+  it('replays a demo log clean with exit 0, narrows to a key, and prints JSON on request', async () => {
+    const logDir = await demoLog();
+    const text = await runCli(['replay', logDir, '--key', 'missing']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('missing  [blobFetch@1]');
+    expect(text.stdout).toMatch(/after retryBackoff +reporting\.clean\|transfer\.backingOff → reporting\.clean\|transfer\.fetching/);
+    expect(text.stdout).not.toContain('layer-1');
+    const json = await runCli(['replay', logDir, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ clean: true, divergence: null });
+    expect(JSON.parse(json.stdout).actors).toHaveLength(8);
+  });
+
+  it('exits 3 with a divergence report when one logged event was edited', async () => {
+    const logDir = await demoLog();
+    const [name] = await readdir(logDir);
+    const path = join(logDir, name!);
+    const lines = (await readFile(path, 'utf8')).trim().split('\n');
+    const index = lines.findIndex((line) => line.includes('"verifyDigest"') && line.includes('"ok":true'));
+    const record = decodeRecord(lines[index]!);
+    const event = record.event as { output: { ok: boolean } };
+    lines[index] = encodeRecord({ ...record, event: { ...event, output: { ...event.output, ok: false } } });
+    await writeFile(path, `${lines.join('\n')}\n`);
+    const result = await runCli(['replay', logDir]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('DIVERGENCE');
+    expect(result.stdout).toContain(`seq:      #${record.seq}`);
+    expect(result.stdout).toContain(`key:      ${record.key}`);
+  });
+
+  it('exits 2 on unreadable input and on unknown flags, saying why', async () => {
+    const missing = await runCli(['replay', '/nonexistent/log']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read \/nonexistent\/log/);
+    const unknown = await runCli(['run', '--no-such-flag=1']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown flag: --no-such-flag');
+    const noCommand = await runCli(['frobnicate']);
+    expect(noCommand.code).toBe(2);
+  });
+
+  it('writes every machine\'s Stately JSON and Mermaid chart with charts --out', async () => {
+    const out = await tempDir();
+    const result = await runCli(['charts', '--out', out]);
+    expect(result.code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['blobFetch.json', 'blobFetch.mmd', 'index.md']);
+    expect(JSON.parse(await readFile(join(out, 'blobFetch.json'), 'utf8'))).toMatchObject({ id: 'blobFetch' });
+  });
+
+  it('refuses to run without a node name, as upstream does', async () => {
+    const dataDir = await tempDir();
+    const result = await runCli(['run', `--data-dir=${dataDir}`, '--enable-pprof=false'], { NODE_NAME: '' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('not found NODE_NAME in environments');
+  });
+
+  it('runs as a daemon: serves /healthz and /metrics, and stops cleanly on SIGTERM', async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const daemon = startCli(['run', '--logtostderr=true', '--v=4', `--addr=127.0.0.1:${port}`, '--feature-gates=ImagePullJobGate=true', '--socket-file=', '--enable-pprof=false', `--data-dir=${dataDir}`], { NODE_NAME: 'node-a' });
+    let health: Response | undefined;
+    for (let i = 0; i < 100 && !health; i += 1) {
+      health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      if (!health) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(health?.status).toBe(200);
+    expect(await health?.text()).toBe('ok');
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^kruised_live_actors 0$/m);
+    daemon.child.kill('SIGTERM');
+    const result = await daemon.done;
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['event log recovered', 'kruised is running', 'shutting down']));
+  });
+});
