@@ -16,7 +16,9 @@ build: setup
 	npx tsc -p tsconfig.json
 
 test: build
-	npx vitest run
+	@mkdir -p .reports
+	npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vitest.json; status=$$?; \
+	  node scripts/test-summary.mjs .reports/vitest.json || status=1; exit $$status
 
 demo: build
 	node dist/daemon/cli.js demo

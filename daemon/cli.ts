@@ -27,7 +27,7 @@ usage:
 
 const REPLAY_OPTIONS: OptionSpec = { key: 'string', json: 'bool' };
 const CHARTS_OPTIONS: OptionSpec = { out: 'string' };
-const DEMO_OPTIONS: OptionSpec = { 'data-dir': 'string', workers: 'string', 'chunk-delay-ms': 'string', json: 'bool', fsync: 'string' };
+const DEMO_OPTIONS: OptionSpec = { 'data-dir': 'string', workers: 'string', 'chunk-delay-ms': 'string', json: 'bool', fsync: 'string', 'kill-at-seq': 'string' };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -93,6 +93,7 @@ async function demo(args: string[]): Promise<number> {
     chunkDelayMs: positiveInt(options['chunk-delay-ms'], 25, '--chunk-delay-ms'),
     fsync,
     print: json ? () => {} : (line) => process.stdout.write(`${line}\n`),
+    ...(options['kill-at-seq'] === undefined ? {} : { killAtSeq: positiveInt(options['kill-at-seq'], 0, '--kill-at-seq') }),
   });
   if (json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);

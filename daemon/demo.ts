@@ -20,6 +20,8 @@ export interface DemoOptions {
   readonly chunkDelayMs: number;
   readonly fsync: 'group' | 'always';
   readonly print: (line: string) => void;
+  /** Fault injection for crash tests: SIGKILL this process once a record with this seq is logged. */
+  readonly killAtSeq?: number;
 }
 
 export interface DemoResult {
@@ -52,7 +54,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     clock: new LiveClock(),
     registry: machineRegistry,
     bind: (entry) => entry.machine.provide({ actors: blobFetchEffects({ dir: join(options.dataDir, 'blobs'), chunkDelayMs: options.chunkDelayMs }, log) }),
-    onStep: (key, snapshot) => show(key, snapshot),
+    onStep: (key, snapshot, record) => {
+      show(key, snapshot);
+      if (options.killAtSeq !== undefined && record.seq >= options.killAtSeq) process.kill(process.pid, 'SIGKILL');
+    },
     onStopped: (key) => {
       holding.delete(key);
       grant();

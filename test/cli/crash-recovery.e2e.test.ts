@@ -8,7 +8,7 @@ import { EventLog } from '../../engine/log/event-log.js';
 import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 
-const DEMO_ARGS = ['demo', '--json', '--chunk-delay-ms', '8', '--workers', '3'];
+const DEMO_ARGS = ['demo', '--json', '--chunk-delay-ms', '15', '--workers', '3'];
 
 interface DemoJson {
   outcomes: Record<string, { state: string; attempts: number; progress: number; message: string }>;
@@ -44,15 +44,22 @@ function uncrashedOutcomes() {
 }
 
 describe('crash recovery of the real daemon process', () => {
-  it.each([12, 50, 110])('converges after SIGKILL once %i records are on disk to the same final states as a run without the crash', async (killAfter) => {
+  // Kill points: from outside once a dozen records are on disk, and from inside (the demo's fault
+  // injection SIGKILLs its own process) right after chosen records, mid-fetch and mid-retry.
+  it.each([
+    { how: 'from outside', killAfter: 12, args: [] as string[] },
+    { how: 'at record 40', killAfter: 0, args: ['--kill-at-seq', '40'] },
+    { how: 'at record 100', killAfter: 0, args: ['--kill-at-seq', '100'] },
+  ])('converges after SIGKILL $how to the same final states as a run without the crash', async ({ killAfter, args }) => {
     const expected = await uncrashedOutcomes();
     expect(Object.keys(expected)).toHaveLength(8);
 
     const crashDir = await tempDir();
-    const first = startCli([...DEMO_ARGS, '--data-dir', crashDir]);
-    // Kill once the run is well under way: records on disk, actors mid-fetch.
-    for (let i = 0; i < 400 && (await logLines(crashDir)) < killAfter; i += 1) await new Promise((r) => setTimeout(r, 10));
-    first.child.kill('SIGKILL');
+    const first = startCli([...DEMO_ARGS, '--data-dir', crashDir, ...args]);
+    if (killAfter > 0) {
+      for (let i = 0; i < 400 && (await logLines(crashDir)) < killAfter; i += 1) await new Promise((r) => setTimeout(r, 10));
+      first.child.kill('SIGKILL');
+    }
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
     const beforeRestart = await EventLog.open({ dir: join(crashDir, 'events') });
