@@ -254,7 +254,7 @@ export function daemonFlagsHelp(platform: Platform): string {
   });
   const width = Math.max(...rows.map((r) => r.left.length)) + 2;
   return [
-    `Usage: kruised [flags]   (${platform} build)`,
+    `Usage: kruised run [flags]   (${platform} build)`,
     '',
     'Flags accept --name=value, --name value, and single-dash -name forms; booleans take --name or --name=false.',
     '',

@@ -55,7 +55,7 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     await log.close();
     return 1;
   }
-  logger.info({ node: flags.nodeName, addr: flags.addr, machines: [...machineRegistry.keys()] }, 'kruised is running');
+  logger.info({ node: flags.nodeName, addr: flags.addr, machines: [...machineRegistry.keys()], featureGates: flags.featureGates.all() }, 'kruised is running');
   const collector = setInterval(() => void log.collect(), COLLECT_EVERY_MS).unref();
 
   const signal = await new Promise<string>((resolve) => {
