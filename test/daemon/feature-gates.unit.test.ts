@@ -3,21 +3,13 @@ import {
   FEATURE_GATE_SPECS, GATE_NAMES, KRUISE_GATE_NAMES, parseFeatureGates, type GateName,
 } from '../../daemon/feature-gates.js';
 import { FlagError } from '../../daemon/flag-parse.js';
+import { errorOf } from '../support/errors.js';
 
 const DAEMON_DEPENDENT: readonly GateName[] = [
   'DaemonWatchingPod', 'InPlaceUpdateEnvFromMetadata', 'PodProbeMarkerGate', 'SidecarTerminator',
   'ImagePullJobGate', 'PreDownloadImageForInPlaceUpdate', 'PreDownloadImageForDaemonSetUpdate',
   'EnhancedLivenessProbe',
 ];
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('feature gate table', () => {
   it('lists the 32 upstream Kruise gates plus AllAlpha and AllBeta', () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FlagError, daemonFlagsHelp, parseDaemonFlags, parseGoDuration } from '../../daemon/flags.js';
+import { errorOf } from '../support/errors.js';
 
 const linux = (argv: string[], env: Record<string, string> = {}) => parseDaemonFlags(argv, { platform: 'linux', env });
 const windows = (argv: string[]) => parseDaemonFlags(argv, { platform: 'windows', env: {} });
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('parseDaemonFlags defaults', () => {
   it('gives upstream and kruised defaults on linux when no flags are passed', () => {
