@@ -35,7 +35,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const logDir = join(options.dataDir, 'events');
   const opened = await EventLog.open({ dir: logDir, fsync: options.fsync });
   const { log } = opened;
-  const finishedKeys = new Set(opened.records.filter((r) => r.kind === 'stop').map((r) => r.key));
+  const finishedKeys = opened.recovery.finishedKeys;
   const queue: string[] = [];
   const holding = new Set<string>();
   let allDone: () => void = () => {};
@@ -72,7 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     shown.set(key, line);
   };
 
-  const report = host.recover(opened.records);
+  const report = host.recover(opened.recovery);
   if (report.restored.length > 0) options.print(`recovered ${report.restored.length} unfinished actors from ${logDir}`);
   for (const key of report.restored) {
     const value = host.snapshot(key)?.value as { transfer?: string } | undefined;

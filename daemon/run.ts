@@ -37,8 +37,8 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
   for (const bad of opened.corrupt) logger.error(bad, 'event log holds a corrupt record; it is kept as it is and skipped');
   const { log } = opened;
   const host = new ActorHost({ log, clock: new LiveClock(), registry: machineRegistry, logger });
-  const report = host.recover(opened.records);
-  logger.info({ logDir, records: opened.records.length, restored: report.restored.length, finished: report.finished, truncated: report.truncated.length, failed: report.failed.length, diverged: report.diverged.length }, 'event log recovered');
+  const report = host.recover(opened.recovery);
+  logger.info({ logDir, records: opened.recovery.records, restored: report.restored.length, finished: report.finished, truncated: report.truncated.length, failed: report.failed.length, diverged: report.diverged.length }, 'event log recovered');
 
   const checks = new Map<string, HealthCheck>();
   const metrics: MetricSource[] = [

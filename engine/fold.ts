@@ -2,9 +2,10 @@
 // `initialTransition()` / `transition()`. No actor is started and no effect runs. Recovery uses
 // the resulting snapshot and pending timers; replay uses each step's from/to states and compares
 // the recomputed snapshot hash with the one the log recorded.
-import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import { initialTransition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { LogRecord } from './log/record.js';
 import { snapshotHash } from './snapshot-hash.js';
+import { PureStepper, type ExecutableAction } from './xstate-pure.js';
 
 export interface FoldStep {
   readonly record: LogRecord;
@@ -22,21 +23,15 @@ export interface PendingDelayedEvent {
   readonly deadline: number;
 }
 
-interface ExecutableAction {
-  readonly type: string;
-  readonly params?: unknown;
-}
-
 export class ActorFold {
   private current: AnyMachineSnapshot;
+  private readonly stepper: PureStepper;
   private readonly timers = new Map<string, PendingDelayedEvent>();
   readonly firstStep: FoldStep;
 
-  constructor(
-    private readonly machine: AnyStateMachine,
-    spawn: LogRecord,
-  ) {
+  constructor(machine: AnyStateMachine, spawn: LogRecord) {
     const [snapshot, actions] = initialTransition(machine, spawn.event);
+    this.stepper = new PureStepper(machine, spawn.event);
     this.current = snapshot;
     this.track(actions as ExecutableAction[], spawn.time);
     const hash = snapshotHash(snapshot);
@@ -55,7 +50,7 @@ export class ActorFold {
   apply(record: LogRecord): FoldStep {
     const event = record.event as EventObject;
     const from = this.current.value;
-    const [next, actions] = transition(this.machine, this.current, event);
+    const [next, actions] = this.stepper.step(this.current, event);
     this.current = next;
     for (const [id, timer] of this.timers) if (timer.event.type === event.type) this.timers.delete(id);
     this.track(actions as ExecutableAction[], record.time);

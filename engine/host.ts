@@ -16,6 +16,7 @@ import type { EngineClock } from './clock.js';
 import { ActorFold, type PendingDelayedEvent } from './fold.js';
 import type { EventLog, OpenRecord } from './log/event-log.js';
 import type { LogRecord } from './log/record.js';
+import type { RecoveryIndex } from './log/recovery-index.js';
 import { toLoggable } from './loggable.js';
 import { snapshotHash } from './snapshot-hash.js';
 
@@ -125,19 +126,9 @@ export class ActorHost {
   }
 
   /** Rebuilds every unfinished actor from the records of an opened log and starts it. */
-  recover(records: readonly LogRecord[]): RecoveryReport {
-    const incarnations = new Map<string, LogRecord[]>();
-    const truncated = new Set<string>();
-    let finished = 0;
-    for (const record of records) {
-      if (record.kind === 'spawn') incarnations.set(record.key, [record]);
-      else if (record.kind === 'stop') {
-        if (incarnations.delete(record.key)) finished += 1;
-      } else if (incarnations.has(record.key)) incarnations.get(record.key)!.push(record);
-      else truncated.add(record.key);
-    }
-    const report: RecoveryReport = { restored: [], finished, truncated: [...truncated], diverged: [], failed: [] };
-    for (const [key, history] of incarnations) {
+  recover(index: RecoveryIndex): RecoveryReport {
+    const report: RecoveryReport = { restored: [], finished: index.finished, truncated: [...index.truncatedKeys], diverged: [], failed: [] };
+    for (const [key, history] of index.incarnations) {
       try {
         this.restore(key, history, report);
       } catch (error) {

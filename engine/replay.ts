@@ -5,7 +5,7 @@
 import type { MachineRegistry } from '../machines/registry-types.js';
 import { ActorFold, type FoldStep } from './fold.js';
 import type { LogRecord } from './log/record.js';
-import { scanSegment, type TornTail } from './log/scan.js';
+import { CorruptLogError, scanSegment, type TornTail } from './log/scan.js';
 import { resolveLogInput } from './log/segments.js';
 import { snapshotHash } from './snapshot-hash.js';
 
@@ -53,17 +53,31 @@ export interface ReplayOptions {
 }
 
 export async function replayLog(pathOrDir: string, options: ReplayOptions): Promise<ReplayResult> {
-  const records = await readAll(pathOrDir);
   const folds = new Map<string, { fold: ActorFold; timeline: ActorTimeline }>();
   const actors: ActorTimeline[] = [];
+  const tornTails: TornTail[] = [];
   let count = 0;
-  for (const record of records.records) {
-    if (options.key !== undefined && record.key !== options.key) continue;
+  let divergence: Divergence | undefined;
+  const onRecord = (record: LogRecord): boolean => {
+    if (options.key !== undefined && record.key !== options.key) return true;
     count += 1;
-    const divergence = step(record, folds, actors, options);
-    if (divergence) return { records: count, actors, tornTails: records.tornTails, divergence };
+    divergence = step(record, folds, actors, options);
+    return divergence === undefined;
+  };
+  for (const segment of await segmentsOf(pathOrDir)) {
+    let scan;
+    try {
+      scan = await scanSegment(segment, { onRecord, failOnCorrupt: true });
+    } catch (error) {
+      if (error instanceof CorruptLogError) throw new ReplayInputError(error.message);
+      throw new ReplayInputError(`cannot read ${segment.path}: ${(error as Error).message}`);
+    }
+    if (divergence) break;
+    if (scan.records === 0 && scan.sizeBytes > 0) throw new ReplayInputError(`${segment.path} holds no valid record; it is not an event log`);
+    if (scan.tornTail) tornTails.push(scan.tornTail);
   }
-  return { records: count, actors, tornTails: records.tornTails };
+  for (const { fold, timeline } of folds.values()) timeline.final = finalOf(fold);
+  return { records: count, actors, tornTails, ...(divergence ? { divergence } : {}) };
 }
 
 function step(
@@ -103,6 +117,7 @@ function step(
   if (!current) return undefined; // history starts mid-actor (segment removed): nothing to check against
   if (record.kind === 'stop') {
     folds.delete(record.key);
+    current.timeline.final = finalOf(current.fold);
     const reason = (record.event as { reason?: string } | null)?.reason;
     const status = current.fold.snapshot.status;
     if (options.keepSteps) current.timeline.steps.push({ record, from: current.fold.snapshot.value, to: current.fold.snapshot.value, hash: '', matches: true });
@@ -118,7 +133,6 @@ function step(
     return diverge(`today's machine throws on this event: ${(error as Error).message}`);
   }
   if (options.keepSteps) current.timeline.steps.push(result);
-  current.timeline.final = finalOf(current.fold);
   return result.matches ? undefined : diverge('snapshot differs', result.hash, result.to);
 }
 
@@ -127,28 +141,13 @@ function finalOf(fold: ActorFold): ActorTimeline['final'] {
   return { status, value, context };
 }
 
-async function readAll(pathOrDir: string): Promise<{ records: LogRecord[]; tornTails: TornTail[] }> {
-  let segments;
+async function segmentsOf(pathOrDir: string) {
   try {
-    segments = await resolveLogInput(pathOrDir);
+    const segments = await resolveLogInput(pathOrDir);
+    if (segments.length === 0) throw new ReplayInputError(`${pathOrDir} holds no event log segments (events-*.jsonl)`);
+    return segments;
   } catch (error) {
+    if (error instanceof ReplayInputError) throw error;
     throw new ReplayInputError(`cannot read ${pathOrDir}: ${(error as Error).message}`);
   }
-  if (segments.length === 0) throw new ReplayInputError(`${pathOrDir} holds no event log segments (events-*.jsonl)`);
-  const records: LogRecord[] = [];
-  const tornTails: TornTail[] = [];
-  for (const segment of segments) {
-    const scan = await scanSegment(segment).catch((error: Error) => {
-      throw new ReplayInputError(`cannot read ${segment.path}: ${error.message}`);
-    });
-    const first = scan.corrupt[0];
-    if (first) throw new ReplayInputError(`corrupt record at ${first.file}:${first.line} (byte ${first.offset}): ${first.reason}`);
-    if (scan.records.length === 0 && scan.sizeBytes > 0 && !scan.tornTail) throw new ReplayInputError(`${segment.path} is not an event log`);
-    if (scan.records.length === 0 && scan.tornTail && scan.tornTail.validBytes === 0) {
-      throw new ReplayInputError(`${segment.path} holds no valid record`);
-    }
-    records.push(...scan.records);
-    if (scan.tornTail) tornTails.push(scan.tornTail);
-  }
-  return { records, tornTails };
 }

@@ -13,6 +13,7 @@ import { encodeRecord, type LogRecord } from './record.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { SegmentBook, type SegmentInfo } from './segment-book.js';
 import { listSegments, segmentName } from './segments.js';
+import { RecoveryIndex } from './recovery-index.js';
 import { scanSegment, type CorruptRecord, type TornTail } from './scan.js';
 
 export interface EventLogOptions {
@@ -32,8 +33,8 @@ export interface EventLogOptions {
 
 export interface OpenedLog {
   readonly log: EventLog;
-  /** Every valid record found, in order: what recovery folds. */
-  readonly records: LogRecord[];
+  /** The unfinished actors' records and the finished keys: what recovery folds. */
+  readonly recovery: RecoveryIndex;
   readonly tornTails: TornTail[];
   readonly corrupt: CorruptRecord[];
 }
@@ -71,23 +72,28 @@ export class EventLog {
   static async open(options: EventLogOptions): Promise<OpenedLog> {
     await mkdir(options.dir, { recursive: true });
     const book = new SegmentBook();
-    const records: LogRecord[] = [];
+    const recovery = new RecoveryIndex();
     const tornTails: TornTail[] = [];
     const corrupt: CorruptRecord[] = [];
+    let lastSeq = 0;
     for (const file of await listSegments(options.dir)) {
-      const scan = await scanSegment(file);
-      const info = book.addSegment(file, scan.tornTail ? scan.tornTail.validBytes : scan.sizeBytes);
-      for (const record of scan.records) book.note(info, record);
-      records.push(...scan.records);
-      corrupt.push(...scan.corrupt);
+      const info = book.addSegment(file);
+      const scan = await scanSegment(file, {
+        onRecord: (record) => {
+          book.note(info, record);
+          recovery.add(record);
+          lastSeq = Math.max(lastSeq, record.seq);
+        },
+      });
+      info.sizeBytes = scan.tornTail ? scan.tornTail.validBytes : scan.sizeBytes;
+      for (const entry of scan.corrupt) corrupt.push(entry);
       if (scan.tornTail) {
         tornTails.push(scan.tornTail);
         await truncate(file.path, scan.tornTail.validBytes);
       }
     }
-    const lastSeq = records.reduce((max, record) => Math.max(max, record.seq), 0);
     const log = new EventLog(options, book, lastSeq);
-    return { log, records, tornTails, corrupt };
+    return { log, recovery, tornTails, corrupt };
   }
 
   /** True when every delivery step must be on disk before it returns (`fsync: always`). */

@@ -62,6 +62,33 @@ export function decodeRecord(line: string): LogRecord {
   return parsed;
 }
 
+const CRC_PREFIX = Buffer.from(',"crc":"');
+const CLOSING_BRACE = Buffer.from('}');
+
+/**
+ * Decodes the line in `buffer[start, end)` without building intermediate strings for the check:
+ * the CRC runs over the bytes before the suffix, then the closing brace. Returns the record, or
+ * the reason the line is not a sound one.
+ */
+export function decodeRecordBytes(buffer: Buffer, start: number, end: number): LogRecord | string {
+  const suffixStart = end - CRC_SUFFIX_LENGTH;
+  if (suffixStart <= start || buffer[end - 1] !== 0x7d || buffer[end - 2] !== 0x22 || buffer.compare(CRC_PREFIX, 0, CRC_PREFIX.length, suffixStart, suffixStart + CRC_PREFIX.length) !== 0) {
+    return 'line has no crc member';
+  }
+  const expected = Number.parseInt(buffer.toString('latin1', end - 10, end - 2), 16);
+  const actual = crc32(CLOSING_BRACE, crc32(buffer.subarray(start, suffixStart)));
+  if (Number.isNaN(expected) || actual !== expected) return `crc mismatch: line says ${buffer.toString('latin1', end - 10, end - 2)}, content gives ${actual.toString(16).padStart(8, '0')}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buffer.toString('utf8', start, end));
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  if (!isRecordShape(parsed)) return 'JSON is not a log record';
+  delete (parsed as { crc?: string }).crc;
+  return parsed;
+}
+
 function isRecordShape(value: unknown): value is LogRecord {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;

@@ -1,10 +1,12 @@
 // engine-throughput: events per second through the actor host with the durable log, against the
 // same machine driven with plain `createActor().send` and no log.
 //
-// 1,000 actors are spawned first (timed separately: `.spawn`), then the events go round-robin
-// across the keys in chunks of one event per key, yielding to the event loop between chunks so
-// group commits run while events keep coming. Each run warms up first; the durable figures include
-// the final `await log.durable()`: the events are on disk when the clock stops.
+// 1,000 host actors are spawned first (timed separately: `.spawn`, after a spawn warm-up on other
+// keys), and 1,000 plain actors are started. Events go round-robin across the keys in chunks of
+// one event per key, yielding to the event loop between chunks so group commits run while events
+// keep coming. After a warm-up of both, durable and plain rounds alternate (so background load
+// drifts hit both sides of the ratio alike) and their times are summed. Every durable round ends
+// with `await log.durable()`: the events are on disk when its clock stops.
 import { createActor } from 'xstate';
 import { LiveClock } from '../../engine/clock.js';
 import { ActorHost } from '../../engine/host.js';
@@ -15,70 +17,72 @@ import { atLeast, atMost, figure, type Result } from './report.js';
 
 const KEYS = 1_000;
 const WARMUP_EVENTS = 20_000;
-const EVENTS = 200_000;
+const ROUNDS = 4;
+const EVENTS_PER_ROUND = 50_000;
+const EVENTS = ROUNDS * EVENTS_PER_ROUND;
+const SPAWN_WARMUP = 500;
 const ALWAYS_KEYS = 100;
 const ALWAYS_WARMUP = 300;
 const ALWAYS_EVENTS = 5_000;
-const SPAWN_WARMUP = 500;
 
 export async function run(): Promise<Result[]> {
-  const durable = await durableRun();
-  const plain = await plainRun();
+  const main = await durableAndPlain();
   const always = await alwaysRun();
   return [
-    atLeast('engine-throughput.durable', durable.eventsPerSecond, 'events/s', 40_000),
-    figure('engine-throughput.plain', plain, 'events/s'),
-    atMost('engine-throughput.ratio', plain / durable.eventsPerSecond, 'plain/durable', 2),
-    figure('engine-throughput.spawn', durable.spawnPerSecond, 'actors/s'),
+    atLeast('engine-throughput.durable', main.durable, 'events/s', 40_000),
+    figure('engine-throughput.plain', main.plain, 'events/s'),
+    atMost('engine-throughput.ratio', main.plain / main.durable, 'plain/durable', 2),
+    figure('engine-throughput.spawn', main.spawn, 'actors/s'),
     figure('engine-throughput.durable-fsync-always', always, 'events/s'),
   ];
 }
 
-async function durableRun(): Promise<{ eventsPerSecond: number; spawnPerSecond: number }> {
+async function durableAndPlain(): Promise<{ durable: number; plain: number; spawn: number }> {
   return withTempDir('engine', async (dir) => {
     const { log } = await EventLog.open({ dir, fsync: 'group' });
     const host = new ActorHost({ log, clock: new LiveClock(), registry: benchRegistry });
+    const actors = Array.from({ length: KEYS }, () => createActor(benchCounterMachine, { input: {} }));
     try {
-      // Spawn warm-up on other keys, released again, so `.spawn` is not a cold-JIT figure.
       for (let i = 0; i < SPAWN_WARMUP; i += 1) host.deliver(`warm/${i}`, BENCH_MACHINE, bump(0), noInput);
       for (let i = 0; i < SPAWN_WARMUP; i += 1) host.release(`warm/${i}`);
       await log.durable();
       collectGarbage();
-      progress(`durable: spawning ${KEYS} actors`);
+      progress(`spawning ${KEYS} host actors`);
       const spawnSeconds = await timed(async () => {
         for (let i = 0; i < KEYS; i += 1) host.deliver(keyOf(i), BENCH_MACHINE, bump(0), noInput);
         await log.durable();
       });
+      for (const actor of actors) actor.start();
+
       const keys = Array.from({ length: KEYS }, (_, i) => keyOf(i));
-      const send = (i: number): void => void host.send(keys[i % KEYS]!, bump(i));
-      await drive(WARMUP_EVENTS, KEYS, send);
+      const sendDurable = (i: number): void => void host.send(keys[i % KEYS]!, bump(i));
+      const sendPlain = (i: number): void => actors[i % KEYS]!.send(bump(i));
+      await drive(WARMUP_EVENTS, KEYS, sendDurable);
       await log.durable();
+      await drive(WARMUP_EVENTS, KEYS, sendPlain);
       collectGarbage();
-      progress(`durable: ${EVENTS} events (group commit)`);
-      const seconds = await timed(async () => {
-        await drive(EVENTS, KEYS, send);
-        await log.durable();
-      });
+
+      progress(`${ROUNDS} alternating rounds of ${EVENTS_PER_ROUND} events: host + durable log (group commit) / plain createActor().send`);
+      let durableSeconds = 0;
+      let plainSeconds = 0;
+      for (let round = 0; round < ROUNDS; round += 1) {
+        durableSeconds += await timed(async () => {
+          await drive(EVENTS_PER_ROUND, KEYS, sendDurable);
+          await log.durable();
+        });
+        plainSeconds += await timed(() => drive(EVENTS_PER_ROUND, KEYS, sendPlain));
+      }
+
       if (host.size !== KEYS) throw new Error(`expected ${KEYS} live actors, host has ${host.size}`);
-      return { eventsPerSecond: EVENTS / seconds, spawnPerSecond: KEYS / spawnSeconds };
+      const counted = actors.reduce((sum, actor) => sum + actor.getSnapshot().context.count, 0);
+      if (counted !== WARMUP_EVENTS + EVENTS) throw new Error(`plain actors counted ${counted} events`);
+      return { durable: EVENTS / durableSeconds, plain: EVENTS / plainSeconds, spawn: KEYS / spawnSeconds };
     } finally {
+      for (const actor of actors) actor.stop();
       await host.shutdown();
       await log.close();
     }
   });
-}
-
-async function plainRun(): Promise<number> {
-  const actors = Array.from({ length: KEYS }, () => createActor(benchCounterMachine, { input: {} }).start());
-  const send = (i: number): void => actors[i % KEYS]!.send(bump(i));
-  await drive(WARMUP_EVENTS, KEYS, send);
-  collectGarbage();
-  progress(`plain: ${EVENTS} events (createActor().send, no log)`);
-  const seconds = await timed(() => drive(EVENTS, KEYS, send));
-  const total = actors.reduce((sum, actor) => sum + actor.getSnapshot().context.count, 0);
-  if (total !== WARMUP_EVENTS + EVENTS) throw new Error(`plain actors counted ${total} events`);
-  for (const actor of actors) actor.stop();
-  return EVENTS / seconds;
 }
 
 async function alwaysRun(): Promise<number> {
@@ -91,7 +95,7 @@ async function alwaysRun(): Promise<number> {
       const send = (i: number): void => void host.send(keys[i % ALWAYS_KEYS]!, bump(i));
       await drive(ALWAYS_WARMUP, ALWAYS_KEYS, send);
       await log.durable();
-      progress(`durable: ${ALWAYS_EVENTS} events (fsync: always)`);
+      progress(`${ALWAYS_EVENTS} events through the host with fsync: always`);
       const seconds = await timed(async () => {
         await drive(ALWAYS_EVENTS, ALWAYS_KEYS, send);
         await log.durable();

@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EventLog } from '../../engine/log/event-log.js';
+import { readAllRecords } from '../../engine/log/scan.js';
 import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -62,10 +62,9 @@ describe('crash recovery of the real daemon process', () => {
     }
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
-    const beforeRestart = await EventLog.open({ dir: join(crashDir, 'events') });
-    await beforeRestart.log.close();
-    const unfinished = new Set(beforeRestart.records.filter((r) => r.kind === 'spawn').map((r) => r.key));
-    for (const r of beforeRestart.records) if (r.kind === 'stop') unfinished.delete(r.key);
+    const beforeRestart = await readAllRecords(join(crashDir, 'events'));
+    const unfinished = new Set(beforeRestart.filter((r) => r.kind === 'spawn').map((r) => r.key));
+    for (const r of beforeRestart) if (r.kind === 'stop') unfinished.delete(r.key);
     expect(unfinished.size).toBeGreaterThan(0); // the crash really interrupted work
 
     const second = await runCli([...DEMO_ARGS, '--data-dir', crashDir]);
@@ -74,8 +73,7 @@ describe('crash recovery of the real daemon process', () => {
     expect(recovered.replayClean).toBe(true);
     expect(normalise(recovered, crashDir)).toEqual(expected);
 
-    const { records, log } = await EventLog.open({ dir: join(crashDir, 'events') });
-    await log.close();
+    const records = await readAllRecords(join(crashDir, 'events'));
     for (const key of Object.keys(expected)) {
       expect(records.filter((r) => r.key === key && r.kind === 'spawn'), `${key} spawned once`).toHaveLength(1);
       expect(records.filter((r) => r.key === key && r.kind === 'stop'), `${key} stopped once`).toHaveLength(1);

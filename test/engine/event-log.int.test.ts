@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../engine/log/event-log.js';
 import { createRedactor, secretValueSet } from '../../engine/log/redact.js';
+import { readAllRecords } from '../../engine/log/scan.js';
 import { tempDir } from '../support/tmp.js';
 
 function event(key: string, kind: 'spawn' | 'event' | 'stop' = 'event', time = 1000, extra: object = {}) {
@@ -21,10 +22,29 @@ describe('the event log on disk', () => {
     await log.durable();
     await log.close();
     const reopened = await EventLog.open({ dir });
-    expect(reopened.records.map((r) => r.seq)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect((await readAllRecords(dir)).map((r) => r.seq)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect(reopened.recovery.truncatedKeys.size).toBe(7);
     expect(reopened.corrupt).toEqual([]);
     expect(reopened.tornTails).toEqual([]);
     expect(reopened.log.lastSeq).toBe(500);
+  });
+
+  it('opens a segment of 200,000 records, keeping only what recovery needs', async () => {
+    const dir = await tempDir();
+    const { log } = await EventLog.open({ dir });
+    log.append(event('long', 'spawn', Date.now()));
+    for (let i = 0; i < 200_000; i += 1) log.append(event('long', 'event', Date.now()));
+    log.append(event('short', 'spawn', Date.now()));
+    log.append(event('short', 'stop', Date.now()));
+    await log.close();
+    expect(await segmentsOf(dir)).toHaveLength(1);
+    const reopened = await EventLog.open({ dir });
+    expect(reopened.recovery.records).toBe(200_003);
+    expect(reopened.recovery.incarnations.get('long')).toHaveLength(200_001);
+    expect(reopened.recovery.incarnations.has('short')).toBe(false);
+    expect([...reopened.recovery.finishedKeys]).toEqual(['short']);
+    expect(reopened.log.lastSeq).toBe(200_003);
+    await reopened.log.close();
   });
 
   it('writes each delivery step synchronously when fsync is per record', async () => {
@@ -47,7 +67,7 @@ describe('the event log on disk', () => {
     const whole = (await stat(path)).size;
     await appendFile(path, '{"seq":11,"time":1000,"key":"a","mach');
     const reopened = await EventLog.open({ dir });
-    expect(reopened.records).toHaveLength(10);
+    expect(await readAllRecords(dir)).toHaveLength(10);
     expect(reopened.tornTails).toEqual([{ file: path, validBytes: whole, tornBytes: 37 }]);
     expect((await stat(path)).size).toBe(whole);
     await reopened.log.close();
@@ -68,7 +88,7 @@ describe('the event log on disk', () => {
     expect(reopened.corrupt).toHaveLength(1);
     expect(reopened.corrupt[0]).toMatchObject({ file: path, line: 3, offset: lines[0]!.length + lines[1]!.length + 2 });
     expect(reopened.corrupt[0]!.reason).toMatch(/crc mismatch/);
-    expect(reopened.records.map((r) => r.seq)).toEqual([1, 2, 4, 5]);
+    expect((await readAllRecords(dir)).map((r) => r.seq)).toEqual([1, 2, 4, 5]);
     expect(await readFile(path, 'utf8')).toBe(damaged);
     await reopened.log.close();
   });
@@ -87,7 +107,8 @@ describe('the event log on disk', () => {
     expect(segments[0]).toBe('events-0000000000000001.jsonl');
     for (const name of segments) expect((await stat(join(dir, name))).size).toBeLessThanOrEqual(2_000);
     const reopened = await EventLog.open({ dir });
-    expect(reopened.records).toHaveLength(60);
+    expect(await readAllRecords(dir)).toHaveLength(60);
+    expect(reopened.recovery.incarnations.get('a')).toHaveLength(60);
     await reopened.log.close();
   });
 
@@ -117,7 +138,7 @@ describe('the event log on disk', () => {
     now += 5_000;
     const removed = (await log.collect()).map((path) => path.slice(dir.length + 1));
     expect(removed.sort()).toEqual(finishedOnly.sort());
-    const remaining = (await EventLog.open({ dir })).records;
+    const remaining = await readAllRecords(dir);
     expect(remaining.filter((r) => r.key === 'live')).toHaveLength(9);
     await log.close();
   });

@@ -3,6 +3,7 @@ import { SimulatedClock } from '../../engine/clock.js';
 import { ActorHost } from '../../engine/host.js';
 import { EventLog } from '../../engine/log/event-log.js';
 import type { LogRecord } from '../../engine/log/record.js';
+import { readAllRecords } from '../../engine/log/scan.js';
 import { tempDir } from '../support/tmp.js';
 import { blobFetchDoubles, testRegistry } from './fixtures/test-machines.js';
 
@@ -20,7 +21,7 @@ async function setupHost() {
   });
   const records = async (): Promise<LogRecord[]> => {
     await log.commit();
-    return (await EventLog.open({ dir })).records;
+    return readAllRecords(dir);
   };
   return { dir, log, clock, host, errors, records };
 }

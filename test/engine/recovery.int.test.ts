@@ -3,6 +3,7 @@ import { SimulatedClock } from '../../engine/clock.js';
 import { ActorHost } from '../../engine/host.js';
 import { EventLog } from '../../engine/log/event-log.js';
 import { replayLog } from '../../engine/replay.js';
+import { readAllRecords } from '../../engine/log/scan.js';
 import { tempDir } from '../support/tmp.js';
 import { blobFetchDoubles, testRegistry } from './fixtures/test-machines.js';
 
@@ -16,7 +17,7 @@ async function startHost(dir: string, clock: SimulatedClock) {
     registry: testRegistry,
     bind: (entry) => (entry.id === 'blobFetch' ? entry.machine.provide({ actors: blobFetchDoubles() }) : entry.machine),
   });
-  return { host, log: opened.log, report: host.recover(opened.records) };
+  return { host, log: opened.log, report: host.recover(opened.recovery) };
 }
 
 /** The scenario in two halves, so a restart can be put between them. */
@@ -98,7 +99,7 @@ describe('recovery', () => {
     clock.advance(1);
     expect(second.host.has('c')).toBe(false);
     await second.log.close();
-    const records = (await EventLog.open({ dir })).records;
+    const records = await readAllRecords(dir);
     expect(records.filter((r) => r.kind === 'internal').map((r) => (r.event as { type: string }).type)).toEqual(['xstate.after.idleTimeout.counter.counting']);
   });
 
@@ -114,7 +115,7 @@ describe('recovery', () => {
     await settle();
     expect(second.host.has('blob')).toBe(false);
     await second.log.close();
-    const records = (await EventLog.open({ dir })).records;
+    const records = await readAllRecords(dir);
     expect(records.at(-1)).toMatchObject({ key: 'blob', kind: 'stop', event: { reason: 'done' } });
     expect(records.filter((r) => (r.event as { type?: string }).type === 'demo.fetched')).toHaveLength(1);
   });
