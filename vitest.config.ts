@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Brings up the real-runtime test bed (containerd + registries) once per run; see
+    // test/bed/runtime/global-setup.ts. KRUISED_RUNTIME_BED=off skips it.
+    globalSetup: ['test/bed/runtime/global-setup.ts'],
   },
 });

@@ -4,13 +4,13 @@
 // `spawn` record with its input), every event is appended to the log before the actor gets it
 // (an `event` record), and events XState makes inside the actor — delayed `xstate.after.*`,
 // `xstate.done.actor.*` / `xstate.error.actor.*` from effects, sends from callback children — are
-// captured through XState's inspection API and appended before they are processed (`internal`
-// records). Each record gets the hash of the snapshot it led to. When the actor reaches a final
+// captured at XState's relay (xstate-taps.ts) and appended before they are processed (`internal`
+// records). Each record gets the hash of the snapshot it led to, from the snapshot observer. When the actor reaches a final
 // state, errors, or is released, a `stop` record closes it and the host forgets it, so memory
 // follows the live actors, not the history. An actor that throws stops alone; the others go on.
 // Shutdown stops actors without a stop record: they are unfinished, and `recover()` rebuilds them
 // on the next start by folding their records, re-arming their timers at the logged deadlines.
-import { createActor, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, type EventObject, type InspectionEvent } from 'xstate';
+import { createActor, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { MachineRegistry, RegisteredMachine } from '../machines/registry-types.js';
 import type { EngineClock } from './clock.js';
 import { ActorFold, type PendingDelayedEvent } from './fold.js';
@@ -19,6 +19,7 @@ import type { LogRecord } from './log/record.js';
 import type { RecoveryIndex } from './log/recovery-index.js';
 import { toLoggable } from './loggable.js';
 import { snapshotHash } from './snapshot-hash.js';
+import { tapActorSystem } from './xstate-taps.js';
 
 export interface HostLogger {
   info(obj: object, msg: string): void;
@@ -45,8 +46,10 @@ interface LiveActor {
   readonly key: string;
   readonly entry: RegisteredMachine;
   readonly actor: AnyActorRef;
-  /** The record whose resulting snapshot has not been hashed yet, and the event object it carries. */
-  awaiting?: { record: OpenRecord; event: unknown };
+  /** Records delivered but not yet processed, in mailbox order: each snapshot XState emits hashes the first. */
+  readonly unhashed: OpenRecord[];
+  /** The kind of record the host's next external send is (recovered timers send `internal`). */
+  sendingKind: 'event' | 'internal';
   /** Delayed events re-armed by recovery, by XState send id → clock handle. */
   readonly recoveredTimers: Map<string, unknown>;
   unsubscribe?: () => void;
@@ -172,18 +175,28 @@ export class ActorHost {
   }
 
   private start(key: string, entry: RegisteredMachine, init: { input?: unknown; snapshot?: unknown }, spawnRecord?: OpenRecord): LiveActor {
-    const recoveredTimers = new Map<string, unknown>();
-    const slot: { live?: LiveActor } = {};
-    const actor = createActor(this.boundMachine(entry), {
-      ...init,
-      id: key,
-      clock: this.options.clock,
-      inspect: (event) => slot.live && this.observe(slot.live, event),
-    } as Parameters<typeof createActor>[1]);
-    const live: LiveActor = { key, entry, actor, recoveredTimers };
-    slot.live = live;
+    const actor = createActor(this.boundMachine(entry), { ...init, id: key, clock: this.options.clock } as Parameters<typeof createActor>[1]);
+    const live: LiveActor = { key, entry, actor, recoveredTimers: new Map(), unhashed: [], sendingKind: 'event' };
+    tapActorSystem(actor, {
+      beforeDeliver: (source, event) => {
+        // Only events the actor will process: XState drops what reaches a stopped actor.
+        if (this.actors.get(key) !== live || actor.getSnapshot().status !== 'active' || event.type === 'xstate.init') return;
+        live.unhashed.push(this.append(live, source === undefined ? live.sendingKind : 'internal', event));
+      },
+      // A recovered timer yields to XState's own once the state schedules or cancels the same id.
+      delayedEventTouched: (id) => {
+        const handle = live.recoveredTimers.get(id);
+        if (handle === undefined) return;
+        this.options.clock.clearTimeout(handle);
+        live.recoveredTimers.delete(id);
+      },
+    });
     this.actors.set(key, live);
     const subscription = actor.subscribe({
+      next: (snapshot) => {
+        const record = live.unhashed.shift();
+        if (record) this.stepped(live, record, snapshot);
+      },
       complete: () => this.finish(live, 'done', undefined),
       error: (error) => this.finish(live, 'error', error),
     });
@@ -204,16 +217,13 @@ export class ActorHost {
   }
 
   private sendLogged(live: LiveActor, kind: 'event' | 'internal', event: EventObject): void {
-    const record = this.append(live, kind, event);
-    live.awaiting = { record, event };
+    live.sendingKind = kind;
     try {
       live.actor.send(event);
     } catch (error) {
       this.finish(live, 'error', error);
-    }
-    if (live.awaiting?.record === record) {
-      // No snapshot was emitted (the actor had stopped): hash what it holds now.
-      this.stepped(live, record, live.actor.getSnapshot());
+    } finally {
+      live.sendingKind = 'event';
     }
     this.commitIfStrict();
   }
@@ -223,35 +233,10 @@ export class ActorHost {
     return this.options.log.append({ time: this.options.clock.now(), key, machine: entry.id, version: entry.version, kind, event: toLoggable(event) });
   }
 
-  /** XState inspection: capture internal events before they are processed, hash after. */
-  private observe(live: LiveActor, event: InspectionEvent): void {
-    if (event.actorRef !== live.actor) return;
-    if (event.type === '@xstate.event') {
-      const sourced = event.sourceRef !== undefined && event.event.type !== 'xstate.init';
-      if (sourced && live.awaiting?.event !== event.event) {
-        live.awaiting = { record: this.append(live, 'internal', event.event), event: event.event };
-      }
-    } else if (event.type === '@xstate.snapshot') {
-      if (live.awaiting && live.awaiting.event === event.event) {
-        this.stepped(live, live.awaiting.record, event.snapshot as AnyMachineSnapshot);
-        this.commitIfStrict();
-      }
-    } else if (event.type === '@xstate.action') {
-      // A recovered timer yields to XState's own once the state schedules or cancels the same id.
-      const params = event.action.params as { id?: string; sendId?: string } | undefined;
-      const id = event.action.type === 'xstate.cancel' ? params?.sendId : event.action.type === 'xstate.raise' ? params?.id : undefined;
-      const handle = id === undefined ? undefined : live.recoveredTimers.get(id);
-      if (id !== undefined && handle !== undefined) {
-        this.options.clock.clearTimeout(handle);
-        live.recoveredTimers.delete(id);
-      }
-    }
-  }
-
   private stepped(live: LiveActor, record: OpenRecord, snapshot: AnyMachineSnapshot): void {
     record.state = snapshotHash(snapshot);
-    live.awaiting = undefined;
     this.options.onStep?.(live.key, snapshot, record);
+    this.commitIfStrict();
   }
 
   private finish(live: LiveActor, reason: StopReason, error: unknown): void {

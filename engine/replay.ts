@@ -52,8 +52,15 @@ export interface ReplayOptions {
   readonly keepSteps?: boolean;
 }
 
+interface FoldState {
+  readonly fold: ActorFold;
+  readonly timeline: ActorTimeline;
+  /** Set when today's machine threw on an event: only a logged actor error may follow. */
+  threw?: string;
+}
+
 export async function replayLog(pathOrDir: string, options: ReplayOptions): Promise<ReplayResult> {
-  const folds = new Map<string, { fold: ActorFold; timeline: ActorTimeline }>();
+  const folds = new Map<string, FoldState>();
   const actors: ActorTimeline[] = [];
   const tornTails: TornTail[] = [];
   let count = 0;
@@ -82,7 +89,7 @@ export async function replayLog(pathOrDir: string, options: ReplayOptions): Prom
 
 function step(
   record: LogRecord,
-  folds: Map<string, { fold: ActorFold; timeline: ActorTimeline }>,
+  folds: Map<string, FoldState>,
   actors: ActorTimeline[],
   options: ReplayOptions,
 ): Divergence | undefined {
@@ -115,10 +122,14 @@ function step(
   }
   const current = folds.get(record.key);
   if (!current) return undefined; // history starts mid-actor (segment removed): nothing to check against
+  const reason = record.kind === 'stop' ? (record.event as { reason?: string } | null)?.reason : undefined;
+  if (current.threw !== undefined && reason !== 'error') {
+    // Live, the actor went on (or finished) where today's machine throws: that is a divergence.
+    return diverge(`today's machine throws on an earlier event of this actor: ${current.threw}`);
+  }
   if (record.kind === 'stop') {
     folds.delete(record.key);
     current.timeline.final = finalOf(current.fold);
-    const reason = (record.event as { reason?: string } | null)?.reason;
     const status = current.fold.snapshot.status;
     if (options.keepSteps) current.timeline.steps.push({ record, from: current.fold.snapshot.value, to: current.fold.snapshot.value, hash: '', matches: true });
     if (reason === 'done' && status !== 'done') {
@@ -130,7 +141,10 @@ function step(
   try {
     result = current.fold.apply(record);
   } catch (error) {
-    return diverge(`today's machine throws on this event: ${(error as Error).message}`);
+    // The live actor may have failed on this event too: the next record tells (stop, reason error).
+    current.threw = (error as Error).message;
+    if (options.keepSteps) current.timeline.steps.push({ record, from: current.fold.snapshot.value, to: current.fold.snapshot.value, hash: '', matches: true });
+    return undefined;
   }
   if (options.keepSteps) current.timeline.steps.push(result);
   return result.matches ? undefined : diverge('snapshot differs', result.hash, result.to);

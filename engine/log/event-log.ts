@@ -125,12 +125,11 @@ export class EventLog {
   /** Writes and fsyncs the pending batch now, synchronously (per-record durability). */
   commitSync(): void {
     if (this.batch.length === 0) return;
-    const { text, records } = this.takeBatch();
-    this.ensureSegmentSync(records[0]!.seq, Buffer.byteLength(text));
-    const data = Buffer.from(text);
+    const { data, records } = this.takeBatch();
+    this.ensureSegmentSync(records[0]!.seq, data.length);
     for (let done = 0; done < data.length; ) done += writeSync(this.fd!, data, done);
     fdatasyncSync(this.fd!);
-    this.account(records, Buffer.byteLength(text));
+    this.account(records, data.length);
     this.releaseWaiters();
   }
 
@@ -140,12 +139,11 @@ export class EventLog {
       if (this.batch.length === 0) return;
       const waiters = this.waiters;
       this.waiters = [];
-      const { text, records } = this.takeBatch();
-      const bytes = Buffer.byteLength(text);
-      this.ensureSegmentSync(records[0]!.seq, bytes);
+      const { data, records } = this.takeBatch();
+      this.ensureSegmentSync(records[0]!.seq, data.length);
       const fd = this.fd!;
-      return writeAndSync(fd, text).then(() => {
-        this.account(records, bytes);
+      return writeAndSync(fd, data).then(() => {
+        this.account(records, data.length);
         for (const resolve of waiters) resolve();
       });
     });
@@ -180,14 +178,14 @@ export class EventLog {
     return removed;
   }
 
-  private takeBatch(): { text: string; records: OpenRecord[] } {
+  private takeBatch(): { data: Buffer; records: OpenRecord[] } {
     clearTimeout(this.timer);
     this.timer = undefined;
     const records = this.batch;
     this.batch = [];
     let text = '';
     for (const record of records) text += `${encodeRecord(this.opts.redact(record))}\n`;
-    return { text, records };
+    return { data: Buffer.from(text), records };
   }
 
   private ensureSegmentSync(firstSeq: number, incomingBytes: number): void {
@@ -217,8 +215,7 @@ export class EventLog {
 }
 
 /** Writes all of `text` at the end of the file, then fdatasyncs it, without blocking the loop. */
-async function writeAndSync(fd: number, text: string): Promise<void> {
-  const data = Buffer.from(text);
+async function writeAndSync(fd: number, data: Buffer): Promise<void> {
   let done = 0;
   while (done < data.length) {
     done += await new Promise<number>((resolve, reject) =>

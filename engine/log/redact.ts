@@ -29,19 +29,32 @@ export function secretValueSet(): SecretValues {
 export function createRedactor(secrets: SecretValues = secretValueSet()): Redactor {
   return (record) => {
     const values = [...secrets.values()];
-    return { ...record, event: scrub(record.event, values) };
+    const event = scrub(record.event, values);
+    return event === record.event ? record : { ...record, event };
   };
 }
 
+/** Copy-on-write: returns `value` itself when nothing in it needs redacting. */
 function scrub(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return secrets.reduce((text, secret) => text.split(secret).join(REDACTED), value);
-  if (Array.isArray(value)) return value.map((item) => scrub(item, secrets));
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      out[key] = SENSITIVE_KEY_PATTERN.test(key) ? REDACTED : scrub(inner, secrets);
-    }
-    return out;
+  if (typeof value === 'string') {
+    let text = value;
+    for (const secret of secrets) if (text.includes(secret)) text = text.split(secret).join(REDACTED);
+    return text;
   }
-  return value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const clean = scrub(item, secrets);
+      if (clean !== item) (copy ??= [...value])[index] = clean;
+    });
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const key in value) {
+    const inner = (value as Record<string, unknown>)[key];
+    const clean = SENSITIVE_KEY_PATTERN.test(key) ? REDACTED : scrub(inner, secrets);
+    if (clean !== inner) (copy ??= { ...(value as Record<string, unknown>) })[key] = clean;
+  }
+  return copy ?? value;
 }

@@ -1,5 +1,6 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { assign } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../engine/clock.js';
 import { ActorHost } from '../../engine/host.js';
@@ -21,6 +22,7 @@ async function recordedLog(): Promise<string> {
   host.deliver('blob-bad', 'blobFetch', { type: 'demo.slotGranted' }, () => ({ digest: 'sha256:bad', source: 'ok', maxAttempts: 2 }));
   host.deliver('count', 'counter', { type: 'test.bump' }, () => ({ limit: 3 }));
   host.deliver('count', 'counter', { type: 'test.bump' });
+  host.deliver('broken', 'counter', { type: 'test.explode' }, () => ({ limit: 3 }));
   for (let i = 0; i < 5; i += 1) {
     await settle();
     clock.advance(500);
@@ -41,14 +43,16 @@ describe('replay', () => {
     const dir = await recordedLog();
     const result = await replayLog(dir, { registry: testRegistry, keepSteps: true });
     expect(result.divergence).toBeUndefined();
-    expect(result.actors.map((a) => a.key)).toEqual(['blob-ok', 'blob-bad', 'count']);
+    expect(result.actors.map((a) => a.key)).toEqual(['blob-ok', 'blob-bad', 'count', 'broken']);
+    expect(result.actors[3]!.steps.map((s) => s.record.kind)).toEqual(['spawn', 'event', 'stop']);
     const text = formatTimeline(result);
     expect(text).toContain('blob-bad  [blobFetch@1]');
     expect(text).toMatch(/#\d+ {2}demo\.slotGranted +reporting\.clean\|transfer\.waiting → reporting\.clean\|transfer\.fetching/);
     expect(text).toMatch(/after retryBackoff +reporting\.\w+\|transfer\.backingOff → reporting\.\w+\|transfer\.fetching/);
     expect(text).toMatch(/done: verifyDigest +/);
     expect(text).toMatch(/stop \(done\) +reporting\.closed\|transfer\.failed/);
-    expect(text).toContain(`replay clean: ${result.records} records, 3 actor incarnations`);
+    expect(text).toContain(`replay clean: ${result.records} records, 4 actor incarnations`);
+    expect(text).toContain('stop (error)');
     const json = JSON.parse(timelineJson(result));
     expect(json.clean).toBe(true);
     expect(json.actors[2].steps.map((s: { kind: string }) => s.kind)).toEqual(['spawn', 'event', 'event', 'internal', 'stop']);
@@ -87,6 +91,16 @@ describe('replay', () => {
     ]);
     const result = await replayLog(dir, { registry: changed });
     expect(result.divergence).toMatchObject({ key: 'count', reason: 'snapshot differs' });
+    const throwing = registryOf([
+      {
+        // An assign runs inside the pure transition (plain custom actions are only collected).
+        machine: counterMachine.provide({ actions: { bump: assign(() => { throw new Error('bump broke'); }) } }),
+        summary: 'a counter whose bump now throws',
+      },
+      { machine: testRegistry.get('blobFetch')!.machine, summary: '' },
+    ]);
+    const thrown = await replayLog(dir, { registry: throwing });
+    expect(thrown.divergence).toMatchObject({ key: 'count', reason: "today's machine throws on an earlier event of this actor: bump broke" });
   });
 
   it('refuses unreadable input: a missing path, a file that is not a log, a corrupt record', async () => {
