@@ -13,7 +13,7 @@ node_modules/.installed: package.json package-lock.json
 setup: node_modules/.installed
 
 build: setup
-	npx tsc -p tsconfig.json
+	npm run --silent build
 
 test: build
 	@mkdir -p .reports

@@ -1,0 +1,124 @@
+// Runtime discovery as upstream's criruntime factory does it (contract §2.1, §2.2, §8): build the
+// candidate list for the OS, keep the Linux ones whose socket exists, validate each in order
+// (ImageFsInfo, ListImages, Version), and keep every survivor with the runtime name it reported.
+// The first survivor serves images and is the default runtime; CRR and containermeta pick a
+// survivor by the scheme of a kube container ID (`containerd://…`).
+import { statSync } from 'node:fs';
+import { createCriClient, type CriClient, type CriClientOptions } from './client.js';
+import { toCriError, type CriError } from './errors.js';
+
+/** Same shape as adapters/platform's CriEndpointCandidate, so either list can be validated here. */
+export interface RuntimeCandidate {
+  /** Informational, as upstream. */
+  readonly type: 'containerd' | 'common-cri';
+  /** Kubelet-style endpoint URI. */
+  readonly uri: string;
+  /** File that must exist for the candidate to be tried; null for a named pipe (never stat-ed). */
+  readonly statPath: string | null;
+}
+
+/** Where upstream's DaemonSet mounts the host's /var/run. */
+export const DEFAULT_HOST_RUN_DIR = '/hostvarrun';
+export const DEFAULT_WINDOWS_ENDPOINT = 'npipe://./pipe/containerd-containerd';
+
+/** Contract §2.1, in upstream's order (`factory_unix.go`). */
+const LINUX_SOCKETS: readonly (readonly [string, RuntimeCandidate['type']])[] = [
+  ['containerd.sock', 'containerd'],
+  ['containerd/containerd.sock', 'containerd'],
+  ['crio.sock', 'common-cri'],
+  ['crio/crio.sock', 'common-cri'],
+  ['cri-dockerd.sock', 'common-cri'],
+  ['cri-dockerd/cri-dockerd.sock', 'common-cri'],
+];
+
+export interface LinuxCandidateOptions {
+  /** The host's /var/run as mounted in the daemon's container. */
+  readonly hostRunDir?: string;
+  /** `--socket-file`: when set, the only candidate; no fallback to the list when it is missing. */
+  readonly socketFile?: string;
+}
+
+/** Every Linux candidate, before stat-ing. Paths are joined as upstream does: `DIR + "/" + FILE`. */
+export function linuxRuntimeCandidates(options: LinuxCandidateOptions = {}): RuntimeCandidate[] {
+  const dir = options.hostRunDir ?? DEFAULT_HOST_RUN_DIR;
+  const candidate = (file: string, type: RuntimeCandidate['type']): RuntimeCandidate => ({ type, uri: `unix://${dir}/${file}`, statPath: `${dir}/${file}` });
+  if (options.socketFile) return [candidate(options.socketFile, 'common-cri')];
+  return LINUX_SOCKETS.map(([file, type]) => candidate(file, type));
+}
+
+/** Upstream's Windows factory: exactly one containerd candidate, nothing probed. */
+export function windowsRuntimeCandidates(options: { readonly endpoint?: string } = {}): RuntimeCandidate[] {
+  return [{ type: 'containerd', uri: options.endpoint || DEFAULT_WINDOWS_ENDPOINT, statPath: null }];
+}
+
+function statExists(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+/** The candidates worth dialling: pipes always, sockets when their file exists (stat follows symlinks). */
+export function existingCandidates(candidates: readonly RuntimeCandidate[], exists: (path: string) => boolean = statExists): RuntimeCandidate[] {
+  return candidates.filter((c) => c.statPath === null || exists(c.statPath));
+}
+
+export interface DiscoveredRuntime {
+  readonly candidate: RuntimeCandidate;
+  /** From Version, e.g. `containerd`, `cri-o`, `docker` (cri-dockerd). */
+  readonly runtimeName: string;
+  readonly runtimeVersion: string;
+  readonly runtimeApiVersion: string;
+  readonly client: CriClient;
+}
+
+export interface RejectedCandidate {
+  readonly candidate: RuntimeCandidate;
+  readonly step: 'connect' | 'ImageFsInfo' | 'ListImages' | 'Version';
+  readonly error: CriError;
+}
+
+export interface Discovery {
+  /** Survivors in candidate order. Empty means startup must fail, as upstream's does. */
+  readonly runtimes: readonly DiscoveredRuntime[];
+  readonly rejected: readonly RejectedCandidate[];
+}
+
+export interface DiscoverOptions {
+  readonly signal?: AbortSignal;
+  /** Client construction, e.g. to add a pipeResolver or a platform; default createCriClient. */
+  readonly connect?: (candidate: RuntimeCandidate) => CriClient;
+  readonly clientOptions?: Omit<CriClientOptions, 'endpoint'>;
+}
+
+/** Validate candidates in order (contract §2.2). Only the caller's signal aborts the whole run. */
+export async function discoverRuntimes(candidates: readonly RuntimeCandidate[], options: DiscoverOptions = {}): Promise<Discovery> {
+  const { signal } = options;
+  const connect = options.connect ?? ((c: RuntimeCandidate) => createCriClient({ ...options.clientOptions, endpoint: c.uri }));
+  const runtimes: DiscoveredRuntime[] = [];
+  const rejected: RejectedCandidate[] = [];
+  for (const candidate of candidates) {
+    let client: CriClient;
+    try {
+      client = connect(candidate);
+    } catch (error) {
+      rejected.push({ candidate, step: 'connect', error: toCriError(error) });
+      continue;
+    }
+    let step: RejectedCandidate['step'] = 'ImageFsInfo';
+    try {
+      // CRI v1 probe, 10 s as upstream; then ListImages with no deadline of its own.
+      await client.imageFsInfo(signal, {}, { timeoutMs: 10_000 });
+      step = 'ListImages';
+      await client.listImages(signal, {}, { timeoutMs: null });
+      step = 'Version';
+      const v = await client.version(signal);
+      runtimes.push({ candidate, runtimeName: v.runtime_name, runtimeVersion: v.runtime_version, runtimeApiVersion: v.runtime_api_version, client });
+    } catch (error) {
+      client.close();
+      if (signal?.aborted) {
+        for (const r of runtimes) r.client.close();
+        throw signal.reason;
+      }
+      rejected.push({ candidate, step, error: toCriError(error) });
+    }
+  }
+  return { runtimes, rejected };
+}
