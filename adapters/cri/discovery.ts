@@ -6,50 +6,22 @@
 import { statSync } from 'node:fs';
 import { createCriClient, type CriClient, type CriClientOptions } from './client.js';
 import { toCriError, type CriError } from './errors.js';
+import {
+  LINUX_HOST_RUN_DIR,
+  WINDOWS_CONTAINERD_ENDPOINT,
+  linuxEndpointCandidates,
+  windowsEndpointCandidates,
+} from '../platform/endpoints.js';
+import type { CriEndpointCandidate } from '../platform/types.js';
 
-/** Same shape as adapters/platform's CriEndpointCandidate, so either list can be validated here. */
-export interface RuntimeCandidate {
-  /** Informational, as upstream. */
-  readonly type: 'containerd' | 'common-cri';
-  /** Kubelet-style endpoint URI. */
-  readonly uri: string;
-  /** File that must exist for the candidate to be tried; null for a named pipe (never stat-ed). */
-  readonly statPath: string | null;
-}
-
-/** Where upstream's DaemonSet mounts the host's /var/run. */
-export const DEFAULT_HOST_RUN_DIR = '/hostvarrun';
-export const DEFAULT_WINDOWS_ENDPOINT = 'npipe://./pipe/containerd-containerd';
-
-/** Contract §2.1, in upstream's order (`factory_unix.go`). */
-const LINUX_SOCKETS: readonly (readonly [string, RuntimeCandidate['type']])[] = [
-  ['containerd.sock', 'containerd'],
-  ['containerd/containerd.sock', 'containerd'],
-  ['crio.sock', 'common-cri'],
-  ['crio/crio.sock', 'common-cri'],
-  ['cri-dockerd.sock', 'common-cri'],
-  ['cri-dockerd/cri-dockerd.sock', 'common-cri'],
-];
-
-export interface LinuxCandidateOptions {
-  /** The host's /var/run as mounted in the daemon's container. */
-  readonly hostRunDir?: string;
-  /** `--socket-file`: when set, the only candidate; no fallback to the list when it is missing. */
-  readonly socketFile?: string;
-}
-
-/** Every Linux candidate, before stat-ing. Paths are joined as upstream does: `DIR + "/" + FILE`. */
-export function linuxRuntimeCandidates(options: LinuxCandidateOptions = {}): RuntimeCandidate[] {
-  const dir = options.hostRunDir ?? DEFAULT_HOST_RUN_DIR;
-  const candidate = (file: string, type: RuntimeCandidate['type']): RuntimeCandidate => ({ type, uri: `unix://${dir}/${file}`, statPath: `${dir}/${file}` });
-  if (options.socketFile) return [candidate(options.socketFile, 'common-cri')];
-  return LINUX_SOCKETS.map(([file, type]) => candidate(file, type));
-}
-
-/** Upstream's Windows factory: exactly one containerd candidate, nothing probed. */
-export function windowsRuntimeCandidates(options: { readonly endpoint?: string } = {}): RuntimeCandidate[] {
-  return [{ type: 'containerd', uri: options.endpoint || DEFAULT_WINDOWS_ENDPOINT, statPath: null }];
-}
+/** The candidate lists per OS live with the platform profiles; discovery validates them. */
+export type RuntimeCandidate = CriEndpointCandidate;
+export {
+  LINUX_HOST_RUN_DIR as DEFAULT_HOST_RUN_DIR,
+  WINDOWS_CONTAINERD_ENDPOINT as DEFAULT_WINDOWS_ENDPOINT,
+  linuxEndpointCandidates as linuxRuntimeCandidates,
+  windowsEndpointCandidates as windowsRuntimeCandidates,
+};
 
 function statExists(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false }) !== undefined;

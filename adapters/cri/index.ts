@@ -24,10 +24,10 @@ export {
   type DiscoveredRuntime,
   type Discovery,
   type DiscoverOptions,
-  type LinuxCandidateOptions,
   type RejectedCandidate,
   type RuntimeCandidate,
 } from './discovery.js';
+export type { LinuxEndpointOptions as LinuxCandidateOptions } from '../platform/endpoints.js';
 export { grpcTarget, parseCriEndpoint, type EndpointPlatform, type ParsedEndpoint, type PipeResolver } from './endpoint.js';
 export { CRI_ERROR_RETRYABLE, CriError, criErrorType, toCriError, type CriErrorInit, type CriErrorType } from './errors.js';
 export { PROTO_LOADER_OPTIONS } from './proto.js';

@@ -1,7 +1,6 @@
 // CRI endpoint defaults per OS: names and order only. Stat-ing candidates, parsing `npipe://`
 // (kubelet's algorithm, windows.md §2.2), building the grpc-js `unix:\\.\pipe\…` target (§2.3)
 // and dialing belong to adapters/cri, which consumes these lists.
-import path from 'node:path';
 import type { CriEndpointCandidate } from './types.js';
 
 /** Where the Linux DaemonSet mounts the host's /var/run (read-only), as upstream's chart. */
@@ -27,18 +26,21 @@ function override(endpoint: string): CriEndpointCandidate[] {
   return [{ type: 'common-cri', uri: endpoint, statPath }];
 }
 
-export function linuxEndpointCandidates(options: { socketFile?: string; endpoint?: string } = {}): CriEndpointCandidate[] {
+export interface LinuxEndpointOptions {
+  readonly socketFile?: string;
+  readonly endpoint?: string;
+  /** The host's /var/run as mounted in the daemon's container (default /hostvarrun). */
+  readonly hostRunDir?: string;
+}
+
+/** Paths are joined as upstream does (`DIR + "/" + FILE`), so a `--socket-file` is taken as given. */
+export function linuxEndpointCandidates(options: LinuxEndpointOptions = {}): CriEndpointCandidate[] {
   if (options.endpoint !== undefined && options.endpoint !== '') return override(options.endpoint);
-  const socketFile = options.socketFile ?? '';
-  if (socketFile !== '') {
-    // `--socket-file=F`: the only candidate, no fallback to auto-detection when it is missing.
-    const file = path.posix.join(LINUX_HOST_RUN_DIR, socketFile);
-    return [{ type: 'common-cri', uri: `unix://${file}`, statPath: file }];
-  }
-  return LINUX_SOCKETS.map(({ file, type }) => {
-    const full = path.posix.join(LINUX_HOST_RUN_DIR, file);
-    return { type, uri: `unix://${full}`, statPath: full };
-  });
+  const dir = options.hostRunDir ?? LINUX_HOST_RUN_DIR;
+  const candidate = (file: string, type: CriEndpointCandidate['type']): CriEndpointCandidate => ({ type, uri: `unix://${dir}/${file}`, statPath: `${dir}/${file}` });
+  // `--socket-file=F`: the only candidate, no fallback to auto-detection when it is missing.
+  if (options.socketFile) return [candidate(options.socketFile, 'common-cri')];
+  return LINUX_SOCKETS.map(({ file, type }) => candidate(file, type));
 }
 
 /**
