@@ -10,6 +10,7 @@ import { LiveClock } from '../engine/clock.js';
 import { ActorHost } from '../engine/host.js';
 import { EventLog } from '../engine/log/event-log.js';
 import { machineRegistry } from '../machines/registry.js';
+import { platformOsOf, platformProfile } from '../adapters/platform/index.js';
 import type { DaemonFlags } from './flags.js';
 import { serveDaemonHttp, servePprof, type HealthCheck, type MetricSource } from './http.js';
 
@@ -58,9 +59,14 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
   logger.info({ node: flags.nodeName, addr: flags.addr, machines: [...machineRegistry.keys()], featureGates: flags.featureGates.all() }, 'kruised is running');
   const collector = setInterval(() => void log.collect(), COLLECT_EVERY_MS).unref();
 
+  // SIGTERM/SIGINT on Linux; on Windows a HostProcess stop is a crash, and only console events arrive.
   const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
+    const hooks = platformProfile(platformOsOf(process.platform)).shutdownHooks({
+      onSignal: (name) => {
+        hooks.dispose();
+        resolve(name);
+      },
+    });
   });
   logger.info({ signal }, 'shutting down');
   clearInterval(collector);
