@@ -64,6 +64,12 @@ const TYPE_BY_CODE: readonly CriErrorType[] = [
  */
 const AUTH_FAILURE_TEXT = /\b401\b|\bunauthori[sz]ed\b|\b403\b|\bforbidden\b/i;
 
+/**
+ * The call's deadline reaches the runtime too: containerd may answer UNKNOWN "context deadline
+ * exceeded" a moment before the client's own DEADLINE_EXCEEDED fires. Both mean the same.
+ */
+const DEADLINE_TEXT = /\bcontext deadline exceeded\b/i;
+
 const CRI_ERROR_BRAND = Symbol.for('kruised.adapters.cri.CriError');
 
 export interface CriErrorInit {
@@ -105,6 +111,7 @@ Object.defineProperty(CriError.prototype, CRI_ERROR_BRAND, { value: true });
 /** The error type for a gRPC status number and the runtime's message. */
 export function criErrorType(code: number, details: string): CriErrorType {
   if (code === 2 && AUTH_FAILURE_TEXT.test(details)) return 'cri.unauthenticated';
+  if (code === 2 && DEADLINE_TEXT.test(details)) return 'cri.deadlineExceeded';
   return TYPE_BY_CODE[code] ?? 'cri.unknown';
 }
 

@@ -129,7 +129,8 @@ describe.skipIf(bed === undefined)(`the CRI client against a real containerd ${r
     it('gives up on a call whose deadline passes with deadlineExceeded, which is retryable', async () => {
       const started = Date.now();
       const error = await rejection(cri.execSync(undefined, { container_id: id, cmd: ['sleep', '30'] }, { timeoutMs: 300 }));
-      expect(error).toMatchObject({ type: 'cri.deadlineExceeded', retryable: true, code: 4 });
+      // The client's DEADLINE_EXCEEDED, or containerd's UNKNOWN "context deadline exceeded" if it answers first.
+      expect(error).toMatchObject({ type: 'cri.deadlineExceeded', retryable: true });
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 

@@ -9,6 +9,7 @@ describe('mapping gRPC statuses to the CRI error vocabulary', () => {
     [2, 'failed to reserve container name "main_x_0"', 'cri.unknown', true],
     [3, 'invalid ImageSpec', 'cri.invalidArgument', false],
     [4, 'Deadline exceeded after 5.001s', 'cri.deadlineExceeded', true],
+    [2, 'failed to exec in container: context deadline exceeded', 'cri.deadlineExceeded', true],
     [5, 'an error occurred when try to find container "x": not found', 'cri.notFound', false],
     [6, 'already exists', 'cri.unknown', true],
     [7, 'permission denied', 'cri.unauthenticated', false],
