@@ -8,12 +8,14 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as actorMemory from './actor-memory.js';
+import * as criRoundtrip from './cri-roundtrip.js';
 import * as engineThroughput from './engine-throughput.js';
 import * as replayThroughput from './replay-throughput.js';
 import { formatJson, formatLine, type Result } from './report.js';
 
 const BENCHMARKS: Record<string, () => Promise<Result[]>> = {
   'engine-throughput': engineThroughput.run,
+  'cri-roundtrip': criRoundtrip.run,
   'replay-throughput': replayThroughput.run,
   'actor-memory': actorMemory.run,
 };

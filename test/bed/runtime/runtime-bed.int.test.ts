@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type RuntimeBed, runtimeBed, runtimeBedSkipReason } from '../runtime-bed.js';
-import { parseBedEnv } from './global-setup.js';
+import { parseBedEnv } from './bed-control.js';
 
 const run = promisify(execFile);
 
