@@ -54,6 +54,8 @@ const FLAGS: readonly FlagDef[] = [
   { name: 'log_backtrace_at', aliases: ['log-backtrace-at'], kind: 'string', def: '', help: KLOG_NOTE },
   { name: 'legacy_stderr_threshold_behavior', aliases: ['legacy-stderr-threshold-behavior'], kind: 'bool', def: 'true', help: KLOG_NOTE },
   { name: 'data-dir', kind: 'string', def: '', help: 'kruised state directory (event log, snapshots).' },
+  { name: 'cri-endpoint', kind: 'string', def: '', help: 'CRI endpoint (unix:///path or npipe://./pipe/name); replaces auto-detection. Upstream hard-wires the Windows pipe.' },
+  { name: 'host-run-dir', kind: 'string', def: '/hostvarrun', linuxOnly: true, help: 'Where the host\'s /var/run is mounted; --socket-file and auto-detection look there.' },
   { name: 'node-name', kind: 'string', def: '', help: 'Name of this node (default: $NODE_NAME).' },
   { name: 'log-format', kind: 'string', def: 'json', help: 'Log output format: json or pretty.' },
   { name: 'event-log-fsync', kind: 'string', def: 'group', help: 'Event log fsync policy: group (group commit) or always.' },
@@ -84,6 +86,9 @@ export interface DaemonFlags {
   readonly verbosity: number;
   readonly logtostderr: boolean;
   readonly dataDir: string;
+  /** kruised: an explicit CRI endpoint, '' for upstream's discovery. */
+  readonly criEndpoint: string;
+  readonly hostRunDir: string;
   readonly nodeName: string;
   readonly logFormat: 'json' | 'pretty';
   readonly eventLogFsync: 'group' | 'always';
@@ -226,6 +231,8 @@ export function parseDaemonFlags(
     verbosity: num('v'),
     logtostderr: bool('logtostderr'),
     dataDir: str('data-dir'),
+    criEndpoint: str('cri-endpoint'),
+    hostRunDir: opts.platform === 'linux' ? str('host-run-dir') : '',
     nodeName: str('node-name'),
     logFormat: oneOf('log-format', str('log-format'), ['json', 'pretty'] as const),
     eventLogFsync: oneOf('event-log-fsync', str('event-log-fsync'), ['group', 'always'] as const),

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRecord, encodeRecord } from '../../engine/log/record.js';
 import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
+import { runtimeBed } from '../bed/runtime-bed.js';
 
 async function demoLog(): Promise<string> {
   const dir = await tempDir();
@@ -78,10 +79,18 @@ describe('the kruised command line', () => {
     expect(result.stdout).toContain('not found NODE_NAME in environments');
   });
 
-  it('runs as a daemon: serves /healthz and /metrics, and stops cleanly on SIGTERM', async () => {
+  it('exits with upstream\'s message when no container runtime answers', async () => {
     const dataDir = await tempDir();
     const port = await freePort();
-    const daemon = startCli(['run', '--logtostderr=true', '--v=4', `--addr=127.0.0.1:${port}`, '--feature-gates=ImagePullJobGate=true', '--socket-file=', '--enable-pprof=false', `--data-dir=${dataDir}`], { NODE_NAME: 'node-a' });
+    const result = await runCli(['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, '--cri-endpoint=unix:///nonexistent/containerd.sock'], { NODE_NAME: 'node-a' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('failed to new runtime factory: not found container runtime sock');
+  });
+
+  it.skipIf(!runtimeBed())('runs as a daemon on a real containerd: serves /healthz and /metrics, and stops cleanly on SIGTERM', async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const daemon = startCli(['run', '--logtostderr=true', '--v=4', `--addr=127.0.0.1:${port}`, '--feature-gates=ImagePullJobGate=true', '--socket-file=', '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${runtimeBed()!.endpoint}`], { NODE_NAME: 'node-a' });
     let health: Response | undefined;
     for (let i = 0; i < 100 && !health; i += 1) {
       health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
@@ -95,6 +104,7 @@ describe('the kruised command line', () => {
     const result = await daemon.done;
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
-    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['event log recovered', 'kruised is running', 'shutting down']));
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['CRI runtime found', 'event log recovered', 'kruised is running', 'shutting down']));
+    expect(lines.find((l) => l.msg === 'CRI runtime found')).toMatchObject({ runtime: 'containerd' });
   });
 });
