@@ -32,10 +32,14 @@ export function atMost(name: string, value: number, unit: string, max: number): 
   return { name, value: round(value), unit, goal: `<= ${max} ${unit}`, met: value <= max };
 }
 
+/** Exactly `bench <name>: <value> <unit>`: the line tools parse. */
 export function formatLine(result: Result): string {
-  const head = `bench ${result.name}: ${result.value} ${result.unit}`;
-  if (result.goal === undefined) return head;
-  return `${head} (goal ${result.goal}: ${result.met ? 'met' : 'MISSED'})`;
+  return `bench ${result.name}: ${result.value} ${result.unit}`;
+}
+
+/** The goal verdict for people, printed on stderr beside the figure; undefined without a goal. */
+export function formatGoal(result: Result): string | undefined {
+  return result.goal === undefined ? undefined : `  goal ${result.name} ${result.goal}: ${result.met ? 'met' : 'MISSED'}`;
 }
 
 export function formatJson(results: readonly Result[]): string {

@@ -11,7 +11,7 @@ import * as actorMemory from './actor-memory.js';
 import * as criRoundtrip from './cri-roundtrip.js';
 import * as engineThroughput from './engine-throughput.js';
 import * as replayThroughput from './replay-throughput.js';
-import { formatJson, formatLine, type Result } from './report.js';
+import { formatGoal, formatJson, formatLine, type Result } from './report.js';
 
 const BENCHMARKS: Record<string, () => Promise<Result[]>> = {
   'engine-throughput': engineThroughput.run,
@@ -50,7 +50,13 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`  ${name} took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     results.push(...figures);
-    if (!json) for (const result of figures) process.stdout.write(`${formatLine(result)}\n`);
+    if (!json) {
+      for (const result of figures) {
+        process.stdout.write(`${formatLine(result)}\n`);
+        const goal = formatGoal(result);
+        if (goal) process.stderr.write(`${goal}\n`);
+      }
+    }
   }
   if (json) process.stdout.write(`${formatJson(results)}\n`);
   return crashed ? 1 : 0;
