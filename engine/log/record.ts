@@ -80,12 +80,13 @@ export function decodeRecordBytes(buffer: Buffer, start: number, end: number): L
   if (Number.isNaN(expected) || actual !== expected) return `crc mismatch: line says ${buffer.toString('latin1', end - 10, end - 2)}, content gives ${actual.toString(16).padStart(8, '0')}`;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(buffer.toString('utf8', start, end));
+    // Parse the checked body (without the crc member): no `delete`, which would slow every later
+    // property access on the record.
+    parsed = JSON.parse(`${buffer.toString('utf8', start, suffixStart)}}`);
   } catch (error) {
     return `not JSON: ${(error as Error).message}`;
   }
   if (!isRecordShape(parsed)) return 'JSON is not a log record';
-  delete (parsed as { crc?: string }).crc;
   return parsed;
 }
 
