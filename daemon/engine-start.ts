@@ -1,5 +1,6 @@
 // Opening the engine for the daemon: the event log under --data-dir (verified, torn tail
 // truncated, corruption reported loudly) and the actor host with every unfinished actor recovered.
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AnyStateMachine } from 'xstate';
@@ -8,6 +9,7 @@ import { ActorHost } from '../engine/host.js';
 import { EventLog } from '../engine/log/event-log.js';
 import type { RegisteredMachine } from '../machines/registry-types.js';
 import { machineRegistry } from '../machines/registry.js';
+import type { PlatformProfile } from '../adapters/platform/index.js';
 import type { DaemonFlags } from './flags.js';
 
 export interface RunningEngine {
@@ -16,7 +18,11 @@ export interface RunningEngine {
   stop(): Promise<void>;
 }
 
-export async function startEngine(flags: DaemonFlags, logger: Logger, bind?: (entry: RegisteredMachine) => AnyStateMachine): Promise<RunningEngine> {
+export async function startEngine(flags: DaemonFlags, profile: PlatformProfile, logger: Logger, bind?: (entry: RegisteredMachine) => AnyStateMachine): Promise<RunningEngine> {
+  // The event log records what the node decided (secrets are redacted, but names and messages are
+  // not): only the daemon's own identity may read it. chmod 0700 on Linux, SYSTEM+Administrators ACL on Windows.
+  await mkdir(flags.dataDir, { recursive: true });
+  await profile.permissions.restrict(flags.dataDir, 'directory');
   const logDir = join(flags.dataDir, 'events');
   const opened = await EventLog.open({
     dir: logDir,

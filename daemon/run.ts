@@ -37,7 +37,7 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     await closeServers();
     return 1;
   }
-  const engine = await startEngine(flags, logger);
+  const engine = await startEngine(flags, profile, logger);
   metrics.push(
     { name: 'kruised_event_log_last_seq', help: 'Sequence number of the last event log record.', type: 'counter', value: () => engine.log.lastSeq },
     { name: 'kruised_live_actors', help: 'Actors currently held by the actor host.', type: 'gauge', value: () => engine.host.size },

@@ -1,4 +1,4 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,6 +103,7 @@ describe('the kruised command line', () => {
     daemon.child.kill('SIGTERM');
     const result = await daemon.done;
     expect(result.code).toBe(0);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['CRI runtime found', 'event log recovered', 'kruised is running', 'shutting down']));
     expect(lines.find((l) => l.msg === 'CRI runtime found')).toMatchObject({ runtime: 'containerd' });
