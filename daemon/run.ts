@@ -19,7 +19,9 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     logger.error('not found NODE_NAME in environments');
     return 1;
   }
-  const checks = new Map<string, HealthCheck>();
+  // /healthz answers 500 until the engine has recovered its actors, then per registered check.
+  let engineReady = false;
+  const checks = new Map<string, HealthCheck>([['eventLogRecovered', () => (engineReady ? undefined : 'not synced')]]);
   const metrics: MetricSource[] = [];
   const servers: Server[] = [];
   const closeServers = () => Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
@@ -42,6 +44,7 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     { name: 'kruised_event_log_last_seq', help: 'Sequence number of the last event log record.', type: 'counter', value: () => engine.log.lastSeq },
     { name: 'kruised_live_actors', help: 'Actors currently held by the actor host.', type: 'gauge', value: () => engine.host.size },
   );
+  engineReady = true;
   logger.info({ node: flags.nodeName, addr: flags.addr, runtime: runtimes[0]!.candidate.uri, machines: [...machineRegistry.keys()], featureGates: flags.featureGates.all() }, 'kruised is running');
 
   const signal = await shutdownSignal(profile);

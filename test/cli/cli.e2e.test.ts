@@ -92,10 +92,13 @@ describe('the kruised command line', () => {
     const port = await freePort();
     const daemon = startCli(['run', '--logtostderr=true', '--v=4', `--addr=127.0.0.1:${port}`, '--feature-gates=ImagePullJobGate=true', '--socket-file=', '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${runtimeBed()!.endpoint}`], { NODE_NAME: 'node-a' });
     let health: Response | undefined;
-    for (let i = 0; i < 100 && !health; i += 1) {
+    const notReady: string[] = [];
+    for (let i = 0; i < 400 && health?.status !== 200; i += 1) {
       health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-      if (!health) await new Promise((r) => setTimeout(r, 50));
+      if (health?.status === 500) notReady.push(await health.text());
+      if (health?.status !== 200) await new Promise((r) => setTimeout(r, 25));
     }
+    for (const body of notReady) expect(body).toBe('check eventLogRecovered failed, err: not synced');
     expect(health?.status).toBe(200);
     expect(await health?.text()).toBe('ok');
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
