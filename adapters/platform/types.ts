@@ -130,7 +130,7 @@ export interface CriDefaults {
    * six /hostvarrun sockets (each kept only if its statPath exists). Windows: the one containerd pipe.
    * `endpoint` (a kruised extension) replaces them all with one candidate on either OS.
    */
-  endpointCandidates(options?: { socketFile?: string; endpoint?: string }): readonly CriEndpointCandidate[];
+  endpointCandidates(options?: { socketFile?: string; endpoint?: string; hostRunDir?: string }): readonly CriEndpointCandidate[];
   /** Whether upstream registers `--socket-file` on this OS. */
   readonly socketFileFlag: boolean;
   /** Base per-call timeout (ListContainers, ContainerStatus, Version) and the add-on for StopContainer/ExecSync deadlines. */
