@@ -11,6 +11,7 @@ import * as actorMemory from './actor-memory.js';
 import * as criRoundtrip from './cri-roundtrip.js';
 import * as engineThroughput from './engine-throughput.js';
 import * as replayThroughput from './replay-throughput.js';
+import * as watchFanin from './watch-fanin.js';
 import { formatGoal, formatJson, formatLine, type Result } from './report.js';
 
 const BENCHMARKS: Record<string, () => Promise<Result[]>> = {
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<Result[]>> = {
   'cri-roundtrip': criRoundtrip.run,
   'replay-throughput': replayThroughput.run,
   'actor-memory': actorMemory.run,
+  'watch-fanin': watchFanin.run,
 };
 
 const CHILD_FLAG = '--child';
