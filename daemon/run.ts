@@ -1,13 +1,14 @@
 // `kruised run`: the node daemon. Startup follows upstream's order (contract §1.5): flags, then
 // NODE_NAME (required), the HTTP listeners (a bind failure is fatal), the container runtime (none
-// usable is fatal), then the engine: the event log is opened and verified and unfinished actors
-// are recovered. It serves until a shutdown signal, when actors are stopped without stop records
-// (so the next start recovers them) and the log is committed and closed. Feature controllers
-// join here as their issues land.
+// usable is fatal), the API server (unreachable is fatal; the informers become /healthz checks),
+// then the engine: the event log is opened and verified and unfinished actors are recovered. It
+// serves until a shutdown signal, when actors are stopped without stop records (so the next start
+// recovers them) and the log is committed and closed. Feature controllers join as they land.
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { platformOsOf, platformProfile, type PlatformProfile } from '../adapters/platform/index.js';
 import { machineRegistry } from '../machines/registry.js';
+import { connectCluster, type ClusterView } from './cluster.js';
 import { startEngine } from './engine-start.js';
 import type { DaemonFlags } from './flags.js';
 import { serveDaemonHttp, servePprof, type HealthCheck, type MetricSource } from './http.js';
@@ -39,6 +40,15 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     await closeServers();
     return 1;
   }
+  let cluster: ClusterView;
+  try {
+    cluster = await connectCluster(flags, logger, checks, metrics);
+  } catch (error) {
+    logger.error({ err: error }, 'cannot reach the API server');
+    for (const runtime of runtimes) runtime.client.close();
+    await closeServers();
+    return 1;
+  }
   const engine = await startEngine(flags, profile, logger);
   metrics.push(
     { name: 'kruised_event_log_last_seq', help: 'Sequence number of the last event log record.', type: 'counter', value: () => engine.log.lastSeq },
@@ -49,6 +59,7 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
 
   const signal = await shutdownSignal(profile);
   logger.info({ signal }, 'shutting down');
+  cluster.stop();
   await engine.stop();
   for (const runtime of runtimes) runtime.client.close();
   await closeServers();

@@ -6,6 +6,26 @@ import { decodeRecord, encodeRecord } from '../../engine/log/record.js';
 import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 import { runtimeBed } from '../bed/runtime-bed.js';
+import { startFakeApiServer } from '../bed/apiserver/index.js';
+
+const UNREACHABLE_KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+- name: gone
+  cluster:
+    server: http://127.0.0.1:PORT
+    insecure-skip-tls-verify: true
+contexts:
+- name: gone
+  context:
+    cluster: gone
+    user: gone
+current-context: gone
+users:
+- name: gone
+  user:
+    token: nothing
+`;
 
 async function demoLog(): Promise<string> {
   const dir = await tempDir();
@@ -87,28 +107,59 @@ describe('the kruised command line', () => {
     expect(result.stdout).toContain('failed to new runtime factory: not found container runtime sock');
   });
 
-  it.skipIf(!runtimeBed())('runs as a daemon on a real containerd: serves /healthz and /metrics, and stops cleanly on SIGTERM', async () => {
+  it('exits when the API server cannot be reached, as upstream does', async () => {
+    const bed = runtimeBed();
     const dataDir = await tempDir();
+    const kubeconfig = join(dataDir, 'kubeconfig');
+    await writeFile(kubeconfig, UNREACHABLE_KUBECONFIG.replace('PORT', String(await freePort())));
     const port = await freePort();
-    const daemon = startCli(['run', '--logtostderr=true', '--v=4', `--addr=127.0.0.1:${port}`, '--feature-gates=ImagePullJobGate=true', '--socket-file=', '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${runtimeBed()!.endpoint}`], { NODE_NAME: 'node-a' });
-    let health: Response | undefined;
-    const notReady: string[] = [];
-    for (let i = 0; i < 400 && health?.status !== 200; i += 1) {
-      health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-      if (health?.status === 500) notReady.push(await health.text());
-      if (health?.status !== 200) await new Promise((r) => setTimeout(r, 25));
+    const cri = bed ? bed.endpoint : 'unix:///nonexistent.sock';
+    const result = await runCli(['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${cri}`, `--kubeconfig=${kubeconfig}`], { NODE_NAME: 'node-a' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(bed ? 'cannot reach the API server' : 'not found container runtime sock');
+  });
+
+  it.skipIf(!runtimeBed())('runs as a daemon on a real containerd and the API server: healthy once its informers synced, observes its NodeImage, stops cleanly on SIGTERM', async () => {
+    const api = await startFakeApiServer();
+    const dataDir = await tempDir();
+    const kubeconfig = join(dataDir, 'kubeconfig');
+    await writeFile(kubeconfig, api.kubeconfigYaml());
+    const port = await freePort();
+    const daemon = startCli(['run', '--logtostderr=true', '--v=4', `--addr=127.0.0.1:${port}`, '--feature-gates=ImagePullJobGate=true', '--socket-file=', '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${runtimeBed()!.endpoint}`, `--kubeconfig=${kubeconfig}`], { NODE_NAME: 'node-a' });
+    try {
+      let health: Response | undefined;
+      const notReady = new Set<string>();
+      for (let i = 0; i < 600 && health?.status !== 200; i += 1) {
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        if (health?.status === 500) notReady.add(await health.text());
+        if (health?.status !== 200) await new Promise((r) => setTimeout(r, 25));
+      }
+      for (const body of notReady) expect(body).toMatch(/^check (eventLogRecovered|nodeImageInformerSynced|crrInformerSynced|nodePodProbeInformerSynced|podInformerSynced) failed, err: not synced$/);
+      expect(health?.status).toBe(200);
+      expect(await health?.text()).toBe('ok');
+      api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-a' }, spec: { images: {} } });
+      api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-b' }, spec: { images: {} } });
+      let metrics = '';
+      for (let i = 0; i < 200 && !/^kruised_kube_observations_total [1-9]/m.test(metrics); i += 1) {
+        await new Promise((r) => setTimeout(r, 25));
+        metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      }
+      expect(metrics).toMatch(/^kruised_live_actors 0$/m);
+      const requests = api.requests.filter({ resource: 'nodeimages' });
+      expect(requests.every((r) => r.userAgent?.startsWith('kruise-daemon/kruise-daemon-imagepuller'))).toBe(true);
+      expect(requests.some((r) => r.rawQuery.includes('fieldSelector=metadata.name%3Dnode-a'))).toBe(true);
+    } finally {
+      daemon.child.kill('SIGTERM');
     }
-    for (const body of notReady) expect(body).toBe('check eventLogRecovered failed, err: not synced');
-    expect(health?.status).toBe(200);
-    expect(await health?.text()).toBe('ok');
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    expect(metrics).toMatch(/^kruised_live_actors 0$/m);
-    daemon.child.kill('SIGTERM');
     const result = await daemon.done;
     expect(result.code).toBe(0);
     expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
-    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
-    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['CRI runtime found', 'event log recovered', 'kruised is running', 'shutting down']));
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; key?: string; informer?: string });
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['CRI runtime found', 'connected to the API server', 'event log recovered', 'kruised is running', 'shutting down']));
     expect(lines.find((l) => l.msg === 'CRI runtime found')).toMatchObject({ runtime: 'containerd' });
+    const observed = lines.filter((l) => l.msg === 'observed' && l.informer === 'nodeImage').map((l) => l.key);
+    expect(observed).toContain('node-a');
+    expect(observed).not.toContain('node-b');
+    await api.close();
   });
 });
