@@ -22,12 +22,12 @@ usage:
   kruised run [upstream kruise-daemon flags]     run the node daemon (kruised run --help)
   kruised replay <file-or-dir> [--key K] [--json] fold an event log through today's machines
   kruised charts --out DIR                        write each machine's Stately JSON and Mermaid chart
-  kruised demo [--data-dir DIR] [--workers N] [--chunk-delay-ms MS] [--json]
+  kruised demo [--data-dir DIR] [--workers N] [--chunk-delay-ms MS] [--cluster=false] [--json]
 `;
 
 const REPLAY_OPTIONS: OptionSpec = { key: 'string', json: 'bool' };
 const CHARTS_OPTIONS: OptionSpec = { out: 'string' };
-const DEMO_OPTIONS: OptionSpec = { 'data-dir': 'string', workers: 'string', 'chunk-delay-ms': 'string', json: 'bool', fsync: 'string', 'kill-at-seq': 'string' };
+const DEMO_OPTIONS: OptionSpec = { 'data-dir': 'string', workers: 'string', 'chunk-delay-ms': 'string', json: 'bool', fsync: 'string', 'kill-at-seq': 'string', cluster: 'bool' };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -102,6 +102,12 @@ async function demo(args: string[]): Promise<number> {
   process.stdout.write('\nresults:\n');
   for (const [key, outcome] of Object.entries(result.outcomes)) {
     process.stdout.write(`  ${key.padEnd(9)} ${outcome.state.padEnd(36)} attempts ${outcome.attempts}  progress ${outcome.progress}%  ${outcome.message}\n`);
+  }
+  if (options.cluster !== false) {
+    // The test bed's pieces (real containerd, fake API server, kubelet simulator) around the real
+    // daemon; loaded only here, so `kruised run` never loads test-bed code.
+    const { runClusterDemo } = await import('../test/bed/demo/cluster-demo.js');
+    await runClusterDemo(dataDir, (line) => process.stdout.write(`${line}\n`));
   }
   const kruised = fileURLToPath(new URL('../../bin/kruised', import.meta.url));
   process.stdout.write(`\nevent log: ${result.logDir} (replay ${result.replayClean ? 'clean' : 'DIVERGED'})\nread it with:\n  ${kruised} replay ${result.logDir}\n  ${kruised} replay ${result.logDir} --key missing\n`);

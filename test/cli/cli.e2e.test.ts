@@ -29,7 +29,7 @@ users:
 
 async function demoLog(): Promise<string> {
   const dir = await tempDir();
-  const result = await runCli(['demo', '--json', '--chunk-delay-ms', '0', '--data-dir', dir]);
+  const result = await runCli(['demo', '--json', '--cluster=false', '--chunk-delay-ms', '0', '--data-dir', dir]);
   expect(result.code).toBe(0);
   return join(dir, 'events');
 }
@@ -82,6 +82,20 @@ describe('the kruised command line', () => {
     expect(unknown.stderr).toContain('unknown flag: --no-such-flag');
     const noCommand = await runCli(['frobnicate']);
     expect(noCommand.code).toBe(2);
+  });
+
+  it.skipIf(!runtimeBed())('shows the daemon on a node of its own in the demo: real containerd, fake API server, kubelet simulator', async () => {
+    const dir = await tempDir();
+    const result = await runCli(['demo', '--chunk-delay-ms', '0', '--data-dir', dir]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('cluster: kruised is healthy: runtime found, API server reached, informers synced');
+    expect(result.stdout).toMatch(/pod default\/web runs on the real containerd as containerd:\/\/([0-9a-f]{64}) \(restartCount 0\)/);
+    const first = /as (containerd:\/\/[0-9a-f]{64}) \(restartCount 0\)/.exec(result.stdout)?.[1];
+    const second = /restarted it as (containerd:\/\/[0-9a-f]{64}) \(restartCount 1\)/.exec(result.stdout)?.[1];
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    expect(result.stdout).toContain('and kruised observed it');
+    expect(result.stdout).toContain('cluster: everything it started is stopped and removed');
   });
 
   it('writes every machine\'s Stately JSON and Mermaid chart with charts --out', async () => {

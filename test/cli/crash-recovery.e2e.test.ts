@@ -8,7 +8,7 @@ import { readAllRecords } from '../../engine/log/scan.js';
 import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 
-const DEMO_ARGS = ['demo', '--json', '--chunk-delay-ms', '15', '--workers', '3'];
+const DEMO_ARGS = ['demo', '--json', '--cluster=false', '--chunk-delay-ms', '15', '--workers', '3'];
 
 interface DemoJson {
   outcomes: Record<string, { state: string; attempts: number; progress: number; message: string }>;

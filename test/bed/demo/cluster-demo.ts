@@ -1,0 +1,100 @@
+// The cluster half of `kruised demo`: the test bed's pieces as one small node, to show kruised
+// in its surroundings with no cluster at hand. A real containerd with a registry (runtime-bed.sh),
+// the fake API server, the kubelet simulator running the node's pods on that containerd, a
+// manager double turning an ImagePullJob into the node's NodeImage entry, and `kruised run` itself
+// as a child process, exactly as users start it. Everything here is the test bed; only the daemon
+// is the product. It needs root (containerd, runc); elsewhere it says why and is skipped.
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCriClient } from '../../../adapters/cri/index.js';
+import { startFakeApiServer, type KubeObject } from '../apiserver/index.js';
+import { startKubeletSim } from '../kubelet/index.js';
+import { nodeImageFromImagePullJob } from '../manager/index.js';
+import { startRuntimeBed } from '../runtime/bed-control.js';
+
+const NODE = 'demo-node';
+const CLI = fileURLToPath(new URL('../../../daemon/cli.js', import.meta.url));
+
+export async function runClusterDemo(dataDir: string, print: (line: string) => void): Promise<boolean> {
+  print('\ncluster: bringing up a real containerd and registry (test bed), a fake API server and a kubelet simulator');
+  const start = await startRuntimeBed();
+  if (!start.ok) {
+    print(`cluster: skipped; it needs a real containerd here, and ${start.reason}`);
+    return false;
+  }
+  const { bed, down } = start.running;
+  const api = await startFakeApiServer();
+  const cri = createCriClient({ endpoint: bed.endpoint, platform: 'linux' });
+  const kubelet = await startKubeletSim({ kubeConfig: api.kubeConfig(), nodeName: NODE, cri, podNetwork: bed.podNetwork, restartBackoffMs: 300 });
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  await writeFile(kubeconfig, api.kubeconfigYaml(), { mode: 0o600 });
+  const port = await freePort();
+  const daemonArgs = ['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', '--v=4', `--data-dir=${join(dataDir, 'daemon')}`, `--cri-endpoint=${bed.endpoint}`, `--kubeconfig=${kubeconfig}`];
+  const daemon = spawn(process.execPath, [CLI, ...daemonArgs], { env: { ...process.env, NODE_NAME: NODE }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let daemonLog = '';
+  daemon.stdout.on('data', (chunk) => (daemonLog += chunk));
+  try {
+    print(`cluster: kruised ${daemonArgs.join(' ')}`);
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, 30_000, 'the daemon to become healthy');
+    print('cluster: kruised is healthy: runtime found, API server reached, informers synced');
+
+    api.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { nodeName: NODE, restartPolicy: 'Always', containers: [{ name: 'web', image: bed.images.busybox, command: ['sleep', '3600'] }] } });
+    const running = await podWhere((s) => s?.state?.running !== undefined);
+    print(`cluster: pod default/web runs on the real containerd as ${running.containerID} (restartCount ${running.restartCount})`);
+
+    await cri.stopContainer(undefined, { container_id: running.containerID.replace('containerd://', ''), timeout: 0 });
+    const restarted = await podWhere((s) => s?.restartCount === 1 && s.state?.running !== undefined);
+    print(`cluster: stopped it through CRI; the kubelet simulator restarted it as ${restarted.containerID} (restartCount ${restarted.restartCount})`);
+
+    const job = api.store.create({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'ImagePullJob', metadata: { name: 'pull-busybox', namespace: 'default' }, spec: { image: bed.images.busybox2 } });
+    nodeImageFromImagePullJob(api, job, [NODE]);
+    await until(async () => daemonLog.includes('"informer":"nodeImage"'), 10_000, 'the daemon to observe the NodeImage');
+    print(`cluster: ImagePullJob ${bed.images.busybox2} became an entry in NodeImage ${NODE}, and kruised observed it (pulling it is the image pre-download feature, next)`);
+    return true;
+  } finally {
+    daemon.kill('SIGTERM');
+    await new Promise((resolve) => daemon.once('close', resolve));
+    await kubelet.stop();
+    cri.close();
+    await api.close();
+    await down();
+    print('cluster: everything it started is stopped and removed');
+  }
+
+  async function podWhere(test: (status: ContainerStatus | undefined) => boolean): Promise<{ containerID: string; restartCount: number }> {
+    const pod = await api.store.waitFor({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'web' }, (p) => test(statusOf(p)), 30_000);
+    const status = statusOf(pod);
+    if (!status?.containerID || !test(status)) throw new Error(`pod default/web did not get there: ${JSON.stringify(pod?.status ?? null)}`);
+    return { containerID: status.containerID, restartCount: status.restartCount ?? 0 };
+  }
+}
+
+interface ContainerStatus {
+  containerID?: string;
+  restartCount?: number;
+  state?: { running?: unknown };
+}
+
+function statusOf(pod: KubeObject | undefined): ContainerStatus | undefined {
+  return (pod?.status as { containerStatuses?: ContainerStatus[] } | undefined)?.containerStatuses?.[0];
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
