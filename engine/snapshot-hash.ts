@@ -1,19 +1,19 @@
 // A short, stable fingerprint of what a machine decided: status, state value, context and the
 // ids of its live children. Replay recomputes it and compares with the log; any difference is a
 // divergence. Context must be plain JSON data (machines keep no class instances or secrets there).
-// The hash detects change, it does not defend against forgery: a fast 53-bit string hash (cyrb53)
-// per half of the text, 16 hex digits in all, costs a fraction of a cryptographic digest.
+// The hash detects change, it does not defend against forgery: a fast non-cryptographic 64-bit
+// string hash (cyrb53's mixing) costs a fraction of a cryptographic digest.
 import type { AnyMachineSnapshot } from 'xstate';
 
 export function snapshotHash(snapshot: AnyMachineSnapshot): string {
   const children = Object.keys(snapshot.children ?? {});
-  const text = JSON.stringify([snapshot.status, canonicalValue(snapshot.value), snapshot.context, children]);
-  return `${cyrb53(text, 0x9e3779b9).toString(16).padStart(14, '0').slice(-8)}${cyrb53(text, 0x85ebca6b).toString(16).padStart(14, '0').slice(-8)}`;
+  return hash64(JSON.stringify([snapshot.status, canonicalValue(snapshot.value), snapshot.context, children]));
 }
 
-function cyrb53(text: string, seed: number): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
+/** cyrb53's mixing, keeping both 32-bit lanes: 16 hex digits from one pass over the text. */
+function hash64(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i += 1) {
     const ch = text.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 2654435761);
@@ -21,7 +21,7 @@ function cyrb53(text: string, seed: number): number {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }
 
 /** State values of parallel states list regions in the order they were last entered: sort them. */
