@@ -55,6 +55,7 @@ const FLAGS: readonly FlagDef[] = [
   { name: 'legacy_stderr_threshold_behavior', aliases: ['legacy-stderr-threshold-behavior'], kind: 'bool', def: 'true', help: KLOG_NOTE },
   { name: 'data-dir', kind: 'string', def: '', help: 'kruised state directory (event log, snapshots).' },
   { name: 'cri-endpoint', kind: 'string', def: '', help: 'CRI endpoint (unix:///path or npipe://./pipe/name); replaces auto-detection. Upstream hard-wires the Windows pipe.' },
+  { name: 'cri-base-timeout', kind: 'duration', def: '0s', help: 'Base deadline of CRI calls (StopContainer adds the grace, ExecSync its timeout); 0 = the OS default: 5s as upstream on Linux, 10s on Windows, whose stops and execs are slower.' },
   { name: 'host-run-dir', kind: 'string', def: '/hostvarrun', linuxOnly: true, help: 'Where the host\'s /var/run is mounted; --socket-file and auto-detection look there.' },
   { name: 'node-name', kind: 'string', def: '', help: 'Name of this node (default: $NODE_NAME).' },
   { name: 'log-format', kind: 'string', def: 'json', help: 'Log output format: json or pretty.' },
@@ -88,6 +89,8 @@ export interface DaemonFlags {
   readonly dataDir: string;
   /** kruised: an explicit CRI endpoint, '' for upstream's discovery. */
   readonly criEndpoint: string;
+  /** kruised: CRI base deadline in ms; 0 = the platform profile's. */
+  readonly criBaseTimeoutMs: number;
   readonly hostRunDir: string;
   readonly nodeName: string;
   readonly logFormat: 'json' | 'pretty';
@@ -232,6 +235,7 @@ export function parseDaemonFlags(
     logtostderr: bool('logtostderr'),
     dataDir: str('data-dir'),
     criEndpoint: str('cri-endpoint'),
+    criBaseTimeoutMs: nonNegative('cri-base-timeout'),
     hostRunDir: opts.platform === 'linux' ? str('host-run-dir') : '',
     nodeName: str('node-name'),
     logFormat: oneOf('log-format', str('log-format'), ['json', 'pretty'] as const),

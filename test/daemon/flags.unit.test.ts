@@ -17,8 +17,10 @@ describe('parseDaemonFlags defaults', () => {
       dataDir: '/var/lib/kruised', nodeName: 'node-a', logFormat: 'json', eventLogFsync: 'group',
       eventLogCommitDelayMs: 5, eventLogSegmentBytes: 64 * 1024 * 1024, eventLogMaxBytes: 1024 ** 3,
       eventLogRetentionMs: 24 * 3600 * 1000, help: false, positionals: [],
+      criEndpoint: '', criBaseTimeoutMs: 0, hostRunDir: '/hostvarrun',
     });
     expect(f.setFlags.size).toBe(0);
+    expect(linux(['--cri-base-timeout=30s', '--cri-endpoint=unix:///run/containerd/containerd.sock']).criBaseTimeoutMs).toBe(30_000);
     expect(f.featureGates.enabled('KruiseDaemon')).toBe(true);
   });
 
