@@ -98,6 +98,20 @@ describe('the kruised command line', () => {
     expect(result.stdout).toContain('cluster: everything it started is stopped and removed');
   });
 
+  it('falls back to the clearly labelled simulated runtime in the demo when no real containerd can run', async () => {
+    const dir = await tempDir();
+    const result = await runCli(['demo', '--chunk-delay-ms', '0', '--data-dir', dir], { KRUISED_DEMO_RUNTIME: 'simulated' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('using the SIMULATED runtime (test double, not containerd)');
+    expect(result.stdout).toContain('cluster: kruised is healthy: runtime found, API server reached, informers synced');
+    const first = /runs on the SIMULATED runtime as (simulated-cri:\/\/[0-9a-f]{64}) \(restartCount 0\)/.exec(result.stdout)?.[1];
+    const second = /restarted it as (simulated-cri:\/\/[0-9a-f]{64}) \(restartCount 1\)/.exec(result.stdout)?.[1];
+    expect(first).toBeDefined();
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    expect(result.stdout).toContain('cluster: everything it started is stopped and removed');
+  });
+
   it('writes every machine\'s Stately JSON and Mermaid chart with charts --out', async () => {
     const out = await tempDir();
     const result = await runCli(['charts', '--out', out]);

@@ -3,7 +3,10 @@
 // the fake API server, the kubelet simulator running the node's pods on that containerd, a
 // manager double turning an ImagePullJob into the node's NodeImage entry, and `kruised run` itself
 // as a child process, exactly as users start it. Everything here is the test bed; only the daemon
-// is the product. It needs root (containerd, runc); elsewhere it says why and is skipped.
+// is the product. A real containerd needs root (containerd, runc); elsewhere it says why and runs
+// the same scenario on the SIMULATED CRI runtime (test/bed/cri-double, a test double, not
+// containerd) instead. KRUISED_DEMO_RUNTIME=simulated forces that fallback even where the real
+// containerd could run.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -11,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCriClient } from '../../../adapters/cri/index.js';
 import { startFakeApiServer, type KubeObject } from '../apiserver/index.js';
+import { startCriDouble } from '../cri-double/index.js';
 import { startKubeletSim } from '../kubelet/index.js';
 import { nodeImageFromImagePullJob } from '../manager/index.js';
 import { startRuntimeBed } from '../runtime/bed-control.js';
@@ -20,12 +24,9 @@ const CLI = fileURLToPath(new URL('../../../daemon/cli.js', import.meta.url));
 
 export async function runClusterDemo(dataDir: string, print: (line: string) => void): Promise<boolean> {
   print('\ncluster: bringing up a real containerd and registry (test bed), a fake API server and a kubelet simulator');
-  const start = await startRuntimeBed();
-  if (!start.ok) {
-    print(`cluster: skipped; it needs a real containerd here, and ${start.reason}`);
-    return false;
-  }
-  const { bed, down } = start.running;
+  const start = process.env.KRUISED_DEMO_RUNTIME === 'simulated' ? { ok: false as const, reason: 'KRUISED_DEMO_RUNTIME=simulated asks for the simulated one' } : await startRuntimeBed();
+  const runtimeLabel = start.ok ? 'the real containerd' : 'the SIMULATED runtime';
+  const { bed, down } = start.ok ? start.running : await startSimulatedRuntime(start.reason, print);
   const api = await startFakeApiServer();
   const cri = createCriClient({ endpoint: bed.endpoint, platform: 'linux' });
   const kubelet = await startKubeletSim({ kubeConfig: api.kubeConfig(), nodeName: NODE, cri, podNetwork: bed.podNetwork, restartBackoffMs: 300 });
@@ -43,9 +44,9 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
 
     api.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { nodeName: NODE, restartPolicy: 'Always', containers: [{ name: 'web', image: bed.images.busybox, command: ['sleep', '3600'] }] } });
     const running = await podWhere((s) => s?.state?.running !== undefined);
-    print(`cluster: pod default/web runs on the real containerd as ${running.containerID} (restartCount ${running.restartCount})`);
+    print(`cluster: pod default/web runs on ${runtimeLabel} as ${running.containerID} (restartCount ${running.restartCount})`);
 
-    await cri.stopContainer(undefined, { container_id: running.containerID.replace('containerd://', ''), timeout: 0 });
+    await cri.stopContainer(undefined, { container_id: running.containerID.replace(/^[a-z-]+:\/\//, ''), timeout: 0 });
     const restarted = await podWhere((s) => s?.restartCount === 1 && s.state?.running !== undefined);
     print(`cluster: stopped it through CRI; the kubelet simulator restarted it as ${restarted.containerID} (restartCount ${restarted.restartCount})`);
 
@@ -70,6 +71,21 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
     if (!status?.containerID || !test(status)) throw new Error(`pod default/web did not get there: ${JSON.stringify(pod?.status ?? null)}`);
     return { containerID: status.containerID, restartCount: status.restartCount ?? 0 };
   }
+}
+
+/** The fallback: the same scenario on the CRI test double, with a registry table of the demo's two images. */
+async function startSimulatedRuntime(reason: string, print: (line: string) => void) {
+  print(`cluster: no real containerd here (${reason}); using the SIMULATED runtime (test double, not containerd)`);
+  const images = { busybox: 'registry.local/busybox:1', busybox2: 'registry.local/busybox:2' };
+  const double = await startCriDouble({
+    platform: 'linux',
+    images: {
+      [images.busybox]: { id: `sha256:${'b1'.repeat(32)}`, sizeBytes: 2_150_000 },
+      [images.busybox2]: { id: `sha256:${'b2'.repeat(32)}`, sizeBytes: 2_160_000 },
+    },
+  });
+  const bed = { endpoint: double.endpoint, podNetwork: 'host' as const, images };
+  return { bed, down: () => double.close() };
 }
 
 interface ContainerStatus {
