@@ -1,7 +1,9 @@
 // Every machine this build knows. The daemon, `kruised replay` and `kruised charts` use it.
 import { blobFetchMachine } from './demo/blob-fetch.machine.js';
+import { imageTagMachine } from './image-pull/image-tag.machine.js';
 import { registryOf, type MachineRegistry } from './registry-types.js';
 
 export const machineRegistry: MachineRegistry = registryOf([
   { machine: blobFetchMachine, summary: 'Demonstration: fetch one blob with retries, progress and digest verification.' },
+  { machine: imageTagMachine, summary: 'Image pre-download: pull one NodeImage tag with retries, timeouts, a deadline and progress, and give its status.' },
 ]);

@@ -1,0 +1,332 @@
+// Lifecycle of one image tag of this node's NodeImage: one actor per (image, tag, version).
+// Replaces the pull worker of `openkruise/kruise pkg/daemon/imagepuller/imagepuller_worker.go`
+// (contract §3.3–3.7).
+//
+// The host spawns the actor when it sees a spec tag with no finished status of the same version;
+// the actor starts in `waiting` (status phase `Waiting`) until the host's FIFO pool grants it a
+// worker slot (`engine.slotGranted`, whose `at` is the worker's start time: phase `Pulling`,
+// `startTime`). Before each attempt (on the grant, and when a backoff sleep ends) the machine
+// checks `activeDeadlineSeconds`, counted from the worker's start, and sizes the attempt: its
+// budget is the per-attempt timeout capped at the time left. Under `imagePullPolicy: IfNotPresent` exactly, `checkingPresence` asks
+// the runtime first (`criImageStatus`) and a present image succeeds without pulling. `pulling`
+// invokes `criPullImage`, a callback effect that sends `cri.pullProgress` as bytes land and ends
+// with `cri.pullSucceeded` or `cri.pullFailed`; the machine's own `attemptTimeout` delay cancels an
+// attempt that outlives its budget. `verifying` asks the runtime for the pulled image and its ID.
+// A failed attempt sleeps in `backingOff` (1 s doubling to 30 s; upstream sleeps after the last
+// failure too), then starts the next attempt or, with backoffLimit + 1 attempts spent, settles in
+// `failed` with the last error. `succeeded` and `failed` output the status entry to write.
+// `k8s.tagRemoved` or `k8s.tagVersionChanged` (to another version) ends the actor in `abandoned`,
+// whose output says not to write a status. Time comes only from events: every `at` advances
+// `clockMs`, and timer events advance it by their own delay.
+import { assign, fromCallback, fromPromise, setup } from 'xstate';
+import {
+  attemptTimeoutMs,
+  backoffMs,
+  canceledMessage,
+  deadlineAtMs,
+  deadlineExceededMessage,
+  deadlinePassed,
+  imageMatches,
+  maxAttempts,
+  notFoundMessage,
+  perAttemptTimeoutMs,
+  progressPercent,
+  pullReference,
+  pullSandboxConfig,
+  rfc3339,
+  stoppedMessage,
+  tagStatusOf,
+} from './policy.js';
+import type {
+  AbandonReason,
+  ImageStatusInput,
+  ImageStatusOutput,
+  ImageTagOutcome,
+  ImageTagPhase,
+  PullImageInput,
+  PullSecretRef,
+  SandboxConfig,
+  TagPullPolicy,
+} from './types.js';
+
+export interface ImageTagInput {
+  /** Image name as the spec keys it (familiar name, e.g. `nginx`, `registry.k8s.io/pause`). */
+  readonly name: string;
+  /** The tag, or a digest in the tag position. */
+  readonly tag: string;
+  /** Spec `version` of the tag: the status entry carries it. */
+  readonly version: number;
+  /** Spec `imagePullPolicy`; only exactly `IfNotPresent` checks presence, '' behaves as `Always`. */
+  readonly imagePullPolicy: string;
+  /** Spec `pullPolicy`; defaults in policy.ts. */
+  readonly pullPolicy?: TagPullPolicy;
+  /** Secret references for the effect to read (contents never enter the machine). */
+  readonly pullSecrets: readonly PullSecretRef[];
+  /** Spec `sandboxConfig` of the image. */
+  readonly sandboxConfig?: SandboxConfig;
+}
+
+export interface ImageTagContext extends ImageTagInput {
+  /** What is sent to the runtime: `<name>:<tag>` or `<name>@<digest>`. */
+  reference: string;
+  /** backoffLimit + 1. */
+  maxAttempts: number;
+  /** Per-attempt timeout before deadline capping, ms. */
+  timeoutMs: number;
+  /** Latest time any event carried (or a timer implied), ms since the epoch; 0 before the first. */
+  clockMs: number;
+  /** When the worker started (slot granted), ms; 0 while waiting. */
+  startedAtMs: number;
+  /** startedAtMs + activeDeadlineSeconds, or null without a deadline. */
+  deadlineMs: number | null;
+  /** Attempts started so far. */
+  attempt: number;
+  /** When the current attempt started, ms. */
+  attemptStartedAtMs: number;
+  /** The current attempt's budget, ms (passed to `criPullImage`, and the `attemptTimeout` delay). */
+  attemptTimeoutMs: number;
+  /** Bytes reported by the current pull, and the largest total announced. */
+  bytesDone: number;
+  bytesTotal: number;
+  /** Set when the actor is abandoned: why, for the output. */
+  abandonReason: AbandonReason | null;
+  // The status entry's fields, as the status writer needs them (see tagStatusOf).
+  /** Upstream phase name. */
+  phase: ImageTagPhase;
+  /** Monotone 0–99 while pulling; 100 only on success. */
+  progress: number;
+  /** RFC 3339 of the worker's start, '' before it. */
+  startTime: string;
+  /** RFC 3339 of the end, '' before it. */
+  completionTime: string;
+  /** `<name>@<CRI image id>` on success, else ''. */
+  imageID: string;
+  /** Last error text ('' on success). */
+  message: string;
+}
+
+export type ImageTagEvent =
+  | { type: 'engine.slotGranted'; at: number }
+  | { type: 'cri.pullProgress'; bytesDone: number; bytesTotal: number; at?: number }
+  | { type: 'cri.pullSucceeded'; at: number }
+  | { type: 'cri.pullFailed'; at: number; message: string; deadlineExceeded?: boolean }
+  | { type: 'k8s.tagRemoved'; at: number }
+  | { type: 'k8s.tagVersionChanged'; version: number; at: number };
+
+type AnyEvent = { type: string; at?: number; output?: unknown; error?: unknown };
+
+const eventAt = (context: ImageTagContext, event: AnyEvent): number => {
+  const at = typeof event.at === 'number' ? event.at : (event.output as { at?: unknown } | undefined)?.at;
+  return typeof at === 'number' ? Math.max(context.clockMs, at) : context.clockMs;
+};
+const statusOutput = (event: AnyEvent): ImageStatusOutput => event.output as ImageStatusOutput;
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export function imageTagOutcome(context: ImageTagContext): ImageTagOutcome {
+  if (context.abandonReason !== null) {
+    return { writeStatus: false, reason: context.abandonReason, message: stoppedMessage(context.name, context.tag) };
+  }
+  return { writeStatus: true, status: tagStatusOf(context) };
+}
+
+export const imageTagMachine = setup({
+  types: {
+    input: {} as ImageTagInput,
+    context: {} as ImageTagContext,
+    events: {} as ImageTagEvent,
+    output: {} as ImageTagOutcome,
+  },
+  actors: {
+    // Placeholders: effects/ binds the real ones with machine.provide().
+    criImageStatus: fromPromise<ImageStatusOutput, ImageStatusInput>(async () => {
+      throw new Error('effect criImageStatus is not provided');
+    }),
+    criPullImage: fromCallback<ImageTagEvent, PullImageInput>(() => {
+      throw new Error('effect criPullImage is not provided');
+    }),
+  },
+  delays: {
+    retryBackoff: ({ context }) => backoffMs(context.attempt),
+    attemptTimeout: ({ context }) => context.attemptTimeoutMs,
+  },
+  guards: {
+    deadlineSpentAtStart: ({ context, event }) => {
+      const at = eventAt(context, event);
+      return deadlinePassed(deadlineAtMs(context.pullPolicy, at), at);
+    },
+    deadlineSpentAfterSleep: ({ context }) => deadlinePassed(context.deadlineMs, context.clockMs + backoffMs(context.attempt)),
+    checksPresence: ({ context }) => context.imagePullPolicy === 'IfNotPresent',
+    imagePresent: ({ context, event }) => imageMatches(context.name, context.tag, statusOutput(event).image),
+    attemptsSpent: ({ context }) => context.attempt >= context.maxAttempts,
+    otherVersion: ({ context, event }) => event.type === 'k8s.tagVersionChanged' && event.version !== context.version,
+  },
+  actions: {
+    startWorker: assign(({ context, event }) => {
+      const at = eventAt(context, event);
+      return {
+        clockMs: at,
+        startedAtMs: at,
+        deadlineMs: deadlineAtMs(context.pullPolicy, at),
+        phase: 'Pulling' as const,
+        startTime: rfc3339(at),
+      };
+    }),
+    startAttempt: assign(({ context }) => ({
+      attempt: context.attempt + 1,
+      attemptStartedAtMs: context.clockMs,
+      attemptTimeoutMs: attemptTimeoutMs(context.timeoutMs, context.deadlineMs, context.clockMs),
+      bytesDone: 0,
+    })),
+    recordProgress: assign(({ context, event }) => {
+      if (event.type !== 'cri.pullProgress') return {};
+      const bytesTotal = Math.max(event.bytesTotal, context.bytesTotal);
+      return {
+        clockMs: eventAt(context, event),
+        bytesDone: event.bytesDone,
+        bytesTotal,
+        progress: Math.max(context.progress, progressPercent(event.bytesDone, bytesTotal)),
+      };
+    }),
+    recordClock: assign({ clockMs: ({ context, event }) => eventAt(context, event) }),
+    recordPullFailure: assign(({ context, event }) => {
+      if (event.type !== 'cri.pullFailed') return {};
+      const message = event.deadlineExceeded === true ? canceledMessage(context.name, context.tag) : event.message;
+      return { clockMs: eventAt(context, event), message };
+    }),
+    recordAttemptTimedOut: assign(({ context }) => ({
+      clockMs: Math.max(context.clockMs, context.attemptStartedAtMs + context.attemptTimeoutMs),
+      message: canceledMessage(context.name, context.tag),
+    })),
+    recordEffectError: assign(({ context, event }) => ({
+      clockMs: eventAt(context, event),
+      message: errorText((event as AnyEvent).error),
+    })),
+    recordNotFound: assign(({ context, event }) => ({
+      clockMs: eventAt(context, event),
+      message: notFoundMessage(context.name, context.tag),
+    })),
+    sleepOver: assign({ clockMs: ({ context }) => context.clockMs + backoffMs(context.attempt) }),
+    recordDeadlineExceeded: assign({ message: deadlineExceededMessage() }),
+    succeed: assign(({ context, event }) => {
+      const at = eventAt(context, event);
+      const image = statusOutput(event).image;
+      return {
+        clockMs: at,
+        phase: 'Succeeded' as const,
+        progress: 100,
+        completionTime: rfc3339(at),
+        imageID: image === null ? '' : `${context.name}@${image.id}`,
+        message: '',
+      };
+    }),
+    fail: assign({ phase: 'Failed' as const, completionTime: ({ context }) => rfc3339(context.clockMs) }),
+    abandon: assign(({ context, event }) => ({
+      clockMs: eventAt(context, event),
+      abandonReason: (event.type === 'k8s.tagRemoved' ? 'tagRemoved' : 'versionChanged') as AbandonReason,
+    })),
+  },
+}).createMachine({
+  id: 'imageTag',
+  version: '1',
+  description: 'Pulls one tag of a NodeImage with retries, timeouts and a deadline, and reports its status.',
+  context: ({ input }) => ({
+    ...input,
+    reference: pullReference(input.name, input.tag),
+    maxAttempts: maxAttempts(input.pullPolicy),
+    timeoutMs: perAttemptTimeoutMs(input.pullPolicy),
+    clockMs: 0,
+    startedAtMs: 0,
+    deadlineMs: null,
+    attempt: 0,
+    attemptStartedAtMs: 0,
+    attemptTimeoutMs: 0,
+    bytesDone: 0,
+    bytesTotal: 0,
+    abandonReason: null,
+    phase: 'Waiting',
+    progress: 0,
+    startTime: '',
+    completionTime: '',
+    imageID: '',
+    message: '',
+  }),
+  initial: 'waiting',
+  output: ({ context }) => imageTagOutcome(context),
+  on: {
+    'k8s.tagRemoved': { target: '.abandoned', actions: 'abandon' },
+    'k8s.tagVersionChanged': { guard: 'otherVersion', target: '.abandoned', actions: 'abandon' },
+  },
+  states: {
+    waiting: {
+      description: 'Phase Waiting: queued until the host grants a worker slot (FIFO, unbounded when the pool is).',
+      on: {
+        'engine.slotGranted': [
+          { guard: 'deadlineSpentAtStart', target: 'failed', actions: ['startWorker', 'recordDeadlineExceeded', 'fail'] },
+          { guard: 'checksPresence', target: 'checkingPresence', actions: ['startWorker', 'startAttempt'] },
+          { target: 'pulling', actions: ['startWorker', 'startAttempt'] },
+        ],
+      },
+    },
+    checkingPresence: {
+      description: 'IfNotPresent only: the runtime is asked whether it already has the image.',
+      invoke: {
+        id: 'presenceCheck',
+        src: 'criImageStatus',
+        input: ({ context }) => ({ reference: context.reference }),
+        onDone: [
+          { guard: 'imagePresent', target: 'succeeded', actions: 'succeed' },
+          { target: 'pulling', actions: 'recordClock' },
+        ],
+        onError: { target: 'pulling' },
+      },
+    },
+    pulling: {
+      description: 'One attempt of CRI PullImage, bounded by the attempt budget.',
+      invoke: {
+        id: 'criPullImage',
+        src: 'criPullImage',
+        input: ({ context }) => ({
+          reference: context.reference,
+          attempt: context.attempt,
+          timeoutMs: context.attemptTimeoutMs,
+          pullSecrets: context.pullSecrets,
+          sandboxConfig: pullSandboxConfig(context.sandboxConfig),
+        }),
+        onError: { target: 'backingOff', actions: 'recordEffectError' },
+      },
+      after: { attemptTimeout: { target: 'backingOff', actions: 'recordAttemptTimedOut' } },
+      on: {
+        'cri.pullProgress': { actions: 'recordProgress' },
+        'cri.pullSucceeded': { target: 'verifying', actions: 'recordClock' },
+        'cri.pullFailed': { target: 'backingOff', actions: 'recordPullFailure' },
+      },
+    },
+    verifying: {
+      description: 'The runtime confirms the pulled image is present and gives its ID.',
+      invoke: {
+        id: 'pullVerification',
+        src: 'criImageStatus',
+        input: ({ context }) => ({ reference: context.reference }),
+        onDone: [
+          { guard: 'imagePresent', target: 'succeeded', actions: 'succeed' },
+          { target: 'backingOff', actions: 'recordNotFound' },
+        ],
+        onError: { target: 'backingOff', actions: 'recordEffectError' },
+      },
+    },
+    backingOff: {
+      description: 'Sleeps after a failed attempt (also after the last one, as upstream does).',
+      after: {
+        retryBackoff: [
+          { guard: 'attemptsSpent', target: 'failed', actions: ['sleepOver', 'fail'] },
+          { guard: 'deadlineSpentAfterSleep', target: 'failed', actions: ['sleepOver', 'recordDeadlineExceeded', 'fail'] },
+          { guard: 'checksPresence', target: 'checkingPresence', actions: ['sleepOver', 'startAttempt'] },
+          { target: 'pulling', actions: ['sleepOver', 'startAttempt'] },
+        ],
+      },
+    },
+    succeeded: { type: 'final', description: 'Phase Succeeded: the status entry is written.' },
+    failed: { type: 'final', description: 'Phase Failed with the last error: the status entry is written.' },
+    abandoned: { type: 'final', description: 'Tag removed or version bumped: no status is written for this version.' },
+  },
+});

@@ -1,0 +1,85 @@
+// Shapes shared by the image-tag machine, its effects and the NodeImage status writer.
+// Field names follow upstream's `apps.kruise.io/v1beta1` NodeImage types (contract §3.3, §3.6).
+
+/** `spec.images[<name>].tags[].pullPolicy`: every field optional, defaults in policy.ts. */
+export interface TagPullPolicy {
+  /** Per-attempt timeout in seconds; absent means 600. */
+  readonly timeoutSeconds?: number;
+  /** Retries after the first attempt; absent or negative means 3. */
+  readonly backoffLimit?: number;
+  /** Whole-worker budget in seconds, counted from the worker's start; absent means none. */
+  readonly activeDeadlineSeconds?: number;
+}
+
+/** `spec.images[<name>].pullSecrets[]`: a reference only; the effect reads the Secret itself. */
+export interface PullSecretRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** `spec.images[<name>].sandboxConfig`. */
+export interface SandboxConfig {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** Phases as upstream names them (`ImagePullPhase`). */
+export type ImageTagPhase = 'Waiting' | 'Pulling' | 'Succeeded' | 'Failed';
+
+/**
+ * One entry of `status.imageStatuses[<name>].tags[]`, serialised as upstream does: `progress`,
+ * `startTime`, `completionTime`, `imageID` and `message` are omitted when empty (omitempty).
+ */
+export interface ImageTagStatus {
+  readonly tag: string;
+  readonly phase: ImageTagPhase;
+  readonly version: number;
+  readonly progress?: number;
+  /** RFC 3339, second precision, UTC (metav1.Time). */
+  readonly startTime?: string;
+  readonly completionTime?: string;
+  /** `<name>@<CRI image id>`. */
+  readonly imageID?: string;
+  readonly message?: string;
+}
+
+/** What the runtime says about one image (CRI `ImageStatus`), as the `criImageStatus` effect reports it. */
+export interface RuntimeImage {
+  /** CRI image ID, e.g. `sha256:<hex>`. */
+  readonly id: string;
+  readonly repoTags: readonly string[];
+  readonly repoDigests: readonly string[];
+}
+
+/** Output of the `criImageStatus` effect. `at` is the effect's clock reading when the answer came. */
+export interface ImageStatusOutput {
+  readonly at: number;
+  /** Null when the runtime does not have the image. */
+  readonly image: RuntimeImage | null;
+}
+
+/** Input of the `criImageStatus` effect. */
+export interface ImageStatusInput {
+  /** The reference to ask about: `<name>:<tag>`, or `<name>@<digest>`. */
+  readonly reference: string;
+}
+
+/** Input of the `criPullImage` effect: one attempt, auth order as contract §3.5 inside it. */
+export interface PullImageInput {
+  readonly reference: string;
+  /** 1-based attempt number. */
+  readonly attempt: number;
+  /** The attempt's budget: min(per-attempt timeout, time left to activeDeadlineSeconds). */
+  readonly timeoutMs: number;
+  readonly pullSecrets: readonly PullSecretRef[];
+  /** Spec sandbox config plus `apps.kruise.io/pulling-image-by: kruise-daemon`. */
+  readonly sandboxConfig: { readonly labels: Record<string, string>; readonly annotations: Record<string, string> };
+}
+
+/** Why an actor was abandoned: its final status must not be written. */
+export type AbandonReason = 'tagRemoved' | 'versionChanged';
+
+/** What the host does with a finished actor. */
+export type ImageTagOutcome =
+  | { readonly writeStatus: true; readonly status: ImageTagStatus }
+  | { readonly writeStatus: false; readonly reason: AbandonReason; readonly message: string };
