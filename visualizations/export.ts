@@ -108,6 +108,15 @@ function eventLabel(t: DefTransition, owner: DefNode): string {
   return event;
 }
 
+/**
+ * Eventless (`always`) transitions: xstate 5.33's toJSON leaves them out, so they are read from the
+ * live state node, in the definition's shape (the Stately JSON stays exactly toJSON's data).
+ */
+function alwaysTransitions(machine: AnyStateMachine, id: string): DefTransition[] {
+  const live = machine.getStateNodeById(id) as unknown as { always?: ReadonlyArray<{ target?: ReadonlyArray<{ id: string }>; guard?: unknown }> };
+  return (live.always ?? []).map((t) => ({ eventType: '', target: (t.target ?? []).map((node) => `#${node.id}`), guard: t.guard }));
+}
+
 function invokeText(inv: { id: string; src: string }): string {
   if (inv.src.startsWith('xstate.invoke.') || inv.src === inv.id) return `invoke ${inv.id}`;
   return `invoke ${inv.src} as ${inv.id}`;
@@ -144,7 +153,7 @@ export function toMermaid(machine: AnyStateMachine): string {
       return parent?.type === 'parallel' && childrenOf(parent)[0] !== n;
     });
   for (const source of nodes) {
-    for (const t of source.transitions ?? []) {
+    for (const t of [...(source.transitions ?? []), ...alwaysTransitions(machine, source.id)]) {
       const guard = guardName(t.guard);
       const label = escapeText(eventLabel(t, source) + (guard === undefined ? '' : ` [${guard}]`));
       for (const target of (t.target ?? []).map(resolve)) {

@@ -100,6 +100,17 @@ describe('toMermaid', () => {
     expect(mermaid).not.toContain('xstate.done.actor');
   });
 
+  it('draws eventless (always) transitions, which toJSON leaves out, with their guards', () => {
+    const chooser = setup({ guards: { ready: () => true } }).createMachine({
+      id: 'chooser',
+      initial: 'deciding',
+      states: { deciding: { always: [{ guard: 'ready', target: 'go' }, { target: 'wait' }] }, go: { type: 'final' }, wait: {} },
+    });
+    const text = toMermaid(chooser);
+    expect(text).toContain('chooser__deciding --> chooser__go : always [ready]');
+    expect(text).toContain('chooser__deciding --> chooser__wait : always');
+  });
+
   it('describes invoked actors on their state and draws root and onDone transitions', () => {
     expect(lines).toContain('sample__work__loading : invoke loadManifest as manifest');
     expect(lines).toContain('sample --> sample__work__gaveUp : abort');
