@@ -39,79 +39,16 @@ import {
 } from './policy.js';
 import type {
   AbandonReason,
+  ImageTagContext,
+  ImageTagEvent,
+  ImageTagInput,
   ImageStatusInput,
   ImageStatusOutput,
   ImageTagOutcome,
-  ImageTagPhase,
   PullImageInput,
-  PullSecretRef,
-  SandboxConfig,
-  TagPullPolicy,
 } from './types.js';
 
-export interface ImageTagInput {
-  /** Image name as the spec keys it (familiar name, e.g. `nginx`, `registry.k8s.io/pause`). */
-  readonly name: string;
-  /** The tag, or a digest in the tag position. */
-  readonly tag: string;
-  /** Spec `version` of the tag: the status entry carries it. */
-  readonly version: number;
-  /** Spec `imagePullPolicy`; only exactly `IfNotPresent` checks presence, '' behaves as `Always`. */
-  readonly imagePullPolicy: string;
-  /** Spec `pullPolicy`; defaults in policy.ts. */
-  readonly pullPolicy?: TagPullPolicy;
-  /** Secret references for the effect to read (contents never enter the machine). */
-  readonly pullSecrets: readonly PullSecretRef[];
-  /** Spec `sandboxConfig` of the image. */
-  readonly sandboxConfig?: SandboxConfig;
-}
-
-export interface ImageTagContext extends ImageTagInput {
-  /** What is sent to the runtime: `<name>:<tag>` or `<name>@<digest>`. */
-  reference: string;
-  /** backoffLimit + 1. */
-  maxAttempts: number;
-  /** Per-attempt timeout before deadline capping, ms. */
-  timeoutMs: number;
-  /** Latest time any event carried (or a timer implied), ms since the epoch; 0 before the first. */
-  clockMs: number;
-  /** When the worker started (slot granted), ms; 0 while waiting. */
-  startedAtMs: number;
-  /** startedAtMs + activeDeadlineSeconds, or null without a deadline. */
-  deadlineMs: number | null;
-  /** Attempts started so far. */
-  attempt: number;
-  /** When the current attempt started, ms. */
-  attemptStartedAtMs: number;
-  /** The current attempt's budget, ms (passed to `criPullImage`, and the `attemptTimeout` delay). */
-  attemptTimeoutMs: number;
-  /** Bytes reported by the current pull, and the largest total announced. */
-  bytesDone: number;
-  bytesTotal: number;
-  /** Set when the actor is abandoned: why, for the output. */
-  abandonReason: AbandonReason | null;
-  // The status entry's fields, as the status writer needs them (see tagStatusOf).
-  /** Upstream phase name. */
-  phase: ImageTagPhase;
-  /** Monotone 0–99 while pulling; 100 only on success. */
-  progress: number;
-  /** RFC 3339 of the worker's start, '' before it. */
-  startTime: string;
-  /** RFC 3339 of the end, '' before it. */
-  completionTime: string;
-  /** `<name>@<CRI image id>` on success, else ''. */
-  imageID: string;
-  /** Last error text ('' on success). */
-  message: string;
-}
-
-export type ImageTagEvent =
-  | { type: 'engine.slotGranted'; at: number }
-  | { type: 'cri.pullProgress'; bytesDone: number; bytesTotal: number; at?: number }
-  | { type: 'cri.pullSucceeded'; at: number }
-  | { type: 'cri.pullFailed'; at: number; message: string; deadlineExceeded?: boolean }
-  | { type: 'k8s.tagRemoved'; at: number }
-  | { type: 'k8s.tagVersionChanged'; version: number; at: number };
+export type { ImageTagContext, ImageTagEvent, ImageTagInput } from './types.js';
 
 type AnyEvent = { type: string; at?: number; output?: unknown; error?: unknown };
 
