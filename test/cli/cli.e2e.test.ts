@@ -6,6 +6,7 @@ import { decodeRecord, encodeRecord } from '../../engine/log/record.js';
 import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 import { runtimeBed } from '../bed/runtime-bed.js';
+import { machineRegistry } from '../../machines/registry.js';
 import { startFakeApiServer } from '../bed/apiserver/index.js';
 
 const UNREACHABLE_KUBECONFIG = `apiVersion: v1
@@ -116,7 +117,9 @@ describe('the kruised command line', () => {
     const out = await tempDir();
     const result = await runCli(['charts', '--out', out]);
     expect(result.code).toBe(0);
-    expect((await readdir(out)).sort()).toEqual(['blobFetch.json', 'blobFetch.mmd', 'index.md']);
+    const expected = [...machineRegistry.keys()].flatMap((id) => [`${id}.json`, `${id}.mmd`]);
+    expect((await readdir(out)).sort()).toEqual([...expected, 'index.md'].sort());
+    expect(expected).toContain('imageTag.json');
     expect(JSON.parse(await readFile(join(out, 'blobFetch.json'), 'utf8'))).toMatchObject({ id: 'blobFetch' });
   });
 
