@@ -1,0 +1,67 @@
+// Live effects of the `imageTag` machine (machines/image-pull): `criImageStatus` asks the runtime
+// about one reference, `criPullImage` runs one pull attempt (pull-attempt.ts) and, while it runs,
+// polls containerd's content ingests and reports `cri.pullProgress`; it ends with
+// `cri.pullSucceeded` or `cri.pullFailed` carrying the runtime's message. Both wait for the
+// event log (durable.ts) and read time only from the injected `now()`. Both are idempotent: a
+// repeated status query reads again, a repeated pull finds the content already there.
+import type { AnyStateMachine } from 'xstate';
+import type { ContentProgressReader, CriClient, Progress } from '../../adapters/cri/index.js';
+import type { ImageTagEvent } from '../../machines/image-pull/image-tag.machine.js';
+import type { ImageStatusInput, ImageStatusOutput, PullImageInput } from '../../machines/image-pull/types.js';
+import type { RegisteredMachine } from '../../machines/registry-types.js';
+import { durableCallback, durablePromise, type DurabilityBarrier } from '../durable.js';
+import { noAuth, pullAttempt, type AuthFor } from './pull-attempt.js';
+import { watchOwnIngests } from './progress.js';
+
+export interface ImageTagEffectsDeps {
+  readonly cri: Pick<CriClient, 'imageStatus' | 'pullImage'>;
+  /** The event log (anything with `durable()`). */
+  readonly barrier: DurabilityBarrier;
+  readonly now: () => number;
+  /** Credentials per reference and pull secrets; default none (anonymous pulls). */
+  readonly authFor?: AuthFor;
+  /** containerd's content service for real progress; without it progress stays 0 until success. */
+  readonly progressReader?: ContentProgressReader;
+  /** How often the content service is polled during a pull (default 500 ms). */
+  readonly progressIntervalMs?: number;
+}
+
+export function imageTagEffects(deps: ImageTagEffectsDeps) {
+  const authFor = deps.authFor ?? noAuth;
+  /** Per reference, the ingest refs its attempts were seen writing; forgotten on success. */
+  const ingestsOf = new Map<string, Set<string>>();
+  return {
+    criImageStatus: durablePromise<ImageStatusOutput, ImageStatusInput>(deps.barrier, async (input, signal) => {
+      const { image } = await deps.cri.imageStatus(signal, { image: { image: input.reference } });
+      return { at: deps.now(), image: image === null ? null : { id: image.id, repoTags: [...image.repo_tags], repoDigests: [...image.repo_digests] } };
+    }),
+    criPullImage: durableCallback<ImageTagEvent, PullImageInput>(deps.barrier, async (input, sendBack, signal) => {
+      const polling = new AbortController();
+      const stopPolling = () => polling.abort();
+      signal.addEventListener('abort', stopPolling, { once: true });
+      let mine = ingestsOf.get(input.reference);
+      if (!mine) ingestsOf.set(input.reference, (mine = new Set()));
+      const report = (p: Progress) => sendBack({ type: 'cri.pullProgress', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, at: deps.now() });
+      const interval = deps.progressIntervalMs ?? 500;
+      const watching = deps.progressReader ? watchOwnIngests(deps.progressReader, polling.signal, interval, report, mine) : Promise.resolve(false);
+      try {
+        const outcome = await pullAttempt(deps.cri, authFor, input, signal, deps.now);
+        stopPolling();
+        await watching;
+        if (outcome.ok) ingestsOf.delete(input.reference);
+        if (outcome.ok) sendBack({ type: 'cri.pullSucceeded', at: deps.now() });
+        else sendBack({ type: 'cri.pullFailed', at: deps.now(), message: outcome.message, ...(outcome.deadlineExceeded ? { deadlineExceeded: true } : {}) });
+      } finally {
+        stopPolling();
+        signal.removeEventListener('abort', stopPolling);
+      }
+    }),
+  };
+}
+
+/** The host's `bind` for the image puller: live effects for `imageTag`, other machines as they are. */
+export function bindImageTag(deps: ImageTagEffectsDeps, extra: { delays?: Record<string, number | (() => number)> } = {}) {
+  const actors = imageTagEffects(deps);
+  return (entry: RegisteredMachine): AnyStateMachine =>
+    entry.id === 'imageTag' ? entry.machine.provide({ actors, ...(extra.delays ? { delays: extra.delays } : {}) } as never) : entry.machine;
+}

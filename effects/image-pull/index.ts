@@ -1,0 +1,5 @@
+// Effects of the image puller: the imageTag machine's CRI calls, with real pull progress.
+export { deferredBarrier, type DeferredBarrier } from './deferred-barrier.js';
+export { bindImageTag, imageTagEffects, type ImageTagEffectsDeps } from './image-tag.effects.js';
+export { watchOwnIngests } from './progress.js';
+export { aggregateMessage, noAuth, pullAttempt, type AuthFor, type PullAttempt, type PullOutcome } from './pull-attempt.js';

@@ -1,0 +1,143 @@
+// The image puller end to end: the bed's real containerd, the fake API server enforcing the
+// daemon's RBAC, the ImagePullJob manager double, and an ActorHost on a temporary event log with
+// the live imageTag effects (backoff shortened to 50 ms). Everything is torn down after the test.
+import { onTestFinished } from 'vitest';
+import { createContentProgressReader, createCriClient, type CriClient } from '../../../adapters/cri/index.js';
+import {
+  CONTROLLER_NAMES,
+  EventRecorder,
+  kubeClientsFrom,
+  nodeImageInformer,
+  StatusWriter,
+  type KubeObject,
+} from '../../../adapters/kube/index.js';
+import { createImagePuller, type ImagePuller } from '../../../daemon/features/image-puller/index.js';
+import type { NodeImageStatus } from '../../../daemon/features/image-puller/status.js';
+import { bindImageTag, deferredBarrier, type AuthFor } from '../../../effects/image-pull/index.js';
+import { LiveClock } from '../../../engine/clock.js';
+import { ActorHost } from '../../../engine/host.js';
+import { EventLog } from '../../../engine/log/event-log.js';
+import { machineRegistry } from '../../../machines/registry.js';
+import { authorizerFromRules, kruiseDaemonRules, type FakeApiServer } from '../../bed/apiserver/index.js';
+import { fakeApiServer, until } from '../../bed/apiserver/fixtures.js';
+import { nodeImageFromImagePullJob } from '../../bed/manager/index.js';
+import type { RuntimeBed } from '../../bed/runtime-bed.js';
+import { tempDir } from '../../support/tmp.js';
+
+export { until };
+export const NODE = 'node-a';
+export const NODE_IMAGE = { apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: NODE } as const;
+
+export interface Daemon {
+  readonly puller: ImagePuller;
+  readonly host: ActorHost;
+  /** References passed to CRI PullImage, in call order. */
+  readonly pulls: string[];
+  /** Every NodeImage status the API server stored, in order (from a second informer subscriber). */
+  readonly seen: NodeImageStatus[];
+  stop(): Promise<void>;
+}
+
+export interface PullerBed {
+  readonly api: FakeApiServer;
+  readonly cri: CriClient;
+  readonly logDir: string;
+  /** Starts a daemon (puller + host) on the shared event log directory; stopped after the test. */
+  startDaemon(options?: { maxWorkers?: number; authFor?: AuthFor }): Promise<Daemon>;
+  /** Stores an ImagePullJob and lets the manager double write it into this node's NodeImage. */
+  job(name: string, spec: Record<string, unknown>): KubeObject;
+  nodeImage(): KubeObject | undefined;
+  /** The image's status tags, or [] */
+  tagsOf(image: string): Array<Record<string, unknown>>;
+  events(): Array<KubeObject & { reason?: string; message?: string; type?: string; count?: number; involvedObject?: Record<string, unknown> }>;
+  removeImage(reference: string): Promise<void>;
+}
+
+export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
+  const api = await fakeApiServer({ authorize: authorizerFromRules(kruiseDaemonRules) });
+  api.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } });
+  api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: NODE, labels: { 'kubernetes.io/hostname': NODE } }, spec: {} });
+  const cri = createCriClient({ endpoint: bed.endpoint, platform: 'linux' });
+  const logDir = await tempDir('kruised-image-puller-');
+  onTestFinished(() => cri.close());
+
+  async function startDaemon(options: { maxWorkers?: number; authFor?: AuthFor } = {}): Promise<Daemon> {
+    const clients = kubeClientsFrom(api.kubeConfig());
+    const transport = clients.forController(CONTROLLER_NAMES.imagePuller);
+    const informer = nodeImageInformer(transport, NODE, 'v1beta1');
+    const writer = new StatusWriter({ transport, limits: {} });
+    const events = new EventRecorder({ transport, host: NODE });
+    const progressReader = createContentProgressReader({ endpoint: bed.endpoint, platform: 'linux' });
+    const opened = await EventLog.open({ dir: logDir, commitDelayMs: 1 });
+    const pulls: string[] = [];
+    const counting: Pick<CriClient, 'imageStatus' | 'pullImage'> = {
+      imageStatus: (signal, request, o) => cri.imageStatus(signal, request, o),
+      pullImage: (signal, request, o) => {
+        pulls.push(request.image.image);
+        return cri.pullImage(signal, request, o);
+      },
+    };
+    const puller = createImagePuller({ nodeName: NODE, informer, writer, events, maxWorkers: options.maxWorkers ?? 0, now: Date.now });
+    // As the composition root does: effects are bound before the log is handed over.
+    const barrier = deferredBarrier();
+    const host = new ActorHost({
+      log: opened.log,
+      clock: new LiveClock(),
+      registry: machineRegistry,
+      bind: bindImageTag({ cri: counting, barrier, now: Date.now, progressReader, progressIntervalMs: 20, ...(options.authFor ? { authFor: options.authFor } : {}) }, { delays: { retryBackoff: 50 } }),
+      onStep: puller.onStep,
+      onStopped: puller.onStopped,
+    });
+    host.recover(opened.recovery);
+    barrier.resolve(opened.log);
+    const seen: NodeImageStatus[] = [];
+    const watching = informer.subscribe((o) => {
+      if (o.type === 'upsert' && o.object.status) seen.push(o.object.status as unknown as NodeImageStatus);
+    });
+    puller.start(host);
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await puller.idle();
+      puller.stop();
+      watching.unsubscribe();
+      await host.shutdown();
+      await opened.log.close();
+      await writer.close();
+      await events.idle();
+      progressReader.close();
+    };
+    onTestFinished(stop);
+    return { puller, host, pulls, seen, stop };
+  }
+
+  const nodeImage = () => api.store.get(NODE_IMAGE) as KubeObject | undefined;
+  return {
+    api,
+    cri,
+    logDir,
+    startDaemon,
+    job(name, spec) {
+      const job = api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', metadata: { name, namespace: 'apps' }, spec }) as KubeObject;
+      nodeImageFromImagePullJob(api, job as never, [NODE]);
+      return job;
+    },
+    nodeImage,
+    tagsOf(image) {
+      const status = nodeImage()?.status as { imageStatuses?: Record<string, { tags: Array<Record<string, unknown>> }> } | undefined;
+      return status?.imageStatuses?.[image]?.tags ?? [];
+    },
+    events: () => [...api.store.list('v1', 'Event', { namespace: 'default' }), ...api.store.list('v1', 'Event', { namespace: 'apps' })] as never,
+    async removeImage(reference) {
+      const { image } = await cri.imageStatus(undefined, { image: { image: reference } });
+      if (image) await cri.removeImage(undefined, { image: { image: image.id } });
+    },
+  };
+}
+
+/** `HOST:PORT/NAME:TAG` → the familiar name and tag the manager writes (`HOST:PORT/NAME`, `TAG`). */
+export function nameTag(reference: string): { name: string; tag: string } {
+  const colon = reference.lastIndexOf(':');
+  return { name: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+}
