@@ -16,12 +16,14 @@ import {
   serverVersion,
   type Informer,
   type KruiseVersions,
+  type KubeClients,
   type KubeObject,
 } from '../adapters/kube/index.js';
 import type { DaemonFlags } from './flags.js';
 import type { HealthCheck, MetricSource } from './http.js';
 
 export interface ClusterView {
+  readonly clients: KubeClients;
   readonly versions: KruiseVersions;
   readonly informers: ReadonlyMap<string, Informer<KubeObject>>;
   stop(): void;
@@ -60,5 +62,5 @@ export async function connectCluster(flags: DaemonFlags, logger: Logger, checks:
     );
   }
   metrics.push({ name: 'kruised_kube_observations_total', help: 'Observations delivered by the informers.', type: 'counter', value: () => observations });
-  return { versions, informers, stop: () => subscriptions.forEach((s) => s.unsubscribe()) };
+  return { clients, versions, informers, stop: () => subscriptions.forEach((s) => s.unsubscribe()) };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AnyStateMachine } from 'xstate';
 import { LiveClock } from '../engine/clock.js';
-import { ActorHost } from '../engine/host.js';
+import { ActorHost, type ActorHostOptions } from '../engine/host.js';
 import { EventLog } from '../engine/log/event-log.js';
 import type { RegisteredMachine } from '../machines/registry-types.js';
 import { machineRegistry } from '../machines/registry.js';
@@ -18,7 +18,14 @@ export interface RunningEngine {
   stop(): Promise<void>;
 }
 
-export async function startEngine(flags: DaemonFlags, profile: PlatformProfile, logger: Logger, bind?: (entry: RegisteredMachine) => AnyStateMachine): Promise<RunningEngine> {
+/** What the features hand the host: effect bindings and step/stop hooks. */
+export interface EngineWiring {
+  readonly bind?: (entry: RegisteredMachine) => AnyStateMachine;
+  readonly onStep?: ActorHostOptions['onStep'];
+  readonly onStopped?: ActorHostOptions['onStopped'];
+}
+
+export async function startEngine(flags: DaemonFlags, profile: PlatformProfile, logger: Logger, wiring: EngineWiring = {}): Promise<RunningEngine> {
   // The event log records what the node decided (secrets are redacted, but names and messages are
   // not): only the daemon's own identity may read it. chmod 0700 on Linux, SYSTEM+Administrators ACL on Windows.
   await mkdir(flags.dataDir, { recursive: true });
@@ -39,7 +46,7 @@ export async function startEngine(flags: DaemonFlags, profile: PlatformProfile, 
   for (const torn of opened.tornTails) logger.warn(torn, 'event log ended in a torn write (a crash mid-write); truncated it');
   for (const bad of opened.corrupt) logger.error(bad, 'event log holds a corrupt record; it is kept as it is and skipped');
   const { log } = opened;
-  const host = new ActorHost({ log, clock: new LiveClock(), registry: machineRegistry, logger, ...(bind ? { bind } : {}) });
+  const host = new ActorHost({ log, clock: new LiveClock(), registry: machineRegistry, logger, ...wiring });
   const report = host.recover(opened.recovery);
   logger.info(
     { logDir, records: opened.recovery.records, restored: report.restored.length, finished: report.finished, truncated: report.truncated.length, failed: report.failed.length, diverged: report.diverged.length },

@@ -3,13 +3,14 @@
 // usable is fatal), the API server (unreachable is fatal; the informers become /healthz checks),
 // then the engine: the event log is opened and verified and unfinished actors are recovered. It
 // serves until a shutdown signal, when actors are stopped without stop records (so the next start
-// recovers them) and the log is committed and closed. Feature controllers join as they land.
+// recovers them) and the log is committed and closed. Features: the image puller (NodeImage).
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { platformOsOf, platformProfile, type PlatformProfile } from '../adapters/platform/index.js';
 import { machineRegistry } from '../machines/registry.js';
 import { connectCluster, type ClusterView } from './cluster.js';
 import { startEngine } from './engine-start.js';
+import { wireImagePuller } from './features/image-puller/wiring.js';
 import type { DaemonFlags } from './flags.js';
 import { serveDaemonHttp, servePprof, type HealthCheck, type MetricSource } from './http.js';
 import { findRuntimes, NO_RUNTIME_MESSAGE } from './runtime.js';
@@ -49,7 +50,9 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     await closeServers();
     return 1;
   }
-  const engine = await startEngine(flags, profile, logger);
+  const imagePuller = wireImagePuller(flags, profile.os, cluster, runtimes[0]!, logger);
+  const engine = await startEngine(flags, profile, logger, imagePuller.wiring);
+  imagePuller.start(engine);
   metrics.push(
     { name: 'kruised_event_log_last_seq', help: 'Sequence number of the last event log record.', type: 'counter', value: () => engine.log.lastSeq },
     { name: 'kruised_live_actors', help: 'Actors currently held by the actor host.', type: 'gauge', value: () => engine.host.size },
@@ -59,6 +62,7 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
 
   const signal = await shutdownSignal(profile);
   logger.info({ signal }, 'shutting down');
+  await imagePuller.stop();
   cluster.stop();
   await engine.stop();
   for (const runtime of runtimes) runtime.client.close();

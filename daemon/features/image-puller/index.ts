@@ -3,3 +3,4 @@ export { createImagePuller, IMAGE_TAG_MACHINE, type ImagePuller, type ImagePulle
 export { persistedFinished, specTags, tagKey, type SpecTag } from './node-image.js';
 export { SlotPool } from './slots.js';
 export { nodeImageStatus, type NodeImageStatus } from './status.js';
+export { authFromPullSecrets } from './auth.js';

@@ -1,0 +1,70 @@
+// The image puller through `kruised run`, as users run it: the fake API server with the daemon's
+// RBAC, the real containerd and registry, an ImagePullJob turned into this node's NodeImage entry
+// by the manager double; the daemon pulls it, reports it in NodeImage status and an Event, and
+// its event log replays clean.
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { authorizerFromRules, kruiseDaemonRules, startFakeApiServer } from '../bed/apiserver/index.js';
+import { nodeImageFromImagePullJob } from '../bed/manager/index.js';
+import { runtimeBed } from '../bed/runtime-bed.js';
+import { runCli, startCli } from '../support/cli.js';
+import { tempDir } from '../support/tmp.js';
+
+interface TagStatus { tag: string; phase: string; progress?: number; imageID?: string; message?: string }
+type NodeImageStatus = { desired?: number; succeeded?: number; failed?: number; imageStatuses?: Record<string, { tags?: TagStatus[] }> };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe.skipIf(!runtimeBed())('the image puller in kruised run', () => {
+  it('pulls an ImagePullJob image on the node, reports Succeeded in NodeImage status with an event, and its log replays clean', async () => {
+    const bed = runtimeBed()!;
+    const api = await startFakeApiServer({ authorize: authorizerFromRules(kruiseDaemonRules) });
+    const dataDir = await tempDir();
+    const kubeconfig = join(dataDir, 'kubeconfig');
+    await writeFile(kubeconfig, api.kubeconfigYaml());
+    const port = await freePort();
+    const daemon = startCli(['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${bed.endpoint}`, `--kubeconfig=${kubeconfig}`, '--max-workers-for-pull-image=2'], { NODE_NAME: 'node-a' });
+    try {
+      for (let i = 0; i < 600; i += 1) {
+        const health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        if (health?.status === 200) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const job = api.store.create({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'ImagePullJob', metadata: { name: 'pull-busybox2', namespace: 'default' }, spec: { image: bed.images.busybox2 } });
+      nodeImageFromImagePullJob(api, job, ['node-a']);
+      const done = await api.store.waitFor(
+        { apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: 'node-a' },
+        (o) => (o?.status as NodeImageStatus | undefined)?.succeeded === 1,
+        60_000,
+      );
+      const status = done?.status as NodeImageStatus;
+      expect(status).toMatchObject({ desired: 1, succeeded: 1, failed: 0 });
+      const tags = Object.values(status.imageStatuses ?? {}).flatMap((image) => image.tags ?? []);
+      expect(tags).toHaveLength(1);
+      expect(tags[0]).toMatchObject({ tag: '2', phase: 'Succeeded', progress: 100 });
+      expect(tags[0]!.imageID).toMatch(/@sha256:[0-9a-f]{64}$/);
+      const events = api.store.list('v1', 'Event', { namespace: 'default' });
+      expect(events.filter((e) => (e as { reason?: string }).reason === 'PullImageSucceed')).toHaveLength(1);
+      const writes = api.requests.filter({ resource: 'nodeimages', subresource: 'status' });
+      expect(writes.length).toBeGreaterThan(0);
+      expect(writes.every((r) => r.status !== 403 && r.userAgent?.includes('kruise-daemon-imagepuller'))).toBe(true);
+    } finally {
+      daemon.child.kill('SIGTERM');
+    }
+    expect((await daemon.done).code).toBe(0);
+    const replay = await runCli(['replay', join(dataDir, 'events')]);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toContain('[imageTag@1]');
+    expect(replay.stdout).toMatch(/replay clean/);
+    await api.close();
+  });
+});
