@@ -95,7 +95,7 @@ describe('the kruised command line', () => {
     const second = /restarted it as (containerd:\/\/[0-9a-f]{64}) \(restartCount 1\)/.exec(result.stdout)?.[1];
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
-    expect(result.stdout).toContain('and kruised observed it');
+    expect(result.stdout).toMatch(/cluster: NodeImage demo-node status: Succeeded, progress 100, imageID \S+@sha256:[0-9a-f]{64}/);
     expect(result.stdout).toContain('cluster: everything it started is stopped and removed');
   });
 
@@ -110,6 +110,7 @@ describe('the kruised command line', () => {
     expect(first).toBeDefined();
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
+    expect(result.stdout).toMatch(/cluster: NodeImage demo-node status: Succeeded, progress 100, imageID \S+@/);
     expect(result.stdout).toContain('cluster: everything it started is stopped and removed');
   });
 

@@ -52,8 +52,11 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
 
     const job = api.store.create({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'ImagePullJob', metadata: { name: 'pull-busybox', namespace: 'default' }, spec: { image: bed.images.busybox2 } });
     nodeImageFromImagePullJob(api, job, [NODE]);
-    await until(async () => daemonLog.includes('"informer":"nodeImage"'), 10_000, 'the daemon to observe the NodeImage');
-    print(`cluster: ImagePullJob ${bed.images.busybox2} became an entry in NodeImage ${NODE}, and kruised observed it (pulling it is the image pre-download feature, next)`);
+    print(`cluster: ImagePullJob ${bed.images.busybox2} became an entry in NodeImage ${NODE}; kruised pulls it`);
+    const nodeImage = await api.store.waitFor({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: NODE }, (o) => tagOf(o)?.phase === 'Succeeded' || tagOf(o)?.phase === 'Failed', 60_000);
+    const tag = tagOf(nodeImage);
+    print(`cluster: NodeImage ${NODE} status: ${tag?.phase ?? 'none'}, progress ${tag?.progress ?? 0}, imageID ${tag?.imageID ?? '-'}${tag?.message ? `, ${tag.message}` : ''}`);
+    print(`cluster: the daemon's own event log: kruised replay ${join(dataDir, 'daemon', 'events')}`);
     return true;
   } finally {
     daemon.kill('SIGTERM');
@@ -92,6 +95,11 @@ interface ContainerStatus {
   containerID?: string;
   restartCount?: number;
   state?: { running?: unknown };
+}
+
+function tagOf(nodeImage: KubeObject | undefined): { phase?: string; progress?: number; imageID?: string; message?: string } | undefined {
+  const images = (nodeImage?.status as { imageStatuses?: Record<string, { tags?: Array<{ phase?: string }> }> } | undefined)?.imageStatuses ?? {};
+  return Object.values(images).flatMap((image) => image.tags ?? [])[0];
 }
 
 function statusOf(pod: KubeObject | undefined): ContainerStatus | undefined {
