@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import * as actorMemory from './actor-memory.js';
 import * as criRoundtrip from './cri-roundtrip.js';
 import * as engineThroughput from './engine-throughput.js';
+import * as pullApiWrites from './pull-api-writes.js';
+import * as pullMemory from './pull-memory.js';
+import * as pullOverhead from './pull-overhead.js';
 import * as replayThroughput from './replay-throughput.js';
 import * as watchFanin from './watch-fanin.js';
 import { formatGoal, formatJson, formatLine, type Result } from './report.js';
@@ -20,6 +23,9 @@ const BENCHMARKS: Record<string, () => Promise<Result[]>> = {
   'replay-throughput': replayThroughput.run,
   'actor-memory': actorMemory.run,
   'watch-fanin': watchFanin.run,
+  'pull-overhead': pullOverhead.run,
+  'pull-api-writes': pullApiWrites.run,
+  'pull-memory': pullMemory.run,
 };
 
 const CHILD_FLAG = '--child';
