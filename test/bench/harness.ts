@@ -1,5 +1,6 @@
 // What the benchmarks share: temp dirs, a chunked driver that lets the event loop breathe (group
 // commit timers, write callbacks) the way a daemon fed by watch streams would, timing and GC.
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,3 +56,28 @@ export function progress(message: string): void {
 }
 
 export const keyOf = (i: number): string => `bench/key-${String(i).padStart(5, '0')}`;
+
+export interface BenchChild<R> {
+  readonly child: ChildProcess;
+  /** The child's first message. */
+  readonly ready: R;
+  /** Sends a message and resolves with the child's next one. */
+  call(message: object): Promise<unknown>;
+}
+
+/** Forks a benchmark file in one of its child modes; resolves once the child sends its first message. */
+export function forkChild<R>(script: string, args: string[], execArgv: string[] = []): Promise<BenchChild<R>> {
+  const child = fork(script, args, { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} child exited with ${code}`)));
+    child.once('message', (ready) => {
+      const call = (message: object) =>
+        new Promise<unknown>((done) => {
+          child.once('message', done);
+          child.send(message);
+        });
+      resolve({ child, ready: ready as R, call });
+    });
+  });
+}

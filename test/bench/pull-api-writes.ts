@@ -5,31 +5,16 @@
 // (version bumps), so six tag pulls in all. Upstream's figure for the same run comes from its
 // cadence in contract §3.6 (pull-support.ts `upstreamWrites`), fed with the times each tag was
 // added and each CRI PullImage returned here, averaged over its requeue jitter.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { progress } from './harness.js';
 import { atMost, figure, round, type Result } from './report.js';
 
 const ROUNDS = 2;
 
 export async function run(): Promise<Result[]> {
-  const { startRuntimeBed } = await import('../bed/runtime/bed-control.js');
-  progress('bringing up the real-runtime bed (containerd + registries)');
-  const start = await startRuntimeBed();
-  if (!start.ok) {
-    progress(`pull-api-writes not measured: ${start.reason}`);
-    return [];
-  }
-  const { bed, down } = start.running;
-  const { createCriClient } = await import('../../adapters/cri/index.js');
-  const { kubeClientsFrom } = await import('../../adapters/kube/index.js');
   const support = await import('./pull-support.js');
-  const cri = createCriClient({ endpoint: bed.endpoint, platform: 'linux' });
-  const api = await support.startApi();
-  const logDir = await mkdtemp(join(tmpdir(), 'kruised-pull-api-writes-'));
-  const daemon = await support.startPullDaemon({ clients: kubeClientsFrom(api.kubeConfig()), endpoint: bed.endpoint, logDir });
-  const refs = [bed.images.busybox, bed.images.busybox2, bed.images.big];
+  const bench = await support.startPullBench('pull-api-writes');
+  if (!bench) return [];
+  const { cri, api, daemon, refs } = bench;
   try {
     let upstream = 0;
     let tags = 0;
@@ -56,10 +41,6 @@ export async function run(): Promise<Result[]> {
       figure('pull-api-writes.upstream-per-tag', upstream / tags, 'writes/tag'),
     ];
   } finally {
-    await daemon.stop();
-    await api.close();
-    cri.close();
-    await rm(logDir, { recursive: true, force: true });
-    await down();
+    await bench.stop();
   }
 }

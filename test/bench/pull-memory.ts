@@ -10,7 +10,7 @@
 // server shows all 50 tags Pulling; and the same before any tag existed.
 //
 // This module imports only Node built-ins (and the runner's own helpers) at load time.
-import { fork, type ChildProcess } from 'node:child_process';
+import { forkChild, type BenchChild } from './harness.js';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -82,28 +82,8 @@ export async function run(): Promise<Result[]> {
   }
 }
 
-interface Child<R> {
-  readonly child: ChildProcess;
-  readonly ready: R;
-  call(message: object): Promise<unknown>;
-}
-
-/** Forks this file in a child mode; resolves with its first message. */
-function startChild<R>(args: string[]): Promise<Child<R>> {
-  const child = fork(SELF, args, { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} child exited with ${code}`)));
-    child.once('message', (ready) => {
-      const call = (message: object) =>
-        new Promise<unknown>((done) => {
-          child.once('message', done);
-          child.send(message);
-        });
-      resolve({ child, ready: ready as R, call });
-    });
-  });
-}
+/** Forks this file in a child mode. */
+const startChild = <R>(args: string[]) => forkChild<R>(SELF, args, []);
 
 /** Child: the fake API server, the manager double and the simulated runtime, driven over IPC. */
 async function serveBed(dir: string): Promise<void> {

@@ -10,9 +10,6 @@
 // downloads and unpacks everything again (the registry's files stay in the page cache, for both).
 // Figures: the median of each, and their ratio; and, apart, the daemon's time to its last CRI
 // PullImage returning (status writes excluded) and that over the direct time.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { progress } from './harness.js';
 import { atMost, figure, type Result } from './report.js';
@@ -26,22 +23,10 @@ const median = (values: readonly number[]): number => {
 };
 
 export async function run(): Promise<Result[]> {
-  const { startRuntimeBed } = await import('../bed/runtime/bed-control.js');
-  progress('bringing up the real-runtime bed (containerd + registries)');
-  const start = await startRuntimeBed();
-  if (!start.ok) {
-    progress(`pull-overhead not measured: ${start.reason}`);
-    return [];
-  }
-  const { bed, down } = start.running;
-  const { createCriClient } = await import('../../adapters/cri/index.js');
-  const { kubeClientsFrom } = await import('../../adapters/kube/index.js');
   const support = await import('./pull-support.js');
-  const cri = createCriClient({ endpoint: bed.endpoint, platform: 'linux' });
-  const api = await support.startApi();
-  const logDir = await mkdtemp(join(tmpdir(), 'kruised-pull-overhead-'));
-  const daemon = await support.startPullDaemon({ clients: kubeClientsFrom(api.kubeConfig()), endpoint: bed.endpoint, logDir });
-  const refs = [bed.images.busybox, bed.images.busybox2, bed.images.big];
+  const bench = await support.startPullBench('pull-overhead');
+  if (!bench) return [];
+  const { cri, api, daemon, refs } = bench;
   let round = 0;
   const direct = async () => {
     await support.removeImages(cri, refs);
@@ -82,10 +67,6 @@ export async function run(): Promise<Result[]> {
       figure('pull-overhead.ratio-pulls-only', median(pullsDone.slice(1)) / d, 'daemon/direct'),
     ];
   } finally {
-    await daemon.stop();
-    await api.close();
-    cri.close();
-    await rm(logDir, { recursive: true, force: true });
-    await down();
+    await bench.stop();
   }
 }

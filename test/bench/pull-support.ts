@@ -207,3 +207,41 @@ export async function removeImages(cri: CriClient, refs: readonly string[]): Pro
     if (image) await cri.removeImage(undefined, { image: { image: image.id } }).catch(() => undefined);
   }
 }
+
+/**
+ * The stack pull-overhead and pull-api-writes measure: the real-runtime bed, a CRI client, the fake
+ * API server and the daemon's pull path on a fresh log, with the bed's three images as references.
+ * Undefined (with the reason shown) where the bed cannot run. `stop()` tears all of it down.
+ */
+export async function startPullBench(name: string) {
+  const { progress } = await import('./harness.js');
+  const { startRuntimeBed } = await import('../bed/runtime/bed-control.js');
+  progress('bringing up the real-runtime bed (containerd + registries)');
+  const start = await startRuntimeBed();
+  if (!start.ok) {
+    progress(`${name} not measured: ${start.reason}`);
+    return undefined;
+  }
+  const { bed, down } = start.running;
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { kubeClientsFrom } = await import('../../adapters/kube/index.js');
+  const cri = createCriClient({ endpoint: bed.endpoint, platform: 'linux' });
+  const api = await startApi();
+  const logDir = await mkdtemp(join(tmpdir(), `kruised-${name}-`));
+  const daemon = await startPullDaemon({ clients: kubeClientsFrom(api.kubeConfig()), endpoint: bed.endpoint, logDir });
+  return {
+    cri,
+    api,
+    daemon,
+    refs: [bed.images.busybox, bed.images.busybox2, bed.images.big],
+    async stop() {
+      await daemon.stop();
+      await api.close();
+      cri.close();
+      await rm(logDir, { recursive: true, force: true });
+      await down();
+    },
+  };
+}

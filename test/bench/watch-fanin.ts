@@ -9,7 +9,7 @@
 // service-account source the daemon uses in a pod; bare Node is the baseline.
 //
 // This module imports only Node built-ins at load time: the probe processes run it too.
-import { fork, type ChildProcess } from 'node:child_process';
+import { forkChild, type BenchChild } from './harness.js';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -78,7 +78,7 @@ type PodInformer = ReturnType<(typeof import('../../adapters/kube/index.js'))['p
  * modifications until all are observed. `settle` runs inside each phase's clock (log durability),
  * `whileWatching` after both, before the informer stops.
  */
-async function phases(server: Child<ServerReady>, informer: PodInformer, onUpsert: (key: string, pod: object) => void, settle: () => Promise<void>, whileWatching = () => {}) {
+async function phases(server: BenchChild<ServerReady>, informer: PodInformer, onUpsert: (key: string, pod: object) => void, settle: () => Promise<void>, whileWatching = () => {}) {
   const { progress, timed } = await import('./harness.js');
   let upserts = 0;
   let waiting: { count: number; resolve: () => void } | undefined;
@@ -111,14 +111,14 @@ async function phases(server: Child<ServerReady>, informer: PodInformer, onUpser
 }
 
 /** The same two phases with a subscriber that only counts: the informer's own share of the time. */
-async function measureInformerAlone(server: Child<ServerReady>) {
+async function measureInformerAlone(server: BenchChild<ServerReady>) {
   const { kubeClients, podInformer } = await import('../../adapters/kube/index.js');
   (await import('./harness.js')).progress(`initial list of ${PODS} pods through the informer alone (a subscriber that counts)`);
   const informer = podInformer((await kubeClients(server.ready.kubeconfig)).transport, NODE, { watchTimeoutSeconds: 3600 });
   return phases(server, informer, () => undefined, async () => undefined);
 }
 
-async function measureFanIn(dir: string, server: Child<ServerReady>) {
+async function measureFanIn(dir: string, server: BenchChild<ServerReady>) {
   const { assign, setup } = await import('xstate');
   const { LiveClock } = await import('../../engine/clock.js');
   const { ActorHost } = await import('../../engine/host.js');
@@ -160,28 +160,8 @@ function memoryNow(): Memory {
   return { rssMiB: kib('VmRSS') / 1024, anonMiB: kib('RssAnon') / 1024 };
 }
 
-interface Child<R> {
-  readonly child: ChildProcess;
-  readonly ready: R;
-  call(message: object): Promise<unknown>;
-}
-
-/** Forks this file in a child mode; resolves with its first message. */
-function startChild<R>(args: string[]): Promise<Child<R>> {
-  const child = fork(SELF, args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} child exited with ${code}`)));
-    child.once('message', (ready) => {
-      const call = (message: object) =>
-        new Promise<unknown>((done) => {
-          child.once('message', done);
-          child.send(message);
-        });
-      resolve({ child, ready: ready as R, call });
-    });
-  });
-}
+/** Forks this file in a child mode. */
+const startChild = <R>(args: string[]) => forkChild<R>(SELF, args, ['--expose-gc']);
 
 async function probe(args: string[]): Promise<Memory> {
   const child = await startChild<Memory>(['--rss-probe', ...args]);
