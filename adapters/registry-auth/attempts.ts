@@ -5,7 +5,7 @@
 //   3. no credential matched → one anonymous pull (`auth` unset);
 //   4. a keyring that could not be built (bad secret) fails the attempt: callers let the
 //      BadPullSecretError from parsing propagate.
-import { AllCredentialsFailedError } from './errors.js';
+// This file makes the plan; effects/image-pull/pull-attempt.ts runs it against the runtime.
 import { normaliseRepository } from './image-ref.js';
 import type { AuthConfig, KeyringLike } from './keyring.js';
 
@@ -31,24 +31,6 @@ export function pullAttempts(image: string, keyring: KeyringLike, options: PullA
   const matched = keyring.lookup(repository);
   const credentials = options.fields === 'all' ? matched : matched.map(usernamePasswordOnly);
   return { repository, credentials, anonymousAllowed: credentials.length === 0 };
-}
-
-/**
- * Runs a plan: `pull(auth)` per credential until one resolves, or `pull(undefined)` once when
- * anonymous is allowed. Rejects with AllCredentialsFailedError (the pull errors, in order) when
- * every credential failed; an anonymous failure rejects with its own error.
- */
-export async function runPullAttempts<T>(plan: PullAttemptPlan, pull: (auth: AuthConfig | undefined) => Promise<T>): Promise<T> {
-  if (plan.anonymousAllowed) return pull(undefined);
-  const errors: unknown[] = [];
-  for (const auth of plan.credentials) {
-    try {
-      return await pull(auth);
-    } catch (error) {
-      errors.push(error);
-    }
-  }
-  throw new AllCredentialsFailedError(errors);
 }
 
 function usernamePasswordOnly(config: AuthConfig): AuthConfig {

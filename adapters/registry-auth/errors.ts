@@ -42,19 +42,3 @@ export class ImageReferenceError extends RegistryAuthError {
     super('registryAuth.badImageReference', `image reference ${JSON.stringify(image)} is invalid: ${detail}`);
   }
 }
-
-/**
- * Every matched credential was tried and every pull failed (contract §3.5 step 2; no anonymous
- * fallback). The message aggregates the pull errors as Kubernetes' `utilerrors.NewAggregate` does:
- * the single message alone, or `[a, b]`.
- */
-export class AllCredentialsFailedError extends RegistryAuthError {
-  constructor(readonly errors: readonly unknown[]) {
-    super('registryAuth.allCredentialsFailed', aggregateMessage(errors));
-  }
-}
-
-export function aggregateMessage(errors: readonly unknown[]): string {
-  const messages = errors.map((e) => (e instanceof Error ? e.message : String(e)));
-  return messages.length === 1 ? (messages[0] ?? '') : `[${messages.join(', ')}]`;
-}

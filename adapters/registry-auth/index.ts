@@ -13,11 +13,9 @@ export {
   type PullSecretLike,
 } from './docker-config.js';
 export {
-  AllCredentialsFailedError,
   BadPullSecretError,
   ImageReferenceError,
   RegistryAuthError,
-  aggregateMessage,
   type BadSecretReason,
   type RegistryAuthErrorType,
 } from './errors.js';
@@ -33,5 +31,5 @@ export {
 } from './keyring.js';
 export { globMatch, parseSchemelessUrl, urlsMatchStr, type SchemelessUrl } from './url-match.js';
 export { keyringFromSecrets } from './from-secrets.js';
-export { pullAttempts, runPullAttempts, type PullAttemptOptions, type PullAttemptPlan } from './attempts.js';
+export { pullAttempts, type PullAttemptOptions, type PullAttemptPlan } from './attempts.js';
 export { REDACTED, redactAuth, type AuthConfigFields, type RedactedAuthConfig } from './redact.js';
