@@ -1,0 +1,202 @@
+// Shapes shared by the `crrPod` machine, its effects (effects/crr/) and the CRR feature's glue
+// (daemon/features/crr/), for ContainerRecreateRequests and sidecar termination (contract §4, §5).
+// Field names follow upstream's `apps.kruise.io` CRR types where they are upstream's; views are
+// what the glue reads off an observed CRR (by served version) so the machine never sees raw JSON.
+
+/** `status.phase` of a CRR. The daemon writes only Pending, Recreating and Completed. */
+export type CrrPhase = '' | 'Pending' | 'Recreating' | 'Completed';
+
+/** `status.containerRecreateStates[].phase`. */
+export type ContainerRecreatePhase = 'Pending' | 'Recreating' | 'Failed' | 'Succeeded';
+
+/** One entry of `status.containerRecreateStates`, in upstream's JSON shape (omitempty fields absent). */
+export interface ContainerRecreateState {
+  readonly name: string;
+  readonly phase: ContainerRecreatePhase;
+  readonly message?: string;
+  readonly isKilled?: boolean;
+}
+
+/** core/v1 LifecycleHandler as the webhook copies it into `spec.containers[].preStop`. */
+export interface PreStopHandler {
+  readonly exec?: { readonly command: readonly string[] };
+  readonly httpGet?: {
+    readonly path?: string;
+    /** A number, or a port name resolved against the container's `ports`. */
+    readonly port: number | string;
+    readonly host?: string;
+    readonly scheme?: 'HTTP' | 'HTTPS';
+    readonly httpHeaders?: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  };
+  readonly tcpSocket?: { readonly port: number | string; readonly host?: string };
+}
+
+/** core/v1 ContainerPort, as copied by the webhook (only when preStop is httpGet). */
+export interface ContainerPortSpec {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol?: string;
+}
+
+/** One `spec.containers[]` entry of a CRR. */
+export interface CrrContainerSpec {
+  readonly name: string;
+  readonly preStop: PreStopHandler | null;
+  readonly ports: readonly ContainerPortSpec[];
+  /** `statusContext`; null when the CRR has none (the CRR completes with upstream's message). */
+  readonly statusContext: { readonly containerID: string; readonly restartCount: number } | null;
+}
+
+/** `spec.strategy`, with upstream's defaults applied by the glue (failurePolicy Fail, minStartedSeconds 0). */
+export interface CrrStrategyView {
+  readonly failurePolicy: 'Fail' | 'Ignore';
+  readonly orderedRecreate: boolean;
+  readonly forceRecreate: boolean;
+  /** Null means the kill path's default (30). */
+  readonly terminationGracePeriodSeconds: number | null;
+  /** Null means no unready grace. */
+  readonly unreadyGracePeriodSeconds: number | null;
+  readonly minStartedSeconds: number;
+}
+
+/** One entry of the manager's container-status snapshot (annotation on v1alpha1, status on v1beta1). */
+export interface SnapshotEntry {
+  readonly name: string;
+  readonly ready: boolean;
+  readonly restartCount: number;
+  readonly containerID: string;
+}
+
+/** What the machine knows of one CRR, as the glue read it from the informer cache. */
+export interface CrrView {
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+  /** metadata.creationTimestamp in ms since the epoch. */
+  readonly createdAtMs: number;
+  /** metadata.deletionTimestamp is set. */
+  readonly deleting: boolean;
+  /** status.completionTime is set. */
+  readonly completed: boolean;
+  /** Label `crr.apps.kruise.io/pod-uid`. */
+  readonly podUid: string;
+  readonly phase: CrrPhase;
+  readonly containers: readonly CrrContainerSpec[];
+  readonly strategy: CrrStrategyView;
+  readonly states: readonly ContainerRecreateState[];
+  /** The manager's snapshot; null when it has published none. */
+  readonly snapshot: readonly SnapshotEntry[] | null;
+  /** The unready-acquired time as the manager wrote it (RFC 3339 text, unparsed); null when absent. */
+  readonly unreadyAcquiredAt: string | null;
+}
+
+/** What the machine knows of the pod itself (pod informer); null when the daemon has not seen it. */
+export interface PodView {
+  readonly uid: string;
+  readonly restartPolicy: 'Always' | 'OnFailure' | 'Never';
+  /** status.phase: `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`. */
+  readonly phase: string;
+}
+
+/** Newest runtime container of one name in the pod, as the `criPodContainers` effect reports it. */
+export interface RuntimeContainer {
+  readonly name: string;
+  /** `<runtimeName>://<id>`, the form statusContext and snapshots use. */
+  readonly containerID: string;
+  readonly state: 'created' | 'running' | 'exited' | 'unknown';
+  /** Kubelet's annotation `io.kubernetes.container.restartCount`. */
+  readonly restartCount: number;
+  readonly createdAtMs: number;
+  /** 0 when not started. */
+  readonly startedAtMs: number;
+  /** Exit code and its platform wording (NTSTATUS names on Windows), for exited containers. */
+  readonly exit: { readonly code: number; readonly text: string } | null;
+}
+
+// ---- events ----------------------------------------------------------------------------------
+
+/** Level-triggered: every active CRR of this pod (same namespace, spec.podName) and the pod, now. */
+export interface CrrsObservedEvent {
+  readonly type: 'k8s.crrsObserved';
+  readonly at: number;
+  readonly crrs: readonly CrrView[];
+  readonly pod: PodView | null;
+}
+
+/** Sent by `killContainer` when the preStop hook is over (ran, failed, or there was none). */
+export interface KillPreStopFinishedEvent {
+  readonly type: 'kill.preStopFinished';
+  readonly at: number;
+  /** Set when the hook failed; the stop goes on anyway (kubelet semantics). */
+  readonly error?: string;
+}
+
+/** Sent by `killContainer` when StopContainer returned (or the container was already gone or exited). */
+export interface KillStoppedEvent {
+  readonly type: 'kill.stopped';
+  readonly at: number;
+}
+
+/** Sent by `killContainer` when StopContainer failed: the entry becomes Failed `kill container error: <message>`. */
+export interface KillFailedEvent {
+  readonly type: 'kill.failed';
+  readonly at: number;
+  readonly message: string;
+}
+
+export type CrrPodEvent = CrrsObservedEvent | KillPreStopFinishedEvent | KillStoppedEvent | KillFailedEvent;
+
+// ---- effects ---------------------------------------------------------------------------------
+
+/** The actor's input: which pod, and which runtimes this daemon discovered (names, e.g. `containerd`). */
+export interface CrrPodInput {
+  readonly namespace: string;
+  readonly podName: string;
+  readonly runtimeNames: readonly string[];
+}
+
+/** One status write; `writeCrrStatus` performs a list of them in order. */
+export type CrrStatusWrite =
+  | { readonly name: string; readonly kind: 'phase'; readonly phase: 'Pending' | 'Recreating' }
+  | { readonly name: string; readonly kind: 'states'; readonly states: readonly ContainerRecreateState[] }
+  | { readonly name: string; readonly kind: 'complete'; readonly message: string; readonly completionTime: string };
+
+export interface WriteCrrStatusInput {
+  readonly namespace: string;
+  readonly writes: readonly CrrStatusWrite[];
+}
+
+/** Per write, the resourceVersion the server returned (null when the CRR is gone or the write was a no-op). */
+export interface WriteCrrStatusOutput {
+  readonly at: number;
+  readonly results: ReadonlyArray<{ readonly name: string; readonly resourceVersion: string | null }>;
+}
+
+export interface PodContainersInput {
+  readonly runtimeName: string;
+  readonly podUid: string;
+}
+
+export interface PodContainersOutput {
+  readonly at: number;
+  /** Newest container per name among the pod's runtime containers. */
+  readonly containers: readonly RuntimeContainer[];
+}
+
+/** Input of `killContainer`: the kill path of contract §4.4 for one container. */
+export interface KillContainerInput {
+  readonly runtimeName: string;
+  readonly namespace: string;
+  readonly podName: string;
+  readonly podUid: string;
+  readonly crrName: string;
+  readonly container: {
+    readonly name: string;
+    /** `<runtimeName>://<id>` of the container to stop (never a newer one). */
+    readonly containerID: string;
+    readonly preStop: PreStopHandler | null;
+    readonly ports: readonly ContainerPortSpec[];
+  };
+  /** strategy.terminationGracePeriodSeconds, default 30; the hook may spend it, the stop gets at least 2 s. */
+  readonly gracePeriodSeconds: number;
+}
