@@ -1,0 +1,97 @@
+// Live effects of the `crrPod` machine (machines/crr): `criPodContainers` reads the pod's newest
+// runtime containers (pod-containers.ts), `killContainer` runs the kill path (kill-container.ts)
+// and reports kill.preStopFinished, then kill.stopped or kill.failed, and `writeCrrStatus`
+// performs the machine's status writes in order (crr-status-writes.ts). All three wait for the
+// event log (durable.ts), honour the abort signal, read time only from the injected now(), and are
+// safe to repeat after a crash: reads read again, a kill finds its container already stopped, and
+// writes skip what is already written.
+import type { AnyStateMachine } from 'xstate';
+import { parseKubeContainerId } from '../../adapters/cri/index.js';
+import { EVENT_COMPONENTS, eventMessages, type KubeLogger } from '../../adapters/kube/index.js';
+import type {
+  CrrPodEvent,
+  KillContainerInput,
+  PodContainersInput,
+  PodContainersOutput,
+  WriteCrrStatusInput,
+  WriteCrrStatusOutput,
+} from '../../machines/crr/types.js';
+import type { RegisteredMachine } from '../../machines/registry-types.js';
+import { durableCallback, durablePromise, type DurabilityBarrier } from '../durable.js';
+import { writeCrrStatuses, type CrrWriteDeps } from './crr-status-writes.js';
+import { killContainer, type EventSink, type KillCri, type KillSpec } from './kill-container.js';
+import { readPodContainers, type PodContainersCri } from './pod-containers.js';
+import type { PreStopPlatform } from './pre-stop.js';
+
+export const CRR_POD_MACHINE_ID = 'crrPod';
+
+export type CrrCri = PodContainersCri & KillCri;
+
+export interface CrrPodEffectsDeps extends Omit<CrrWriteDeps, 'transport'> {
+  /** The event log (anything with `durable()`). */
+  readonly barrier: DurabilityBarrier;
+  readonly now: () => number;
+  /** The CRI client of the discovered runtime with this name (`containerd`), or undefined when there is none. */
+  criFor(runtimeName: string): CrrCri | undefined;
+  /** The platform profile's exit-code naming and output shaping. */
+  readonly platform: PreStopPlatform;
+  /** Events (`Killing`, `FailedPreStopHook`) under component kruise-daemon-crr. */
+  readonly events: EventSink;
+  /** For CRR status writes, under the CRR controller's user agent. */
+  readonly transport: CrrWriteDeps['transport'];
+  readonly logger?: KubeLogger;
+}
+
+/** `not found runtime service for <name> in daemon`: upstream's wording (contract §4.3 step 4). */
+const noRuntime = (name: string) => new Error(`not found runtime service for ${name} in daemon`);
+
+/** The CRR's minimal pod and container (contract §4.4) as the kill path's spec; undefined for an unparsable ID. */
+export function crrKillSpec(input: KillContainerInput): KillSpec | undefined {
+  const parsed = parseKubeContainerId(input.container.containerID);
+  if (parsed === undefined) return undefined;
+  return {
+    containerId: parsed.id,
+    pod: { namespace: input.namespace, name: input.podName, uid: input.podUid },
+    container: { name: input.container.name, preStop: input.container.preStop, ports: input.container.ports },
+    gracePeriodSeconds: input.gracePeriodSeconds,
+    component: EVENT_COMPONENTS.crr,
+    killingMessage: eventMessages.crrKilling(input.container.name, input.crrName),
+  };
+}
+
+export function crrPodEffects(deps: CrrPodEffectsDeps) {
+  const { now } = deps;
+  return {
+    criPodContainers: durablePromise<PodContainersOutput, PodContainersInput>(deps.barrier, async (input, signal) => {
+      const cri = deps.criFor(input.runtimeName);
+      if (!cri) throw noRuntime(input.runtimeName);
+      const containers = await readPodContainers(cri, input.runtimeName, input.podUid, deps.platform.exitCodes, signal);
+      return { at: now(), containers };
+    }),
+    killContainer: durableCallback<CrrPodEvent, KillContainerInput>(deps.barrier, async (input, sendBack, signal) => {
+      const cri = deps.criFor(input.runtimeName);
+      const spec = crrKillSpec(input);
+      if (!cri || !spec) {
+        sendBack({ type: 'kill.failed', at: now(), message: cri ? `invalid container ID ${JSON.stringify(input.container.containerID)}` : noRuntime(input.runtimeName).message });
+        return;
+      }
+      const kill = { cri, events: deps.events, platform: deps.platform, now, ...(deps.logger ? { logger: deps.logger } : {}) };
+      const outcome = await killContainer(kill, spec, signal, {
+        preStopFinished: (error) => sendBack({ type: 'kill.preStopFinished', at: now(), ...(error !== undefined ? { error } : {}) }),
+      });
+      if (outcome.kind === 'failed') sendBack({ type: 'kill.failed', at: now(), message: outcome.message });
+      else sendBack({ type: 'kill.stopped', at: now() });
+    }),
+    writeCrrStatus: durablePromise<WriteCrrStatusOutput, WriteCrrStatusInput>(deps.barrier, async (input, signal) => {
+      const results = await writeCrrStatuses(deps, input, signal);
+      return { at: now(), results };
+    }),
+  };
+}
+
+/** The host's `bind` for the CRR feature: live effects for `crrPod`, other machines as they are. */
+export function bindCrrPod(deps: CrrPodEffectsDeps, extra: { delays?: Record<string, number | (() => number)> } = {}) {
+  const actors = crrPodEffects(deps);
+  return (entry: RegisteredMachine): AnyStateMachine =>
+    entry.id === CRR_POD_MACHINE_ID ? entry.machine.provide({ actors, ...(extra.delays ? { delays: extra.delays } : {}) } as never) : entry.machine;
+}

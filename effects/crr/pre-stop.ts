@@ -1,0 +1,155 @@
+// A preStop hook run the way upstream's daemon runs it: through kubelet's lifecycle handler runner
+// (k8s 1.32, which kruise-daemon links). What fails and how the failure reads:
+// * exec: ExecSync with timeout 0 (no runtime deadline; the caller bounds it by the grace). A
+//   non-zero exit is `command '<argv joined>' exited with <code>: <stderr>` (cri-client's text);
+//   the exit code is worded by the platform when it has a name (NTSTATUS, signals).
+// * httpGet: only with an explicit host. Upstream asks a CRI pod status that never carries IPs for
+//   the pod IP, so a hook without host fails `failed to find networking container`. Named ports
+//   resolve against the container's ports. kubelet does not look at the response status: only a
+//   request that gets no answer fails.
+// * anything else (tcpSocket, an empty handler): `invalid handler: <Go's rendering of the handler>`.
+// The event message is kubelet's `... lifecycle hook (...) for Container "c" in Pod "p" failed -
+// error: ...`, with the hook's output (stdout then stderr, CRLF normalised) quoted as Go's %q does.
+// Nothing from the container's environment is read or logged here.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import type { ContainerManager } from '../../adapters/cri/index.js';
+import type { ExitCodes, OutputShaping } from '../../adapters/platform/index.js';
+import type { ContainerPortSpec, PreStopHandler } from '../../machines/crr/types.js';
+
+export type PreStopCri = Pick<ContainerManager, 'execSync'>;
+
+export interface PreStopTarget {
+  /** The runtime's own container ID (no scheme). */
+  readonly containerId: string;
+  readonly containerName: string;
+  readonly ports: readonly ContainerPortSpec[];
+  /** kubelet's format.Pod: `<name>_<namespace>(<uid>)`. */
+  readonly podDesc: string;
+}
+
+export interface PreStopPlatform {
+  readonly exitCodes: ExitCodes;
+  readonly output: OutputShaping;
+}
+
+export interface HookFailure {
+  /** The error alone (kill.preStopFinished's `error`). */
+  readonly error: string;
+  /** kubelet's FailedPreStopHook message. */
+  readonly eventMessage: string;
+}
+
+/** kubelet's lifecycle requests send this agent (the version part is the k8s minor kruise links). */
+export const LIFECYCLE_USER_AGENT = 'kube-lifecycle/1.32';
+
+/** Go's %q for the texts that reach hook messages (JSON escaping agrees with it on printable text and \n, \t, \", \\). */
+const goQuote = (text: string): string => JSON.stringify(text);
+
+/** Go's %v of a []string. */
+const goList = (items: readonly string[]): string => `[${items.join(' ')}]`;
+
+/** Go's %v of an intstr.IntOrString value: `{type intVal strVal}`. */
+const goIntOrString = (port: number | string): string => (typeof port === 'number' ? `{0 ${port} }` : `{1 0 ${port}}`);
+
+/** The generated String() of a core/v1 LifecycleHandler that has neither exec nor httpGet. */
+function goHandler(handler: PreStopHandler): string {
+  const tcp = handler.tcpSocket ? `&TCPSocketAction{Port:${goIntOrString(handler.tcpSocket.port)},Host:${handler.tcpSocket.host ?? ''},}` : 'nil';
+  return `&LifecycleHandler{Exec:nil,HTTPGet:nil,TCPSocket:${tcp},Sleep:nil,}`;
+}
+
+/** "command 'sh -c x' exited with 3": the number as cri-client prints it, plus the platform's name when it has one. */
+export function exitedWith(exitCodes: ExitCodes, code: number): string {
+  const named = exitCodes.describe(code).name !== undefined;
+  return named ? exitCodes.message(code).replace(/^exit code /, '') : String(code);
+}
+
+/** kubelet's FailedPreStopHook text for a hook that ran (exec carries its output, HTTP does not). */
+export function hookFailure(handler: PreStopHandler, target: PreStopTarget, error: string, output = ''): HookFailure {
+  const where = `for Container ${goQuote(target.containerName)} in Pod ${goQuote(target.podDesc)} failed - error: ${error}`;
+  if (handler.exec) return { error, eventMessage: `Exec lifecycle hook (${goList(handler.exec.command)}) ${where}, message: ${goQuote(output)}` };
+  return { error, eventMessage: `HTTP lifecycle hook (${handler.httpGet?.path ?? ''}) ${where}` };
+}
+
+async function runExec(cri: PreStopCri, target: PreStopTarget, command: readonly string[], platform: PreStopPlatform, signal: AbortSignal): Promise<HookFailure | undefined> {
+  const { output } = platform;
+  let error: string;
+  let text = '';
+  try {
+    const res = await cri.execSync(signal, { container_id: target.containerId, cmd: [...command], timeout: 0 });
+    if (res.exit_code === 0) return undefined;
+    text = output.decode(Buffer.concat([res.stdout, res.stderr]));
+    error = `command '${command.join(' ')}' exited with ${exitedWith(platform.exitCodes, res.exit_code)}: ${output.message(output.decode(res.stderr))}`;
+  } catch (e) {
+    if (signal.aborted) throw e;
+    error = e instanceof Error ? e.message : String(e);
+  }
+  return hookFailure({ exec: { command } }, target, error, output.message(text));
+}
+
+/** probe.ResolveContainerPort: a number, a named port of the container, or a number written as text. */
+export function resolvePort(port: number | string, ports: readonly ContainerPortSpec[]): number {
+  let n: number;
+  if (typeof port === 'number') n = port;
+  else {
+    const named = ports.find((p) => p.name === port);
+    if (named) n = named.containerPort;
+    else if (/^[+-]?\d+$/.test(port)) n = Number(port);
+    else throw new Error(`strconv.Atoi: parsing ${goQuote(port)}: invalid syntax`);
+  }
+  if (n > 0 && n < 65536) return n;
+  throw new Error(`invalid port number: ${n}`);
+}
+
+const joinHostPort = (host: string, port: number): string => (isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`);
+
+/** One GET; resolves once the answer's head arrived and its body was drained, whatever the status (kubelet ignores it). */
+function get(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
+  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method: 'GET', headers, signal }, (res: IncomingMessage) => {
+      res.on('error', reject);
+      res.on('end', () => resolve());
+      res.resume();
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function runHttpGet(target: PreStopTarget, action: NonNullable<PreStopHandler['httpGet']>, signal: AbortSignal): Promise<HookFailure | undefined> {
+  const path = action.path ?? '';
+  let error: string | undefined;
+  if (!action.host) {
+    error = `failed to find networking container: the CRI pod status of ${target.podDesc} carries no IPs`;
+  } else {
+    let url = '';
+    try {
+      const port = resolvePort(action.port, target.ports);
+      const scheme = (action.scheme ?? 'HTTP').toLowerCase();
+      url = `${scheme}://${joinHostPort(action.host, port)}${path.startsWith('/') ? path : `/${path}`}`;
+      const headers: Record<string, string> = {};
+      for (const h of action.httpHeaders ?? []) headers[h.name] = h.value;
+      headers['User-Agent'] ??= LIFECYCLE_USER_AGENT;
+      headers['Accept'] ??= '*/*';
+      await get(url, headers, signal);
+    } catch (e) {
+      if (signal.aborted) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      error = url === '' ? message : `Get ${goQuote(url)}: ${message}`;
+    }
+  }
+  return error === undefined ? undefined : hookFailure({ httpGet: action }, target, error);
+}
+
+/**
+ * Runs the hook; resolves with its failure, or undefined when it succeeded. Rejects only when
+ * `signal` aborts (the caller's grace ran out or the effect was stopped).
+ */
+export async function runPreStop(cri: PreStopCri, target: PreStopTarget, handler: PreStopHandler, platform: PreStopPlatform, signal: AbortSignal): Promise<HookFailure | undefined> {
+  if (handler.exec) return runExec(cri, target, handler.exec.command, platform, signal);
+  if (handler.httpGet) return runHttpGet(target, handler.httpGet, signal);
+  const error = `invalid handler: ${goHandler(handler)}`;
+  return { error, eventMessage: `Cannot run handler: ${error}` };
+}
