@@ -1,0 +1,52 @@
+// Every text the crrPod machine writes into a CRR's status, in one place. Upstream's are verbatim
+// (`openkruise/kruise pkg/daemon/containerrecreate/crr_daemon_controller.go`, contract §4.3); the
+// ones marked "ours" exist only because kruised does something upstream does not.
+
+/** containerRecreateStates[].message when the runtime has no container of that name. */
+export const NOT_FOUND_ON_NODE = 'not found container on Node';
+
+/** containerRecreateStates[].message when StopContainer (or the kill path) failed. */
+export const killContainerError = (error: string): string => `kill container error: ${error}`;
+
+/** status.message of a CRR completed because its runtime could not be chosen. */
+export const runtimeNotFound = (inner: string): string => `failed to find runtime service: ${inner}`;
+
+// The inner texts of runtimeNotFound, as upstream's newRuntimeManager words them.
+export const noStatusContext = (container: string): string => `no statusContext or empty containerID in ${container} container`;
+export const unparsableContainerId = (containerId: string, container: string, error: string): string =>
+  `failed to parse containerID ${containerId} in ${container} container: ${error}`;
+/** kubelet's ContainerID.ParseString error (`%q` of the raw text). */
+export const invalidContainerId = (raw: string): string => `invalid container ID: ${goQuote(raw)}`;
+export const differentRuntimeTypes = (first: string, other: string): string => `has different runtime types ${first}, ${other} in Pod`;
+export const NO_RUNTIME_TYPE = 'no runtime type found in Pod';
+export const runtimeServiceMissing = (name: string): string => `not found runtime service for ${name} in daemon`;
+
+/** status.message of a CRR whose unready-acquired time does not parse (v1.9.0 and later). */
+export const unreadyTimeUnparsable = (text: string, error: string): string => `failed to parse unready time ${text}: ${error}`;
+
+/**
+ * Ours: containerRecreateStates[].message of a container that exited and will not be restarted
+ * (restartPolicy Never, OnFailure after exit 0, or a terminal pod), so its entry is Succeeded
+ * instead of staying Recreating until activeDeadlineSeconds (contract §4.6).
+ */
+export const exitedNotRestarted = (exitText: string | null, why: string): string =>
+  `${exitText === null ? 'exited' : `exited with ${exitText}`}; not restarted: ${why}`;
+
+/** Go's `%q` (strconv.Quote) for the texts that reach it here: escapes quotes, backslashes and non-printables. */
+export function goQuote(text: string): string {
+  let out = '"';
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (char === '"' || char === '\\') out += `\\${char}`;
+    else if (code === 0x07) out += '\\a';
+    else if (code === 0x08) out += '\\b';
+    else if (code === 0x0c) out += '\\f';
+    else if (code === 0x0a) out += '\\n';
+    else if (code === 0x0d) out += '\\r';
+    else if (code === 0x09) out += '\\t';
+    else if (code === 0x0b) out += '\\v';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += char;
+  }
+  return `${out}"`;
+}
