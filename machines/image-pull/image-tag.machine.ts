@@ -14,7 +14,12 @@
 // attempt that outlives its budget. `verifying` asks the runtime for the pulled image and its ID.
 // A failed attempt sleeps in `backingOff` (1 s doubling to 30 s; upstream sleeps after the last
 // failure too), then starts the next attempt or, with backoffLimit + 1 attempts spent, settles in
-// `failed` with the last error. `succeeded` and `failed` output the status entry to write.
+// `failed` with the last error. In `succeeded` and `failed` the actor stays alive, holding its
+// final status entry, until the host tells it that entry is persisted in the NodeImage status
+// (`k8s.statusPersisted`: a write carrying it landed, or an observation shows it); only then does
+// it end in `reported` and gets its stop record. So a crash between the pull's end and the
+// status write recovers the actor with its outcome, and nothing is pulled or recorded again
+// (upstream likewise keeps a finished worker until a sync sees its completion persisted).
 // `k8s.tagRemoved` or `k8s.tagVersionChanged` (to another version) ends the actor in `abandoned`,
 // whose output says not to write a status. Time comes only from events: every `at` advances
 // `clockMs`, and timer events advance it by their own delay.
@@ -164,7 +169,7 @@ export const imageTagMachine = setup({
   },
 }).createMachine({
   id: 'imageTag',
-  version: '1',
+  version: '2',
   description: 'Pulls one tag of a NodeImage with retries, timeouts and a deadline, and reports its status.',
   context: ({ input }) => ({
     ...input,
@@ -262,8 +267,15 @@ export const imageTagMachine = setup({
         ],
       },
     },
-    succeeded: { type: 'final', description: 'Phase Succeeded: the status entry is written.' },
-    failed: { type: 'final', description: 'Phase Failed with the last error: the status entry is written.' },
+    succeeded: {
+      description: 'Phase Succeeded: holds the status entry until the host says it is persisted.',
+      on: { 'k8s.statusPersisted': { target: 'reported', actions: 'recordClock' } },
+    },
+    failed: {
+      description: 'Phase Failed with the last error: holds the status entry until the host says it is persisted.',
+      on: { 'k8s.statusPersisted': { target: 'reported', actions: 'recordClock' } },
+    },
+    reported: { type: 'final', description: 'The Succeeded or Failed entry is in the NodeImage status: nothing is left to do.' },
     abandoned: { type: 'final', description: 'Tag removed or version bumped: no status is written for this version.' },
   },
 });

@@ -145,5 +145,6 @@ export type ImageTagEvent =
   | { type: 'cri.pullProgress'; bytesDone: number; bytesTotal: number; at?: number }
   | { type: 'cri.pullSucceeded'; at: number }
   | { type: 'cri.pullFailed'; at: number; message: string; deadlineExceeded?: boolean }
+  | { type: 'k8s.statusPersisted'; at: number }
   | { type: 'k8s.tagRemoved'; at: number }
   | { type: 'k8s.tagVersionChanged'; version: number; at: number };

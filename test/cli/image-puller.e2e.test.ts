@@ -63,7 +63,7 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run', () => {
     expect((await daemon.done).code).toBe(0);
     const replay = await runCli(['replay', join(dataDir, 'events')]);
     expect(replay.code).toBe(0);
-    expect(replay.stdout).toContain('[imageTag@1]');
+    expect(replay.stdout).toContain('[imageTag@2]');
     expect(replay.stdout).toMatch(/replay clean/);
     await api.close();
   });

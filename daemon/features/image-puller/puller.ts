@@ -3,10 +3,14 @@
 // / `k8s.tagVersionChanged` to actors whose tag vanished or moved on, spawns actors for new tags
 // (the spawn event is `k8s.tagVersionChanged` at the actor's own version: an observation the
 // machine ignores), and grants worker slots FIFO. On every actor step and stop it rebuilds the
-// whole status (status.ts) and hands it to the StatusWriter, which PUTs it within the NodeImage
-// budget and skips it when equal. A tag whose finished status (same version, completionTime set)
-// is persisted is adopted and never pulled again, so a restart does not re-pull. Each actor that
-// ends Succeeded or Failed records PullImageSucceed / PullImageFailed once, with upstream's shapes.
+// whole status (status.ts) and hands it to the status publisher (status-publisher.ts).
+// An actor that reaches Succeeded or Failed frees its slot, records PullImageSucceed /
+// PullImageFailed once with upstream's shapes, and stays alive until its entry is persisted: a
+// write carrying it lands, or an observation shows it; the puller then sends it
+// `k8s.statusPersisted` and it stops. A crash before that recovers it with its outcome, which is
+// written without pulling again and without a second event (the event was recorded, or lost with
+// the crash: at most once). A tag whose finished status (same version, completionTime set) is
+// persisted is adopted and never pulled again.
 import type { Observable, Subscription } from 'rxjs';
 import type { AnyMachineSnapshot } from 'xstate';
 import {
@@ -15,14 +19,12 @@ import {
   eventMessages,
   involvedObjectOf,
   jsonEqual,
-  nodeImageRef,
   type EventRecorder,
   type InvolvedObject,
   type KruiseVersion,
   type KubeObject,
   type Observation,
   type StatusWriter,
-  type WriteOutcome,
 } from '../../../adapters/kube/index.js';
 import type { ActorHost, StopReason } from '../../../engine/host.js';
 import type { ImageTagContext } from '../../../machines/image-pull/image-tag.machine.js';
@@ -30,6 +32,7 @@ import { tagStatusOf } from '../../../machines/image-pull/policy.js';
 import type { ImageTagOutcome, ImageTagStatus } from '../../../machines/image-pull/types.js';
 import { persistedFinished, specTags, type SpecTag } from './node-image.js';
 import { SlotPool } from './slots.js';
+import { StatusPublisher } from './status-publisher.js';
 import { nodeImageStatus, type NodeImageStatus } from './status.js';
 
 export const IMAGE_TAG_MACHINE = 'imageTag';
@@ -80,31 +83,49 @@ interface Meta {
 
 const silent: PullerLogger = { info() {}, warn() {}, error() {} };
 const isImageTag = (snapshot: AnyMachineSnapshot): boolean => (snapshot as { machine?: { id?: string } }).machine?.id === IMAGE_TAG_MACHINE;
-const versionOf = (obj: KubeObject): KruiseVersion => (obj.apiVersion?.endsWith('/v1alpha1') ? 'v1alpha1' : 'v1beta1');
+/** The machine states that hold a final status entry until it is persisted. */
+const holdsOutcome = (snapshot: AnyMachineSnapshot): boolean => snapshot.status === 'active' && (snapshot.value === 'succeeded' || snapshot.value === 'failed');
 
 export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   const logger = options.logger ?? silent;
   const pool = new SlotPool(options.maxWorkers);
   const metas = new Map<string, Meta>();
+  /** Statuses of actors still working (Waiting, Pulling). */
   const live = new Map<string, ImageTagStatus>();
+  /** Final statuses: of actors waiting for their entry to be persisted, and of stopped ones. */
   const finished = new Map<string, ImageTagStatus>();
+  /** Keys whose actor holds a final status until it is persisted. */
+  const holding = new Set<string>();
   const recorded = new Set<string>();
   let host: ActorHost | undefined;
   let nodeImage: KubeObject | undefined;
   let tags: SpecTag[] = [];
   let subscription: Subscription | undefined;
   let scheduled: NodeJS.Immediate | undefined;
-  const retries = new Set<NodeJS.Timeout>();
-  let lastSent: string | undefined;
-  let last: NodeImageStatus | undefined;
-  let inFlight: Array<Promise<WriteOutcome>> = [];
-  let writes = 0;
+  const publisher = new StatusPublisher({
+    nodeName: options.nodeName,
+    writer: options.writer,
+    ...(options.nodeImageVersion ? { nodeImageVersion: options.nodeImageVersion } : {}),
+    ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+    onPersisted: (status) => acknowledge((meta) => status.imageStatuses?.[meta.image]?.tags.find((t) => t.tag === meta.tag && t.version === meta.version)),
+  });
 
   const metaOf = (key: string, context: ImageTagContext): Meta => {
     let meta = metas.get(key);
     if (!meta) metas.set(key, (meta = { image: context.name, tag: context.tag, version: context.version, owners: [] }));
     return meta;
   };
+
+  /** Tells each holding actor whose final entry `persisted` shows that it is persisted. */
+  function acknowledge(persisted: (meta: Meta) => ImageTagStatus | undefined): void {
+    if (!host) return;
+    const at = options.now();
+    for (const key of [...holding]) {
+      const meta = metas.get(key);
+      const entry = meta && persisted(meta);
+      if (entry && jsonEqual(entry, finished.get(key))) host.send(key, { type: 'k8s.statusPersisted', at });
+    }
+  }
 
   function recordEvent(key: string, context: ImageTagContext, status: ImageTagStatus): void {
     if (recorded.has(key)) return;
@@ -128,10 +149,19 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     metaOf(key, context);
     if (snapshot.status === 'done') {
       live.delete(key);
+      holding.delete(key);
       const outcome = snapshot.output as ImageTagOutcome;
-      if (outcome.writeStatus) {
-        finished.set(key, outcome.status);
-        recordEvent(key, context, outcome.status);
+      if (outcome.writeStatus) finished.set(key, outcome.status);
+      else finished.delete(key);
+    } else if (holdsOutcome(snapshot)) {
+      live.delete(key);
+      if (!holding.has(key)) {
+        const status = tagStatusOf(context);
+        holding.add(key);
+        finished.set(key, status);
+        pool.release(key);
+        recordEvent(key, context, status);
+        grant();
       }
     } else live.set(key, tagStatusOf(context));
     schedule();
@@ -142,6 +172,7 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     if (!meta) return;
     pool.release(key);
     live.delete(key);
+    holding.delete(key);
     if (reason === 'error' && !finished.has(key)) {
       // The actor threw: the tag fails with upstream's internal-error text rather than hanging.
       const at = options.now();
@@ -184,6 +215,7 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
       else if (spec.version !== meta.version) h.send(key, { type: 'k8s.tagVersionChanged', version: spec.version, at });
       else meta.owners = spec.owners;
     }
+    acknowledge((meta) => persistedFinished(obj, meta.image, meta.tag, meta.version));
     for (const t of tags) {
       if (h.has(t.key) || finished.has(t.key) || persistedFinished(obj, t.image, t.tag, t.version)) continue;
       metas.set(t.key, { image: t.image, tag: t.tag, version: t.version, owners: t.owners });
@@ -205,26 +237,7 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   function flush(): void {
     scheduled = undefined;
     if (!nodeImage || nodeImage.metadata?.deletionTimestamp) return;
-    const status = nodeImageStatus(tags, statusOf);
-    const json = JSON.stringify(status);
-    // Same intent as last time: write again only when nothing is in flight and the object differs.
-    if (json === lastSent && (inFlight.length > 0 || jsonEqual(nodeImage.status, status))) return;
-    lastSent = json;
-    last = status;
-    writes += 1;
-    const ref = nodeImageRef(options.nodeName, options.nodeImageVersion ?? versionOf(nodeImage));
-    const write = options.writer.write(ref, status);
-    inFlight.push(write);
-    void write.then((outcome) => {
-      inFlight = inFlight.filter((w) => w !== write);
-      if (outcome !== 'failed') return;
-      lastSent = undefined;
-      const timer = setTimeout(() => {
-        retries.delete(timer);
-        schedule();
-      }, options.retryDelayMs?.() ?? 3_000 + Math.random() * 2_000);
-      retries.add(timer);
-    });
+    publisher.publish(nodeImage, nodeImageStatus(tags, statusOf));
   }
 
   function start(h: ActorHost): void {
@@ -234,6 +247,13 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
       if (!snapshot || !isImageTag(snapshot)) continue;
       const context = snapshot.context as ImageTagContext;
       metaOf(key, context);
+      if (holdsOutcome(snapshot)) {
+        // Finished before the crash, its entry not yet persisted: written again, not pulled, no second event.
+        holding.add(key);
+        recorded.add(key);
+        finished.set(key, tagStatusOf(context));
+        continue;
+      }
       live.set(key, tagStatusOf(context));
       if (snapshot.value === 'waiting') pool.enqueue(key);
       else pool.hold(key);
@@ -260,18 +280,16 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
       subscription?.unsubscribe();
       if (scheduled) clearImmediate(scheduled);
       scheduled = undefined;
-      for (const timer of retries) clearTimeout(timer);
-      retries.clear();
+      publisher.stop();
     },
-    lastStatus: () => last,
+    lastStatus: () => publisher.lastStatus(),
     idle: async () => {
-      while (scheduled || inFlight.length > 0) {
-        if (scheduled) await new Promise((resolve) => setImmediate(resolve));
-        await Promise.all(inFlight);
+      while (scheduled) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await publisher.idle();
       }
+      await publisher.idle();
     },
-    stats: () => ({ live: live.size, slotsHeld: pool.held, slotsWaiting: pool.waiting, writes }),
+    stats: () => ({ live: live.size, slotsHeld: pool.held, slotsWaiting: pool.waiting, writes: publisher.writeCount }),
   };
 }
-
-

@@ -23,6 +23,7 @@ export const ev = {
   pulled: (at: number) => ({ type: 'cri.pullSucceeded', at }) as const,
   pullFailed: (at: number, message: string, deadlineExceeded?: boolean) =>
     ({ type: 'cri.pullFailed', at, message, ...(deadlineExceeded !== undefined && { deadlineExceeded }) }) as const,
+  persisted: (at: number) => ({ type: 'k8s.statusPersisted', at }) as const,
   removed: (at: number) => ({ type: 'k8s.tagRemoved', at }) as const,
   versionChanged: (version: number, at: number) => ({ type: 'k8s.tagVersionChanged', version, at }) as const,
   presence: (output: ImageStatusOutput) => ({ type: 'xstate.done.actor.presenceCheck', output }),
@@ -50,6 +51,12 @@ export class Run {
       [this.snapshot, this.actions] = transition(imageTagMachine, this.snapshot, event as never);
       this.history.push({ snapshot: this.snapshot, actions: this.actions });
     }
+    return this;
+  }
+
+  /** Tells an actor holding its final status (succeeded/failed) that the status is persisted; no-op otherwise. */
+  settle(): this {
+    if (this.state === 'succeeded' || this.state === 'failed') this.send(ev.persisted(this.context.clockMs));
     return this;
   }
 

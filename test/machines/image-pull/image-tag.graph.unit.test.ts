@@ -18,6 +18,7 @@ const EVENTS = [
   ev.verified({ at: T0 + 3, image: NGINX }),
   ev.verified({ at: T0 + 3, image: null }),
   ev.verifyError(new Error('unavailable')),
+  ev.persisted(T0 + 4),
   ev.removed(T0 + 4),
   ev.versionChanged(2, T0 + 4),
 ] as unknown as ImageTagEvent[];

@@ -48,8 +48,11 @@ describe('imageTag: the happy path', () => {
 
     run.send(ev.verified({ at: T0 + 3500, image: NGINX }));
     expect(run.state).toBe('succeeded');
+    expect(run.snapshot.status).toBe('active'); // holds its entry until the status is persisted
+    run.settle();
+    expect(run.state).toBe('reported');
     expect(run.snapshot.status).toBe('done');
-    expect(run.snapshot.output).toEqual({
+    expect(run.settle().snapshot.output).toEqual({
       writeStatus: true,
       status: { tag: '1.21', phase: 'Succeeded', version: 1, progress: 100, startTime: iso(T0), completionTime: iso(T0 + 3500), imageID: 'nginx@sha256:aaaa' },
     });
@@ -61,7 +64,7 @@ describe('imageTag: the happy path', () => {
     const run = new Run(inputOf({ tag: digest })).send(ev.slot(T0));
     expect(run.spawned()[0]?.input).toMatchObject({ reference: `nginx@${digest}` });
     run.send(ev.pulled(T0 + 1), ev.verified({ at: T0 + 2, image }));
-    expect(run.snapshot.output).toMatchObject({ writeStatus: true, status: { phase: 'Succeeded', tag: digest, imageID: 'nginx@sha256:eeee' } });
+    expect(run.settle().snapshot.output).toMatchObject({ writeStatus: true, status: { phase: 'Succeeded', tag: digest, imageID: 'nginx@sha256:eeee' } });
   });
 });
 
@@ -74,7 +77,7 @@ describe('imageTag: imagePullPolicy', () => {
     run.send(ev.presence({ at: T0 + 20, image: NGINX }));
     expect(run.state).toBe('succeeded');
     expect(run.spawned().map((s) => s.id)).toEqual(['presenceCheck']);
-    expect(run.snapshot.output).toEqual({
+    expect(run.settle().snapshot.output).toEqual({
       writeStatus: true,
       status: { tag: '1.21', phase: 'Succeeded', version: 1, progress: 100, startTime: iso(T0), completionTime: iso(T0 + 20), imageID: 'nginx@sha256:aaaa' },
     });
@@ -104,7 +107,7 @@ describe('imageTag: retries', () => {
   /** Fails every attempt with the same registry error until the actor is final. */
   function failEveryAttempt(run: Run, message: string): Run {
     let now = run.context.clockMs;
-    while (run.snapshot.status === 'active') {
+    while (run.state === 'pulling' || run.state === 'backingOff') {
       if (run.state === 'pulling') run.send(ev.pullFailed((now += 100), message));
       else if (run.state === 'backingOff') run.send(ev.backoffOver());
       else throw new Error(`unexpected state ${run.state}`);
@@ -119,7 +122,7 @@ describe('imageTag: retries', () => {
     expect(run.delays('retryBackoff')).toEqual([1000, 2000, 4000]);
     expect(run.state).toBe('failed');
     // Three failures 100 ms into each attempt, plus the three sleeps.
-    expect(run.snapshot.output).toEqual({
+    expect(run.settle().snapshot.output).toEqual({
       writeStatus: true,
       status: { tag: '1.21', phase: 'Failed', version: 1, startTime: iso(T0), completionTime: iso(T0 + 300 + 7000), message: 'rpc error: code = NotFound desc = not found' },
     });
@@ -144,8 +147,8 @@ describe('imageTag: retries', () => {
     const run = new Run(inputOf()).send(ev.slot(T0), ev.pullFailed(T0 + 50, 'unauthorized'), ev.backoffOver(), ev.pulled(T0 + 2000));
     expect(run.context.attempt).toBe(2);
     run.send(ev.verified({ at: T0 + 2100, image: NGINX }));
-    expect(run.snapshot.output).toMatchObject({ writeStatus: true, status: { phase: 'Succeeded' } });
-    expect(run.snapshot.output).not.toHaveProperty('status.message');
+    expect(run.settle().snapshot.output).toMatchObject({ writeStatus: true, status: { phase: 'Succeeded' } });
+    expect(run.settle().snapshot.output).not.toHaveProperty('status.message');
   });
 
   it('counts a verification that does not find the image, or cannot run, as a failed attempt', () => {
@@ -189,7 +192,7 @@ describe('imageTag: timeouts and activeDeadlineSeconds', () => {
     expect(run.spawned().map((s) => (s.input as { timeoutMs: number }).timeoutMs)).toEqual([30_000, 30_000, 2_000]);
     expect(run.delays('attemptTimeout')).toEqual([30_000, 30_000, 2_000]);
     expect(run.state).toBe('failed');
-    expect(run.snapshot.output).toEqual({
+    expect(run.settle().snapshot.output).toEqual({
       writeStatus: true,
       status: { tag: '1.21', phase: 'Failed', version: 1, startTime: iso(T0), completionTime: iso(T0 + 49_000), message: 'pulling exceeds the activeDeadlineSeconds' },
     });
@@ -203,14 +206,14 @@ describe('imageTag: timeouts and activeDeadlineSeconds', () => {
   it('reports the last error, not the deadline, when the last attempt ends past the deadline (no check after the last sleep)', () => {
     const run = new Run(inputOf({ pullPolicy: { backoffLimit: 0, activeDeadlineSeconds: 5 } }));
     run.send(ev.slot(T0), ev.pullFailed(T0 + 4_500, 'rpc error: code = Unknown desc = manifest unknown'), ev.backoffOver());
-    expect(run.snapshot.output).toMatchObject({ status: { phase: 'Failed', message: 'rpc error: code = Unknown desc = manifest unknown', completionTime: iso(T0 + 5_500) } });
+    expect(run.settle().snapshot.output).toMatchObject({ status: { phase: 'Failed', message: 'rpc error: code = Unknown desc = manifest unknown', completionTime: iso(T0 + 5_500) } });
   });
 
   it('fails at once, without calling the runtime, when activeDeadlineSeconds is 0', () => {
     const run = new Run(inputOf({ imagePullPolicy: 'IfNotPresent', pullPolicy: { activeDeadlineSeconds: 0 } })).send(ev.slot(T0));
     expect(run.state).toBe('failed');
     expect(run.spawned()).toEqual([]);
-    expect(run.snapshot.output).toMatchObject({ status: { message: 'pulling exceeds the activeDeadlineSeconds', completionTime: iso(T0) } });
+    expect(run.settle().snapshot.output).toMatchObject({ status: { message: 'pulling exceeds the activeDeadlineSeconds', completionTime: iso(T0) } });
   });
 });
 
@@ -243,8 +246,41 @@ describe('imageTag: tag removal and version bump', () => {
 
   it('keeps writeStatus true for finished actors: imageTagOutcome only withholds abandoned ones', () => {
     const run = new Run(inputOf()).send(ev.slot(T0), ev.pulled(T0 + 1), ev.verified({ at: T0 + 2, image: NGINX }));
-    expect(imageTagOutcome(run.context)).toEqual(run.snapshot.output);
-    expect(run.snapshot.output).toMatchObject({ writeStatus: true });
+    expect(imageTagOutcome(run.context)).toEqual(run.settle().snapshot.output);
+    expect(run.settle().snapshot.output).toMatchObject({ writeStatus: true });
+  });
+});
+
+describe('imageTag: holding the final status until it is persisted', () => {
+  it.each([
+    ['succeeded', [ev.slot(T0), ev.pulled(T0 + 1), ev.verified({ at: T0 + 2, image: NGINX })]],
+    ['failed', [ev.slot(T0), ev.pullFailed(T0 + 1, 'x'), ev.backoffOver(), ev.pullFailed(T0 + 2000, 'x'), ev.backoffOver(), ev.pullFailed(T0 + 5000, 'x'), ev.backoffOver(), ev.pullFailed(T0 + 9000, 'x'), ev.backoffOver()]],
+  ] as const)('stays alive in %s, with no child and no timer, until k8s.statusPersisted; then ends in reported with the same entry', (state, events) => {
+    const run = new Run(inputOf()).send(...events);
+    expect(run.state).toBe(state);
+    expect(run.snapshot.status).toBe('active');
+    expect(Object.keys(run.snapshot.children)).toEqual([]);
+    const held = imageTagOutcome(run.context);
+    // Progress reports and timers from a late effect change nothing while it waits.
+    run.send(ev.progress(1, 2, T0 + 20_000), ev.pulled(T0 + 20_001), ev.backoffOver());
+    expect(run.state).toBe(state);
+    expect(imageTagOutcome(run.context)).toEqual(held);
+
+    run.send(ev.persisted(T0 + 30_000));
+    expect(run.state).toBe('reported');
+    expect(run.snapshot.status).toBe('done');
+    expect(run.snapshot.output).toEqual(held);
+  });
+
+  it('ignores k8s.statusPersisted before the pull has an outcome', () => {
+    const run = new Run(inputOf()).send(ev.persisted(T0), ev.slot(T0), ev.persisted(T0 + 1));
+    expect(run.state).toBe('pulling');
+  });
+
+  it('is abandoned without a status when its tag goes away while it holds its entry', () => {
+    const run = new Run(inputOf()).send(ev.slot(T0), ev.pulled(T0 + 1), ev.verified({ at: T0 + 2, image: NGINX }), ev.removed(T0 + 3));
+    expect(run.state).toBe('abandoned');
+    expect(run.snapshot.output).toMatchObject({ writeStatus: false, reason: 'tagRemoved' });
   });
 });
 
@@ -272,6 +308,6 @@ describe('imageTag: progress', () => {
 
   it('keeps the last progress on failure, as upstream keeps it in the status it writes', () => {
     const run = new Run(inputOf({ pullPolicy: { backoffLimit: 0 } })).send(ev.slot(T0), ev.progress(40, 100), ev.pullFailed(T0 + 1, 'x'), ev.backoffOver());
-    expect(run.snapshot.output).toMatchObject({ status: { phase: 'Failed', progress: 40 } });
+    expect(run.settle().snapshot.output).toMatchObject({ status: { phase: 'Failed', progress: 40 } });
   });
 });
