@@ -1,4 +1,5 @@
 // Every machine this build knows. The daemon, `kruised replay` and `kruised charts` use it.
+import { crrPodMachine } from './crr/crr-pod.machine.js';
 import { blobFetchMachine } from './demo/blob-fetch.machine.js';
 import { imageTagMachine } from './image-pull/image-tag.machine.js';
 import { registryOf, type MachineRegistry } from './registry-types.js';
@@ -6,4 +7,5 @@ import { registryOf, type MachineRegistry } from './registry-types.js';
 export const machineRegistry: MachineRegistry = registryOf([
   { machine: blobFetchMachine, summary: 'Demonstration: fetch one blob with retries, progress and digest verification.' },
   { machine: imageTagMachine, summary: 'Image pre-download: pull one NodeImage tag with retries, timeouts, a deadline and progress, and give its status.' },
+  { machine: crrPodMachine, summary: "ContainerRecreateRequests: serialise one pod's CRRs, kill their containers one per pass, and complete them." },
 ]);

@@ -60,7 +60,7 @@ export interface CrrPodContext extends CrrPodInput {
   expectations: Record<string, { readonly uid: string; readonly resourceVersion: string }>;
   /** The CRR being worked on (picked by the last decision), or null. */
   picked: string | null;
-  /** One record per spec container of the picked CRR: the per-container lifecycle. */
+  /** One record per spec container of the picked CRR (or of the last one, until another is picked): the per-container lifecycle. */
   containers: ContainerRecord[];
   /** The runtime's containers of the pod at the last inspection, which runtime, and when it answered. */
   runtime: { readonly at: number; readonly runtimeName: string; readonly containers: readonly RuntimeContainer[] } | null;

@@ -1,0 +1,110 @@
+// The crrPod machine on the real engine: ActorHost + EventLog with the simulated world's effects,
+// then `replayLog` folds the log through today's machine, and a restart mid-kill recovers the
+// actor from its records alone.
+import { describe, expect, it } from 'vitest';
+import { ActorHost } from '../../../engine/host.js';
+import { EventLog } from '../../../engine/log/event-log.js';
+import { replayLog } from '../../../engine/replay.js';
+import { machineRegistry } from '../../../machines/registry.js';
+import { tempDir } from '../../support/tmp.js';
+import { T0, crr, spec } from './fixtures.js';
+import { INPUT, World, settle } from './world.js';
+
+const KEY = `${INPUT.namespace}/${INPUT.podName}`;
+
+async function startHost(dir: string, world: World) {
+  const opened = await EventLog.open({ dir, commitDelayMs: 1 });
+  const host = new ActorHost({
+    log: opened.log,
+    clock: world.clock,
+    registry: machineRegistry,
+    bind: (entry) => (entry.id === 'crrPod' ? world.machine() : entry.machine),
+  });
+  const report = host.recover(opened.recovery);
+  const observe = async () => {
+    host.deliver(KEY, 'crrPod', world.observation(), () => INPUT);
+    await settle();
+  };
+  const advance = async (ms: number) => {
+    world.clock.advance(ms);
+    await settle();
+  };
+  const stop = async () => {
+    await host.shutdown();
+    await opened.log.close();
+  };
+  return { host, report, observe, advance, stop };
+}
+
+function twoCrrWorld(): World {
+  const world = new World();
+  world.startContainer('app');
+  world.startContainer('sidecar');
+  world.addCrr(crr('first', { containers: [spec('app')], createdAtMs: T0 - 20_000 }));
+  world.addCrr(crr('second', { containers: [spec('sidecar')], createdAtMs: T0 - 10_000 }));
+  return world;
+}
+
+describe('crrPod on the engine', () => {
+  it('runs two CRRs of one pod to completion through the host, and the log replays clean', async () => {
+    const dir = await tempDir();
+    const world = twoCrrWorld();
+    const engine = await startHost(dir, world);
+    await engine.observe();
+    await engine.advance(2000);
+    world.kubeletRestarts();
+    await engine.advance(1000);
+    world.publishSnapshot('first');
+    await engine.observe();
+    await engine.advance(2000);
+    world.kubeletRestarts();
+    await engine.advance(1000);
+    world.publishSnapshot('second');
+    await engine.observe();
+    await engine.observe();
+    expect(engine.host.has(KEY)).toBe(false);
+    await engine.stop();
+
+    expect(world.writesTo('first', 'complete')).toHaveLength(1);
+    expect(world.writesTo('second', 'complete')).toHaveLength(1);
+    const result = await replayLog(dir, { registry: machineRegistry, keepSteps: true });
+    expect(result.divergence).toBeUndefined();
+    expect(result.actors.map((a) => [a.key, a.machine, a.version])).toEqual([[KEY, 'crrPod', '1']]);
+    const kinds = result.actors[0]!.steps.map((s) => s.record.kind);
+    expect(kinds[0]).toBe('spawn');
+    expect(kinds.at(-1)).toBe('stop');
+    expect(kinds.filter((k) => k === 'internal').length).toBeGreaterThan(10);
+    expect(result.actors[0]!.final.status).toBe('done');
+  });
+
+  it('recovers mid-kill from the log: the kill runs again with the same container ID, which stops it once', async () => {
+    const dir = await tempDir();
+    const world = twoCrrWorld();
+    world.killBehaviour = () => ({ kind: 'hold' });
+    const first = await startHost(dir, world);
+    await first.observe();
+    expect(first.host.snapshot(KEY)?.value).toEqual({ killing: 'preStop' });
+    await first.stop(); // the daemon goes away with the kill in flight
+
+    const second = await startHost(dir, world);
+    expect(second.report.restored).toEqual([KEY]);
+    expect(second.report.diverged).toEqual([]);
+    await settle();
+    expect(world.killCalls.map((k) => k.container.containerID)).toEqual(['containerd://app-1', 'containerd://app-1']);
+    const again = world.held[1]!;
+    world.finishKill(again.input, again.sendBack);
+    await settle();
+    world.killBehaviour = () => ({ kind: 'stop' });
+    world.kubeletRestarts();
+    await second.advance(1000);
+    world.publishSnapshot('first');
+    await second.observe();
+    expect(world.stopped).toEqual(['containerd://app-1', 'containerd://sidecar-1']);
+    expect(world.runtime.get('app')?.restartCount).toBe(1);
+    expect(world.writesTo('first', 'complete')).toHaveLength(1);
+    await second.stop();
+
+    const result = await replayLog(dir, { registry: machineRegistry });
+    expect(result.divergence).toBeUndefined();
+  });
+});
