@@ -19,7 +19,7 @@ import type {
 import type { RegisteredMachine } from '../../machines/registry-types.js';
 import { durableCallback, durablePromise, type DurabilityBarrier } from '../durable.js';
 import { writeCrrStatuses, type CrrWriteDeps } from './crr-status-writes.js';
-import { killContainer, type EventSink, type KillCri, type KillSpec } from './kill-container.js';
+import { killContainer, type EventSink, type KillCri, type KillOutcome, type KillSpec } from './kill-container.js';
 import { readPodContainers, type PodContainersCri } from './pod-containers.js';
 import type { PreStopPlatform } from './pre-stop.js';
 
@@ -76,9 +76,16 @@ export function crrPodEffects(deps: CrrPodEffectsDeps) {
         return;
       }
       const kill = { cri, events: deps.events, platform: deps.platform, now, ...(deps.logger ? { logger: deps.logger } : {}) };
-      const outcome = await killContainer(kill, spec, signal, {
-        preStopFinished: (error) => sendBack({ type: 'kill.preStopFinished', at: now(), ...(error !== undefined ? { error } : {}) }),
-      });
+      let outcome: KillOutcome;
+      try {
+        outcome = await killContainer(kill, spec, signal, {
+          preStopFinished: (error) => sendBack({ type: 'kill.preStopFinished', at: now(), ...(error !== undefined ? { error } : {}) }),
+        });
+      } catch (error) {
+        // Only an abort is expected here; anything else must still end the machine's kill state.
+        if (signal.aborted) return;
+        outcome = { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+      }
       if (outcome.kind === 'failed') sendBack({ type: 'kill.failed', at: now(), message: outcome.message });
       else sendBack({ type: 'kill.stopped', at: now() });
     }),
