@@ -2,15 +2,29 @@
 // credentials `authFor` found are tried in order and the first success wins; when credentials
 // were found and all failed, the attempt fails with their errors aggregated (no anonymous
 // fallback); with none, the pull is anonymous and a failure reads
-// `Failed to pull image reference "<ref>": <err>`. One deadline covers the whole attempt.
+// `Failed to pull image reference "<ref>": <err>`. One deadline covers the whole attempt. A
+// failure names the referenced pull secrets that could not be read (upstream skips them
+// silently, which leaves a 401 unexplained).
 import type { AuthConfig, CriClient, PodSandboxConfigInput } from '../../adapters/cri/index.js';
 import { CriError } from '../../adapters/cri/index.js';
 import type { PullSecretRef } from '../../machines/image-pull/types.js';
 
-/** Credentials for `reference` from the tag's pull secrets, most specific first; [] pulls anonymously. */
-export type AuthFor = (reference: string, pullSecrets: readonly PullSecretRef[]) => readonly AuthConfig[] | Promise<readonly AuthConfig[]>;
+/**
+ * What the tag's pull secrets give for a reference: credentials, most specific first ([] pulls
+ * anonymously), and the referenced secrets that could not be read (`namespace/name not found`):
+ * upstream skips those, and a failed pull says which were missing.
+ */
+export type AuthLookup = readonly AuthConfig[] | { readonly credentials: readonly AuthConfig[]; readonly unavailable: readonly string[] };
+
+export type AuthFor = (reference: string, pullSecrets: readonly PullSecretRef[]) => AuthLookup | Promise<AuthLookup>;
 
 export const noAuth: AuthFor = () => [];
+
+/** ` (pull secret a not found)`, or '' when every referenced secret was read. */
+export function unavailableSecretsNote(unavailable: readonly string[]): string {
+  if (unavailable.length === 0) return '';
+  return ` (pull secret${unavailable.length > 1 ? 's' : ''} ${unavailable.join(', ')})`;
+}
 
 export interface PullAttempt {
   readonly reference: string;
@@ -41,8 +55,11 @@ export async function pullAttempt(cri: Pick<CriClient, 'pullImage'>, authFor: Au
       { timeoutMs: Math.max(1, deadline - now()) },
     );
   let auths: readonly AuthConfig[];
+  let note: string;
   try {
-    auths = await authFor(attempt.reference, attempt.pullSecrets);
+    const lookup = await authFor(attempt.reference, attempt.pullSecrets);
+    auths = 'credentials' in lookup ? lookup.credentials : (lookup as readonly AuthConfig[]);
+    note = 'credentials' in lookup ? unavailableSecretsNote(lookup.unavailable) : '';
   } catch (error) {
     signal.throwIfAborted();
     return { ok: false, message: messageOf(error), deadlineExceeded: false };
@@ -54,7 +71,7 @@ export async function pullAttempt(cri: Pick<CriClient, 'pullImage'>, authFor: Au
       return { ok: true };
     } catch (error) {
       signal.throwIfAborted();
-      return { ok: false, message: `Failed to pull image reference ${JSON.stringify(attempt.reference)}: ${messageOf(error)}`, deadlineExceeded: isDeadline(error) };
+      return { ok: false, message: `Failed to pull image reference ${JSON.stringify(attempt.reference)}: ${messageOf(error)}${note}`, deadlineExceeded: isDeadline(error) };
     }
   }
   const errors: unknown[] = [];
@@ -68,5 +85,5 @@ export async function pullAttempt(cri: Pick<CriClient, 'pullImage'>, authFor: Au
       if (isDeadline(error)) break; // the attempt's budget is spent: later credentials would fail the same way
     }
   }
-  return { ok: false, message: aggregateMessage(errors.map(messageOf)), deadlineExceeded: errors.some(isDeadline) };
+  return { ok: false, message: aggregateMessage(errors.map(messageOf)) + note, deadlineExceeded: errors.some(isDeadline) };
 }

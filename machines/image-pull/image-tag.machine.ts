@@ -21,23 +21,28 @@
 // status write recovers the actor with its outcome, and nothing is pulled or recorded again
 // (upstream likewise keeps a finished worker until a sync sees its completion persisted).
 // `k8s.tagRemoved` or `k8s.tagVersionChanged` (to another version) ends the actor in `abandoned`,
-// whose output says not to write a status. Time comes only from events: every `at` advances
+// whose output says not to write a status. A spec that can never be pulled does not burn the
+// backoff schedule: an invalid image reference fails at the tag's first observation (the spawn
+// event) with distribution/reference's reason; a timeoutSeconds ≤ 0 gives every attempt no time,
+// as upstream, and its "is canceled" says so. Time comes only from events: every `at` advances
 // `clockMs`, and timer events advance it by their own delay.
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import {
+  attemptCanceledMessage,
   attemptTimeoutMs,
   backoffMs,
-  canceledMessage,
   deadlineAtMs,
   deadlineExceededMessage,
   deadlinePassed,
   imageMatches,
+  invalidReferenceMessage,
   maxAttempts,
   notFoundMessage,
   perAttemptTimeoutMs,
   progressPercent,
   pullReference,
   pullSandboxConfig,
+  referenceProblem,
   rfc3339,
   stoppedMessage,
   tagStatusOf,
@@ -101,6 +106,9 @@ export const imageTagMachine = setup({
     imagePresent: ({ context, event }) => imageMatches(context.name, context.tag, statusOutput(event).image),
     attemptsSpent: ({ context }) => context.attempt >= context.maxAttempts,
     otherVersion: ({ context, event }) => event.type === 'k8s.tagVersionChanged' && event.version !== context.version,
+    invalidReference: ({ context }) => referenceProblem(context.name, context.tag) !== null,
+    sameVersionInvalidReference: ({ context, event }) =>
+      event.type === 'k8s.tagVersionChanged' && event.version === context.version && referenceProblem(context.name, context.tag) !== null,
   },
   actions: {
     startWorker: assign(({ context, event }) => {
@@ -132,12 +140,12 @@ export const imageTagMachine = setup({
     recordClock: assign({ clockMs: ({ context, event }) => eventAt(context, event) }),
     recordPullFailure: assign(({ context, event }) => {
       if (event.type !== 'cri.pullFailed') return {};
-      const message = event.deadlineExceeded === true ? canceledMessage(context.name, context.tag) : event.message;
+      const message = event.deadlineExceeded === true ? attemptCanceledMessage(context.name, context.tag, context.pullPolicy) : event.message;
       return { clockMs: eventAt(context, event), message };
     }),
     recordAttemptTimedOut: assign(({ context }) => ({
       clockMs: Math.max(context.clockMs, context.attemptStartedAtMs + context.attemptTimeoutMs),
-      message: canceledMessage(context.name, context.tag),
+      message: attemptCanceledMessage(context.name, context.tag, context.pullPolicy),
     })),
     recordEffectError: assign(({ context, event }) => ({
       clockMs: eventAt(context, event),
@@ -149,6 +157,9 @@ export const imageTagMachine = setup({
     })),
     sleepOver: assign({ clockMs: ({ context }) => context.clockMs + backoffMs(context.attempt) }),
     recordDeadlineExceeded: assign({ message: deadlineExceededMessage() }),
+    recordInvalidReference: assign({
+      message: ({ context }) => invalidReferenceMessage(context.name, context.tag, referenceProblem(context.name, context.tag) ?? ''),
+    }),
     succeed: assign(({ context, event }) => {
       const at = eventAt(context, event);
       const image = statusOutput(event).image;
@@ -169,7 +180,7 @@ export const imageTagMachine = setup({
   },
 }).createMachine({
   id: 'imageTag',
-  version: '2',
+  version: '3',
   description: 'Pulls one tag of a NodeImage with retries, timeouts and a deadline, and reports its status.',
   context: ({ input }) => ({
     ...input,
@@ -200,9 +211,11 @@ export const imageTagMachine = setup({
   },
   states: {
     waiting: {
-      description: 'Phase Waiting: queued until the host grants a worker slot (FIFO, unbounded when the pool is).',
+      description: 'Phase Waiting: queued until the host grants a worker slot (FIFO, unbounded when the pool is). A reference the runtime could never pull fails at its first observation.',
       on: {
+        'k8s.tagVersionChanged': { guard: 'sameVersionInvalidReference', target: 'failed', actions: ['startWorker', 'recordInvalidReference', 'fail'] },
         'engine.slotGranted': [
+          { guard: 'invalidReference', target: 'failed', actions: ['startWorker', 'recordInvalidReference', 'fail'] },
           { guard: 'deadlineSpentAtStart', target: 'failed', actions: ['startWorker', 'recordDeadlineExceeded', 'fail'] },
           { guard: 'checksPresence', target: 'checkingPresence', actions: ['startWorker', 'startAttempt'] },
           { target: 'pulling', actions: ['startWorker', 'startAttempt'] },

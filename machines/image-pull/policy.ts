@@ -55,6 +55,11 @@ export function progressPercent(bytesDone: number, bytesTotal: number): number {
 // Upstream's messages, verbatim. `<n>:<t>` is joined with ':' even for digest tags, as upstream does.
 export const deadlineExceededMessage = (): string => 'pulling exceeds the activeDeadlineSeconds';
 export const canceledMessage = (name: string, tag: string): string => `pulling image ${name}:${tag} is canceled`;
+/** Upstream's "is canceled", saying why when the spec's own timeoutSeconds left the attempt no time. */
+export function attemptCanceledMessage(name: string, tag: string, policy: TagPullPolicy | undefined): string {
+  const seconds = policy?.timeoutSeconds;
+  return seconds !== undefined && seconds <= 0 ? `${canceledMessage(name, tag)} (timeoutSeconds ${seconds} leaves no time to pull)` : canceledMessage(name, tag);
+}
 export const stoppedMessage = (name: string, tag: string): string => `pulling image ${name}:${tag} is stopped`;
 export const notFoundMessage = (name: string, tag: string): string => `image ${name}:${tag} not found`;
 
@@ -67,6 +72,39 @@ export function isDigest(tag: string): boolean {
 export function pullReference(name: string, tag: string): string {
   return `${name}${isDigest(tag) ? '@' : ':'}${tag}`;
 }
+
+// The grammar of distribution/reference (`regexp.go`): what containerd accepts as a reference.
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+/** distribution/reference's NameTotalLengthMax. */
+const NAME_MAX = 255;
+
+/**
+ * Why `<name>` with `<tag>` (or digest) is not an image reference the runtime can pull, in
+ * distribution/reference's words, or null when it is one. Such a spec cannot heal by retrying.
+ */
+export function referenceProblem(name: string, tag: string): string | null {
+  if (name === '') return 'repository name must have at least one component';
+  if (!isDigest(tag) && !TAG.test(tag)) return tag === '' ? 'invalid reference format: empty tag' : 'invalid reference format: invalid tag';
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  const hasDomain = slash >= 0 && (/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase());
+  if (hasDomain && !DOMAIN.test(first)) return 'invalid reference format: invalid domain';
+  const path = hasDomain ? name.slice(slash + 1) : name;
+  const components = path.split('/');
+  if (components.some((c) => !PATH_COMPONENT.test(c))) {
+    return components.every((c) => PATH_COMPONENT.test(c.toLowerCase()))
+      ? 'invalid reference format: repository name must be lowercase'
+      : 'invalid reference format';
+  }
+  if (name.length > NAME_MAX) return `invalid reference format: repository name must not be more than ${NAME_MAX} characters`;
+  return null;
+}
+
+export const invalidReferenceMessage = (name: string, tag: string, problem: string): string =>
+  `invalid image reference ${JSON.stringify(pullReference(name, tag))}: ${problem}`;
 
 /** The pull's sandbox config: the spec's, plus the pulling-image-by annotation. */
 export function pullSandboxConfig(config: SandboxConfig | undefined): { labels: Record<string, string>; annotations: Record<string, string> } {

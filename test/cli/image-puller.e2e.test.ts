@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { imageTagMachine } from '../../machines/image-pull/image-tag.machine.js';
 import { authorizerFromRules, kruiseDaemonRules, startFakeApiServer } from '../bed/apiserver/index.js';
 import { nodeImageFromImagePullJob } from '../bed/manager/index.js';
 import { runtimeBed } from '../bed/runtime-bed.js';
@@ -63,7 +64,7 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run', () => {
     expect((await daemon.done).code).toBe(0);
     const replay = await runCli(['replay', join(dataDir, 'events')]);
     expect(replay.code).toBe(0);
-    expect(replay.stdout).toContain('[imageTag@2]');
+    expect(replay.stdout).toContain(`[imageTag@${imageTagMachine.version}]`);
     expect(replay.stdout).toMatch(/replay clean/);
     await api.close();
   });

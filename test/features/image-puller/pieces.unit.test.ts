@@ -2,7 +2,7 @@
 // NodeImage spec, the status shape of contract §3.6, and the FIFO slot pool.
 import { describe, expect, it } from 'vitest';
 import { CriError, type AuthConfig, type PullImageRequest } from '../../../adapters/cri/index.js';
-import { nodeImageStatus, persistedFinished, SlotPool, specTags } from '../../../daemon/features/image-puller/index.js';
+import { authFromPullSecrets, nodeImageStatus, persistedFinished, SlotPool, specTags } from '../../../daemon/features/image-puller/index.js';
 import { aggregateMessage, pullAttempt } from '../../../effects/image-pull/index.js';
 
 const notFound = new CriError({ type: 'cri.notFound', code: 5, details: 'not found' });
@@ -51,6 +51,29 @@ describe('one pull attempt', () => {
     const cri = fakeCri([new CriError({ type: 'cri.deadlineExceeded', code: 4, details: 'context deadline exceeded' })]);
     const out = await pullAttempt(cri, () => [], attempt, new AbortController().signal, Date.now);
     expect(out).toMatchObject({ ok: false, deadlineExceeded: true });
+  });
+
+  it('names the pull secrets that could not be read when the attempt fails, anonymous or with credentials', async () => {
+    const unavailable = ['kruise-daemon-config/nope not found'];
+    const anonymous = await pullAttempt(fakeCri([unauthorized]), () => ({ credentials: [], unavailable }), attempt, new AbortController().signal, Date.now);
+    expect(anonymous).toMatchObject({ ok: false, message: `Failed to pull image reference "reg/app:1": ${unauthorized.message} (pull secret kruise-daemon-config/nope not found)` });
+    const matched = await pullAttempt(fakeCri([unauthorized]), () => ({ credentials: [{ username: 'a', password: '1' }], unavailable: [...unavailable, 'other/x not readable: outside the daemon config namespace'] }), attempt, new AbortController().signal, Date.now);
+    expect(matched).toMatchObject({ ok: false, message: `${unauthorized.message} (pull secrets kruise-daemon-config/nope not found, other/x not readable: outside the daemon config namespace)` });
+    expect(await pullAttempt(fakeCri([null]), () => ({ credentials: [], unavailable }), attempt, new AbortController().signal, Date.now)).toEqual({ ok: true });
+  });
+
+  it('reads pull secrets by reference, skipping (and reporting) those that are missing or outside the config namespace', async () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ok', namespace: 'kruise-daemon-config' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { 'reg.io': { username: 'u', password: 'p' } } })).toString('base64') } };
+    const reader = {
+      get: async (name: string, namespace = 'kruise-daemon-config') =>
+        namespace !== 'kruise-daemon-config' ? ({ type: 'refused', namespace, name } as const) : name === 'ok' ? ({ type: 'found', secret } as const) : ({ type: 'notFound', namespace, name } as const),
+    };
+    const lookup = await authFromPullSecrets(reader)('reg.io/app:1', [
+      { namespace: 'kruise-daemon-config', name: 'nope' },
+      { namespace: 'kruise-daemon-config', name: 'ok' },
+      { namespace: 'apps', name: 'theirs' },
+    ]);
+    expect(lookup).toMatchObject({ credentials: [{ username: 'u', password: 'p' }], unavailable: ['kruise-daemon-config/nope not found', 'apps/theirs not readable: outside the daemon config namespace'] });
   });
 
   it('fails the attempt with the keyring error when credentials cannot be built', async () => {

@@ -103,13 +103,13 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
     expect(failed.message).toMatch(/^rpc error: code = \w+ desc = .*401 Unauthorized/);
   });
 
-  it('carries timeoutSeconds and activeDeadlineSeconds from the job to the tag: a spent budget fails with upstream\'s messages', async () => {
+  it('carries timeoutSeconds and activeDeadlineSeconds from the job to the tag: a spent budget fails with upstream\'s messages (saying why when timeoutSeconds left no time)', async () => {
     const b = await pullerBed(bed!);
     const daemon = await b.startDaemon();
     const { name, tag } = nameTag(bed!.images.busybox2);
     b.job('no-time', { image: bed!.images.busybox2, imagePullPolicy: 'Always', pullPolicy: { timeoutSeconds: 0, backoffLimit: 0 } });
     const canceled = await until(() => b.tagsOf(name).find((t) => t.phase === 'Failed'), 'the tag to fail', 30_000);
-    expect(canceled.message).toBe(`pulling image ${name}:${tag} is canceled`);
+    expect(canceled.message).toBe(`pulling image ${name}:${tag} is canceled (timeoutSeconds 0 leaves no time to pull)`);
 
     const deadline = nameTag(bed!.images.busybox);
     b.job('no-deadline', { image: bed!.images.busybox, imagePullPolicy: 'Always', completionPolicy: { activeDeadlineSeconds: 0 } });

@@ -8,10 +8,11 @@ import {
   EventRecorder,
   kubeClientsFrom,
   nodeImageInformer,
+  SecretsReader,
   StatusWriter,
   type KubeObject,
 } from '../../../adapters/kube/index.js';
-import { createImagePuller, type ImagePuller } from '../../../daemon/features/image-puller/index.js';
+import { authFromPullSecrets, createImagePuller, type ImagePuller, type ImagePullerOptions } from '../../../daemon/features/image-puller/index.js';
 import type { NodeImageStatus } from '../../../daemon/features/image-puller/status.js';
 import { bindImageTag, deferredBarrier, type AuthFor } from '../../../effects/image-pull/index.js';
 import { LiveClock } from '../../../engine/clock.js';
@@ -38,12 +39,22 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+export interface DaemonOptions {
+  readonly maxWorkers?: number;
+  /** Credentials for pulls; default none, or the daemon's own pull-secret reading with `pullSecretsFromApi`. */
+  readonly authFor?: AuthFor;
+  /** Read the tags' pull secrets from the API server, as the daemon does (authFromPullSecrets). */
+  readonly pullSecretsFromApi?: boolean;
+  /** More puller options (status write cadence and budget). */
+  readonly puller?: Partial<Pick<ImagePullerOptions, 'retryDelayMs'>>;
+}
+
 export interface PullerBed {
   readonly api: FakeApiServer;
   readonly cri: CriClient;
   readonly logDir: string;
   /** Starts a daemon (puller + host) on the shared event log directory; stopped after the test. */
-  startDaemon(options?: { maxWorkers?: number; authFor?: AuthFor }): Promise<Daemon>;
+  startDaemon(options?: DaemonOptions): Promise<Daemon>;
   /** Stores an ImagePullJob and lets the manager double write it into this node's NodeImage. */
   job(name: string, spec: Record<string, unknown>): KubeObject;
   nodeImage(): KubeObject | undefined;
@@ -61,7 +72,7 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
   const logDir = await tempDir('kruised-image-puller-');
   onTestFinished(() => cri.close());
 
-  async function startDaemon(options: { maxWorkers?: number; authFor?: AuthFor } = {}): Promise<Daemon> {
+  async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
     const clients = kubeClientsFrom(api.kubeConfig());
     const transport = clients.forController(CONTROLLER_NAMES.imagePuller);
     const informer = nodeImageInformer(transport, NODE, 'v1beta1');
@@ -77,14 +88,15 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
         return cri.pullImage(signal, request, o);
       },
     };
-    const puller = createImagePuller({ nodeName: NODE, informer, writer, events, maxWorkers: options.maxWorkers ?? 0, now: Date.now });
+    const puller = createImagePuller({ nodeName: NODE, informer, writer, events, maxWorkers: options.maxWorkers ?? 0, now: Date.now, ...options.puller });
+    const authFor = options.authFor ?? (options.pullSecretsFromApi ? authFromPullSecrets(new SecretsReader({ transport })) : undefined);
     // As the composition root does: effects are bound before the log is handed over.
     const barrier = deferredBarrier();
     const host = new ActorHost({
       log: opened.log,
       clock: new LiveClock(),
       registry: machineRegistry,
-      bind: bindImageTag({ cri: counting, barrier, now: Date.now, progressReader, progressIntervalMs: 20, ...(options.authFor ? { authFor: options.authFor } : {}) }, { delays: { retryBackoff: 50 } }),
+      bind: bindImageTag({ cri: counting, barrier, now: Date.now, progressReader, progressIntervalMs: 20, ...(authFor ? { authFor } : {}) }, { delays: { retryBackoff: 50 } }),
       onStep: puller.onStep,
       onStopped: puller.onStopped,
     });

@@ -251,6 +251,43 @@ describe('imageTag: tag removal and version bump', () => {
   });
 });
 
+describe('imageTag: specs that can never be pulled', () => {
+  it('fails an invalid reference at its first observation, before any slot or runtime call, with the grammar\'s reason', () => {
+    const run = new Run(inputOf({ name: 'Nginx' })).send(ev.versionChanged(1, T0));
+    expect(run.state).toBe('failed');
+    expect(run.spawned()).toEqual([]);
+    expect(run.delays('retryBackoff')).toEqual([]);
+    expect(run.settle().snapshot.output).toEqual({
+      writeStatus: true,
+      status: { tag: '1.21', phase: 'Failed', version: 1, startTime: iso(T0), completionTime: iso(T0), message: 'invalid image reference "Nginx:1.21": invalid reference format: repository name must be lowercase' },
+    });
+  });
+
+  it('fails an invalid reference on a slot grant too, and still abandons it for another version', () => {
+    const granted = new Run(inputOf({ tag: 'bad tag' })).send(ev.slot(T0));
+    expect(granted.state).toBe('failed');
+    expect(granted.context.message).toBe('invalid image reference "nginx:bad tag": invalid reference format: invalid tag');
+    const bumped = new Run(inputOf({ tag: 'bad tag' })).send(ev.versionChanged(2, T0));
+    expect(bumped.state).toBe('abandoned');
+  });
+
+  it('keeps a valid reference waiting on its spawn observation', () => {
+    expect(new Run(inputOf()).send(ev.versionChanged(1, T0)).state).toBe('waiting');
+  });
+
+  it('gives every attempt no time under a negative timeoutSeconds, as upstream, and says why after the backoff schedule', () => {
+    const run = new Run(inputOf({ pullPolicy: { timeoutSeconds: -5, backoffLimit: 1 } })).send(ev.slot(T0));
+    expect(run.delays('attemptTimeout')).toEqual([0]);
+    run.send(ev.attemptTimedOut(), ev.backoffOver(), ev.attemptTimedOut(), ev.backoffOver());
+    expect(run.delays('retryBackoff')).toEqual([1000, 2000]);
+    expect(run.state).toBe('failed');
+    expect(run.context.message).toBe('pulling image nginx:1.21 is canceled (timeoutSeconds -5 leaves no time to pull)');
+    // The runtime's own deadline report reads the same.
+    const reported = new Run(inputOf({ pullPolicy: { timeoutSeconds: -5 } })).send(ev.slot(T0), ev.pullFailed(T0, 'context deadline exceeded', true));
+    expect(reported.context.message).toBe('pulling image nginx:1.21 is canceled (timeoutSeconds -5 leaves no time to pull)');
+  });
+});
+
 describe('imageTag: holding the final status until it is persisted', () => {
   it.each([
     ['succeeded', [ev.slot(T0), ev.pulled(T0 + 1), ev.verified({ at: T0 + 2, image: NGINX })]],

@@ -11,6 +11,7 @@ import {
   perAttemptTimeoutMs,
   progressPercent,
   pullReference,
+  referenceProblem,
   rfc3339,
   tagStatusOf,
 } from '../../../machines/image-pull/policy.js';
@@ -103,5 +104,27 @@ describe('image-pull policy', () => {
     expect(Object.keys(tagStatusOf({ ...base, progress: 5, startTime: 's', completionTime: 'c', imageID: 'i', message: 'm' }))).toEqual([
       'tag', 'phase', 'version', 'progress', 'startTime', 'completionTime', 'imageID', 'message',
     ]);
+  });
+
+  it.each([
+    ['nginx', '1.21', null],
+    ['registry.k8s.io/pause', '3.9', null],
+    ['127.0.0.1:5000/a/b_c__d-e.f', 'v1.0-rc_1', null],
+    ['localhost/app', 'latest', null],
+    ['[::1]:5000/app', '1', null],
+    ['nginx', `sha256:${'a'.repeat(64)}`, null],
+    ['Nginx', '1', 'invalid reference format: repository name must be lowercase'],
+    ['reg.io/Team/app', '1', 'invalid reference format: repository name must be lowercase'],
+    ['nginx', 'bad tag', 'invalid reference format: invalid tag'],
+    ['nginx', '.dot', 'invalid reference format: invalid tag'],
+    ['nginx', 'x'.repeat(129), 'invalid reference format: invalid tag'],
+    ['nginx', '', 'invalid reference format: empty tag'],
+    ['', '1', 'repository name must have at least one component'],
+    ['reg.io//app', '1', 'invalid reference format'],
+    ['app-', '1', 'invalid reference format'],
+    ['bad_host.io:port/app', '1', 'invalid reference format: invalid domain'],
+    [`r.io/${'a'.repeat(260)}`, '1', 'invalid reference format: repository name must not be more than 255 characters'],
+  ])('checks %j with tag %j against the reference grammar: %j', (name, tag, problem) => {
+    expect(referenceProblem(name, tag)).toBe(problem);
   });
 });
