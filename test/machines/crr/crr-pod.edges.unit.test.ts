@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T0, crr, iso, spec } from './fixtures.js';
+import { T0, crr, iso, spec, strategy } from './fixtures.js';
 import { World, advance, observe, startActor, stateOf } from './world.js';
 
 describe('crrPod: CRRs the runtime lookup refuses complete with upstream messages', () => {
@@ -145,5 +145,53 @@ describe('crrPod: effect failures back off', () => {
     expect(world.writesTo('r', 'phase')).toHaveLength(2);
     expect(world.crrs.get('r')?.phase).toBe('Recreating');
     expect(world.killCalls).toHaveLength(1);
+  });
+});
+
+describe('crrPod: the chart has no dead states', () => {
+  it('rests in every non-transient state across the scenarios, and the eventless ones pass through', async () => {
+    const seen = new Set<string>();
+    const collect = (world: World) => world.statesSeen.forEach((s) => seen.add(s));
+
+    const plain = new World();
+    plain.startContainer('app');
+    plain.addCrr(crr('r', { strategy: strategy({ minStartedSeconds: 1 }) }));
+    plain.failNextWrites = 1;
+    plain.killBehaviour = () => ({ kind: 'hold' });
+    const actor = await startActor(plain);
+    await advance(plain, 500);
+    plain.held[0]!.sendBack({ type: 'kill.preStopFinished', at: T0 + 600 });
+    await advance(plain, 0);
+    plain.finishKill(plain.held[0]!.input, plain.held[0]!.sendBack);
+    await advance(plain, 0);
+    plain.crrs.clear();
+    await observe(plain, actor);
+    collect(plain);
+
+    const graced = new World();
+    graced.startContainer('app');
+    graced.addCrr(crr('g', { strategy: strategy({ unreadyGracePeriodSeconds: 5 }), unreadyAcquiredAt: iso(T0) }));
+    await startActor(graced);
+    collect(graced);
+
+    const missing = new World();
+    missing.addCrr(crr('m', { containers: [spec('ghost')] }));
+    await startActor(missing);
+    collect(missing);
+
+    // writing and inspecting are rested in while their effects run (the world answers on a later tick).
+    expect([...seen].sort()).toEqual(
+      [
+        'backingOff',
+        'done',
+        'inspecting',
+        'killing.preStop',
+        'killing.stopping',
+        'observing.awaitingMinStarted',
+        'observing.awaitingUnreadyGrace',
+        'observing.idle',
+        'writing',
+      ].sort(),
+    );
   });
 });

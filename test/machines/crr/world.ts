@@ -47,6 +47,8 @@ export class World {
   readonly held: HeldKill[] = [];
   /** The actor's context after every step (startActor subscribes). */
   readonly history: CrrPodContext[] = [];
+  /** Every state value the actor rested in (startActor subscribes). */
+  readonly statesSeen = new Set<string>();
   killBehaviour: (input: KillContainerInput) => KillBehaviour = () => ({ kind: 'stop' });
   /** Each entry makes one call of that effect throw. */
   failNextWrites = 0;
@@ -180,7 +182,10 @@ export async function settle(): Promise<void> {
 /** A live crrPod actor in `world`, started with the world's first observation. */
 export async function startActor(world: World): Promise<Actor<ReturnType<World['machine']>>> {
   const actor = createActor(world.machine(), { input: INPUT, clock: world.clock });
-  actor.subscribe((snapshot) => world.history.push(snapshot.context));
+  actor.subscribe((snapshot) => {
+    world.history.push(snapshot.context);
+    world.statesSeen.add(stateOf(actor));
+  });
   actor.start();
   actor.send(world.observation());
   await settle();
