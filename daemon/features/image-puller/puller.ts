@@ -10,7 +10,10 @@
 // `k8s.statusPersisted` and it stops. A crash before that recovers it with its outcome, which is
 // written without pulling again and without a second event (the event was recorded, or lost with
 // the crash: at most once). A tag whose finished status (same version, completionTime set) is
-// persisted is adopted and never pulled again.
+// persisted is adopted and never pulled again. When the NodeImage is deleted (a deletionTimestamp,
+// a delete, a new uid, or none after the informer synced) every actor stops without a status
+// write and the puller forgets the old object, so a recreated one starts fresh. (Upstream lets
+// running workers go on after a deletion, contract §3.6.)
 import type { Observable, Subscription } from 'rxjs';
 import type { AnyMachineSnapshot } from 'xstate';
 import {
@@ -194,9 +197,44 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     pool.drain((key) => h.send(key, { type: 'engine.slotGranted', at: options.now() }));
   }
 
+  /**
+   * The NodeImage is gone (deleted, being deleted, replaced by a new one, or absent after a
+   * restart): every actor is stopped as if its tag were removed, which writes nothing, and all
+   * that was known of the old object is forgotten, so a recreated NodeImage starts from scratch.
+   */
+  function forget(why: string): void {
+    const keys = host ? [...metas.keys()].filter((key) => host!.has(key)) : [];
+    // Out of line first, so stopping one actor does not hand its slot to another about to stop.
+    for (const key of keys) pool.release(key);
+    for (const key of keys) host!.send(key, { type: 'k8s.tagRemoved', at: options.now() });
+    if (keys.length > 0 || nodeImage) logger.info({ why, stopped: keys.length }, 'NodeImage gone: its image tag actors are stopped without status writes');
+    metas.clear();
+    live.clear();
+    finished.clear();
+    holding.clear();
+    recorded.clear();
+    tags = [];
+    nodeImage = undefined;
+    if (scheduled) clearImmediate(scheduled);
+    scheduled = undefined;
+    publisher.reset();
+  }
+
+  function observe(o: Observation<KubeObject>): void {
+    if (o.type === 'synced') {
+      // A complete list without this node's NodeImage: actors recovered from the log have no object.
+      if (!nodeImage) forget('no NodeImage for this node after the informer synced');
+      return;
+    }
+    if (o.object.metadata?.name !== options.nodeName) return;
+    if (o.type === 'delete') return forget('deleted');
+    if (o.object.metadata?.deletionTimestamp) return forget('being deleted');
+    if (nodeImage && nodeImage.metadata?.uid !== o.object.metadata?.uid) forget('replaced by a new object');
+    sync(o.object);
+  }
+
   function sync(obj: KubeObject): void {
     nodeImage = obj;
-    if (obj.metadata?.deletionTimestamp) return;
     tags = specTags(obj);
     const h = host!;
     const bySpec = new Map(tags.map((t) => [`${t.image}\u0000${t.tag}`, t]));
@@ -236,7 +274,7 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
 
   function flush(): void {
     scheduled = undefined;
-    if (!nodeImage || nodeImage.metadata?.deletionTimestamp) return;
+    if (!nodeImage) return;
     publisher.publish(nodeImage, nodeImageStatus(tags, statusOf));
   }
 
@@ -260,9 +298,8 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     }
     subscription = options.informer.subscribe({
       next: (o) => {
-        if (o.type !== 'upsert' || o.object.metadata?.name !== options.nodeName) return;
         try {
-          sync(o.object);
+          observe(o);
         } catch (error) {
           logger.error({ err: error }, 'image puller sync failed');
         }
