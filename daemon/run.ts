@@ -3,13 +3,17 @@
 // usable is fatal), the API server (unreachable is fatal; the informers become /healthz checks),
 // then the engine: the event log is opened and verified and unfinished actors are recovered. It
 // serves until a shutdown signal, when actors are stopped without stop records (so the next start
-// recovers them) and the log is committed and closed. Features: the image puller (NodeImage).
+// recovers them) and the log is committed and closed. Features: the image puller (NodeImage) and
+// ContainerRecreateRequests (per-pod crrPod actors), sharing one engine (engine-wiring.ts).
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { platformOsOf, platformProfile, type PlatformProfile } from '../adapters/platform/index.js';
 import { machineRegistry } from '../machines/registry.js';
 import { connectCluster, type ClusterView } from './cluster.js';
 import { startEngine } from './engine-start.js';
+import { combineWirings } from './engine-wiring.js';
+import { wireCrr } from './features/crr/wiring.js';
+import { IMAGE_TAG_MACHINE } from './features/image-puller/index.js';
 import { wireImagePuller } from './features/image-puller/wiring.js';
 import type { DaemonFlags } from './flags.js';
 import { serveDaemonHttp, servePprof, type HealthCheck, type MetricSource } from './http.js';
@@ -51,8 +55,10 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     return 1;
   }
   const imagePuller = wireImagePuller(flags, profile.os, cluster, runtimes[0]!, logger);
-  const engine = await startEngine(flags, profile, logger, imagePuller.wiring);
+  const crr = wireCrr(flags, profile, cluster, runtimes, logger);
+  const engine = await startEngine(flags, profile, logger, combineWirings([{ machines: [IMAGE_TAG_MACHINE], ...imagePuller.wiring }, crr.wiring]));
   imagePuller.start(engine);
+  crr.start(engine);
   metrics.push(
     { name: 'kruised_event_log_last_seq', help: 'Sequence number of the last event log record.', type: 'counter', value: () => engine.log.lastSeq },
     { name: 'kruised_live_actors', help: 'Actors currently held by the actor host.', type: 'gauge', value: () => engine.host.size },
@@ -63,6 +69,7 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
   const signal = await shutdownSignal(profile);
   logger.info({ signal }, 'shutting down');
   await imagePuller.stop();
+  await crr.stop();
   cluster.stop();
   await engine.stop();
   for (const runtime of runtimes) runtime.client.close();
