@@ -2,7 +2,7 @@
 // in-cluster) with upstream's user agents and QPS/burst overrides, the server version (fatal when
 // unreachable, as upstream), the served kruise versions (v1beta1 when served, else v1alpha1), and
 // the informers every controller watches, registered as /healthz checks under upstream's names.
-// Until the feature controllers land, observations are only logged (debug) and counted.
+// Observations are also logged (debug) and counted here; the features subscribe to the same informers.
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import {
