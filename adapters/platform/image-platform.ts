@@ -8,8 +8,10 @@
 //     host). LTSC list: 20348 (ltsc2022), 26100 (ltsc2025). So a 26100 host runs 20348..26100;
 //     a 20348 or 22621 host runs 20348..host;
 //   - an empty image os.version, or an unknown host version, matches anything.
-// HostProcess images are exempt (KEP-1981): callers skip this check for them. Selecting among
-// entries, architecture and the win32k feature strip belong to the puller.
+// HostProcess images are exempt (KEP-1981): callers skip this check for them.
+// `platformVerdict` applies the rules to an image's entries (an index's, or a single manifest's
+// config): an entry runs here when its os is the host's, its architecture the host's (variants
+// and `os.features` such as win32k are not compared), and its os.version compatible.
 import type { ImagePlatformRules } from './types.js';
 
 export const WINDOWS_BUILD_LABEL = 'node.kubernetes.io/windows-build';
@@ -60,3 +62,44 @@ export const windowsImagePlatform: ImagePlatformRules = {
   nodeBuildLabel: WINDOWS_BUILD_LABEL,
   osVersionCompatible: windowsOsVersionCompatible,
 };
+
+/** One platform an image offers: an index entry's `platform`, or a single manifest's config. */
+export interface ImagePlatformEntry {
+  readonly os: string;
+  readonly architecture: string;
+  readonly variant?: string;
+  /** `os.version`, '' when absent. */
+  readonly osVersion?: string;
+}
+
+/** What the node runs: `windows`/`amd64` and the host's `10.0.<build>` (empty when unknown). */
+export interface HostPlatform {
+  readonly os: 'linux' | 'windows';
+  readonly architecture: string;
+  readonly osVersion: string;
+}
+
+export type PlatformVerdict = { readonly runs: true; readonly entry: ImagePlatformEntry } | { readonly runs: false; readonly message: string };
+
+/** Node's `process.arch` (or a manifest's spelling) as OCI names architectures. */
+export function ociArchitecture(arch: string): string {
+  const names: Record<string, string> = { x64: 'amd64', x86_64: 'amd64', ia32: '386', aarch64: 'arm64', arm: 'arm' };
+  return names[arch] ?? arch;
+}
+
+const describeEntry = (e: ImagePlatformEntry): string =>
+  `${e.os}/${ociArchitecture(e.architecture)}${e.variant ? `/${e.variant}` : ''}${e.osVersion ? ` ${e.osVersion}` : ''}`;
+
+/**
+ * Whether any of `entries` runs on `host` under `rules`; when none does, the message names the host
+ * and every entry, in the words containerd uses ("no matching manifest for windows/amd64 10.0.17763
+ * in the manifest list entries").
+ */
+export function platformVerdict(entries: readonly ImagePlatformEntry[], host: HostPlatform, rules: ImagePlatformRules): PlatformVerdict {
+  const arch = ociArchitecture(host.architecture);
+  const entry = entries.find((e) => e.os === host.os && ociArchitecture(e.architecture) === arch && rules.osVersionCompatible(host.osVersion, e.osVersion ?? ''));
+  if (entry) return { runs: true, entry };
+  const hostText = `${host.os}/${arch}${host.osVersion ? ` ${host.osVersion}` : ''}`;
+  const offered = entries.length === 0 ? 'none' : entries.map(describeEntry).join(', ');
+  return { runs: false, message: `no matching manifest for ${hostText} in the manifest list entries (the image offers: ${offered})` };
+}

@@ -1,5 +1,6 @@
 // Registry credentials for image pulls, kubelet-keyring style (contract §3.5): pull-secret
-// parsing, the keyring and its matching rules, the attempt order, and log redaction.
+// parsing, the keyring and its matching rules, the attempt order, and log redaction; and, with
+// the same credentials, the platforms an image's index offers (read before pulling on Windows).
 export {
   DOCKERCFG_KEY,
   DOCKER_CONFIG_JSON_KEY,
@@ -33,3 +34,4 @@ export { globMatch, parseSchemelessUrl, urlsMatchStr, type SchemelessUrl } from 
 export { keyringFromSecrets } from './from-secrets.js';
 export { pullAttempts, type PullAttemptOptions, type PullAttemptPlan } from './attempts.js';
 export { REDACTED, redactAuth, type AuthConfigFields, type RedactedAuthConfig } from './redact.js';
+export { imagePlatforms, parseChallenge, registryLocation, type ImagePlatformsOptions, type PlatformsLookup, type RegistryCredential } from './image-platforms.js';

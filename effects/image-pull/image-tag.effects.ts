@@ -1,5 +1,6 @@
 // Live effects of the `imageTag` machine (machines/image-pull): `criImageStatus` asks the runtime
-// about one reference, `criPullImage` runs one pull attempt (pull-attempt.ts) and, while it runs,
+// about one reference, `imagePlatformCheck` reads the image's platforms on Windows nodes
+// (platform-check.ts), `criPullImage` runs one pull attempt (pull-attempt.ts) and, while it runs,
 // polls containerd's content ingests and reports `cri.pullProgress`; it ends with
 // `cri.pullSucceeded` or `cri.pullFailed` carrying the runtime's message. Both wait for the
 // event log (durable.ts) and read time only from the injected `now()`. Both are idempotent: a
@@ -10,6 +11,7 @@ import type { ImageTagEvent } from '../../machines/image-pull/image-tag.machine.
 import type { ImageStatusInput, ImageStatusOutput, PullImageInput } from '../../machines/image-pull/types.js';
 import type { RegisteredMachine } from '../../machines/registry-types.js';
 import { durableCallback, durablePromise, type DurabilityBarrier } from '../durable.js';
+import { imagePlatformCheck, type PlatformCheckDeps } from './platform-check.js';
 import { noAuth, pullAttempt, type AuthFor } from './pull-attempt.js';
 import { watchOwnIngests } from './progress.js';
 
@@ -24,6 +26,8 @@ export interface ImageTagEffectsDeps {
   readonly progressReader?: ContentProgressReader;
   /** How often the content service is polled during a pull (default 500 ms). */
   readonly progressIntervalMs?: number;
+  /** Windows nodes: the host platform the image's index is judged against (platform-check.ts). */
+  readonly platformCheck?: PlatformCheckDeps;
 }
 
 export function imageTagEffects(deps: ImageTagEffectsDeps) {
@@ -31,6 +35,7 @@ export function imageTagEffects(deps: ImageTagEffectsDeps) {
   /** Per reference, the ingest refs its attempts were seen writing; forgotten on success. */
   const ingestsOf = new Map<string, Set<string>>();
   return {
+    imagePlatformCheck: imagePlatformCheck(deps.platformCheck, deps.barrier, authFor, deps.now),
     criImageStatus: durablePromise<ImageStatusOutput, ImageStatusInput>(deps.barrier, async (input, signal) => {
       const { image } = await deps.cri.imageStatus(signal, { image: { image: input.reference } });
       return { at: deps.now(), image: image === null ? null : { id: image.id, repoTags: [...image.repo_tags], repoDigests: [...image.repo_digests] } };

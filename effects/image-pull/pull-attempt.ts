@@ -20,6 +20,11 @@ export type AuthFor = (reference: string, pullSecrets: readonly PullSecretRef[])
 
 export const noAuth: AuthFor = () => [];
 
+/** The credentials of an AuthLookup, in order. */
+export function credentialsOf(lookup: AuthLookup): readonly AuthConfig[] {
+  return 'credentials' in lookup ? lookup.credentials : (lookup as readonly AuthConfig[]);
+}
+
 /** ` (pull secret a not found)`, or '' when every referenced secret was read. */
 export function unavailableSecretsNote(unavailable: readonly string[]): string {
   if (unavailable.length === 0) return '';
@@ -58,7 +63,7 @@ export async function pullAttempt(cri: Pick<CriClient, 'pullImage'>, authFor: Au
   let note: string;
   try {
     const lookup = await authFor(attempt.reference, attempt.pullSecrets);
-    auths = 'credentials' in lookup ? lookup.credentials : (lookup as readonly AuthConfig[]);
+    auths = credentialsOf(lookup);
     note = 'credentials' in lookup ? unavailableSecretsNote(lookup.unavailable) : '';
   } catch (error) {
     signal.throwIfAborted();

@@ -8,7 +8,10 @@
 // `startTime`). Before each attempt (on the grant, and when a backoff sleep ends) the machine
 // checks `activeDeadlineSeconds`, counted from the worker's start, and sizes the attempt: its
 // budget is the per-attempt timeout capped at the time left. Under `imagePullPolicy: IfNotPresent` exactly, `checkingPresence` asks
-// the runtime first (`criImageStatus`) and a present image succeeds without pulling. `pulling`
+// the runtime first (`criImageStatus`) and a present image succeeds without pulling. On Windows
+// nodes (input `checkPlatform`), `checkingPlatform` then reads the image's platforms from its
+// registry once (`imagePlatformCheck`, windows.md §2.7): an image with no entry that can run on
+// the host fails at once instead of downloading gigabytes; an unknown answer pulls anyway. `pulling`
 // invokes `criPullImage`, a callback effect that sends `cri.pullProgress` as bytes land and ends
 // with `cri.pullSucceeded` or `cri.pullFailed`; the machine's own `attemptTimeout` delay cancels an
 // attempt that outlives its budget. `verifying` asks the runtime for the pulled image and its ID.
@@ -55,6 +58,8 @@ import type {
   ImageStatusInput,
   ImageStatusOutput,
   ImageTagOutcome,
+  PlatformCheckInput,
+  PlatformCheckOutput,
   PullImageInput,
 } from './types.js';
 
@@ -91,6 +96,9 @@ export const imageTagMachine = setup({
     criPullImage: fromCallback<ImageTagEvent, PullImageInput>(() => {
       throw new Error('effect criPullImage is not provided');
     }),
+    imagePlatformCheck: fromPromise<PlatformCheckOutput, PlatformCheckInput>(async () => {
+      throw new Error('effect imagePlatformCheck is not provided');
+    }),
   },
   delays: {
     retryBackoff: ({ context }) => backoffMs(context.attempt),
@@ -107,6 +115,8 @@ export const imageTagMachine = setup({
     attemptsSpent: ({ context }) => context.attempt >= context.maxAttempts,
     otherVersion: ({ context, event }) => event.type === 'k8s.tagVersionChanged' && event.version !== context.version,
     invalidReference: ({ context }) => referenceProblem(context.name, context.tag) !== null,
+    needsPlatformCheck: ({ context }) => context.checkPlatform === true && !context.platformChecked,
+    cannotRunHere: ({ event }) => (event as AnyEvent).output !== undefined && ((event as AnyEvent).output as PlatformCheckOutput).verdict === 'cannotRun',
     sameVersionInvalidReference: ({ context, event }) =>
       event.type === 'k8s.tagVersionChanged' && event.version === context.version && referenceProblem(context.name, context.tag) !== null,
   },
@@ -157,6 +167,12 @@ export const imageTagMachine = setup({
     })),
     sleepOver: assign({ clockMs: ({ context }) => context.clockMs + backoffMs(context.attempt) }),
     recordDeadlineExceeded: assign({ message: deadlineExceededMessage() }),
+    recordPlatformChecked: assign(({ context, event }) => ({ clockMs: eventAt(context, event), platformChecked: true })),
+    recordCannotRun: assign(({ context, event }) => ({
+      clockMs: eventAt(context, event),
+      platformChecked: true,
+      message: ((event as AnyEvent).output as PlatformCheckOutput).message,
+    })),
     recordInvalidReference: assign({
       message: ({ context }) => invalidReferenceMessage(context.name, context.tag, referenceProblem(context.name, context.tag) ?? ''),
     }),
@@ -180,7 +196,7 @@ export const imageTagMachine = setup({
   },
 }).createMachine({
   id: 'imageTag',
-  version: '3',
+  version: '4',
   description: 'Pulls one tag of a NodeImage with retries, timeouts and a deadline, and reports its status.',
   context: ({ input }) => ({
     ...input,
@@ -191,6 +207,7 @@ export const imageTagMachine = setup({
     startedAtMs: 0,
     deadlineMs: null,
     attempt: 0,
+    platformChecked: false,
     attemptStartedAtMs: 0,
     attemptTimeoutMs: 0,
     bytesDone: 0,
@@ -218,6 +235,7 @@ export const imageTagMachine = setup({
           { guard: 'invalidReference', target: 'failed', actions: ['startWorker', 'recordInvalidReference', 'fail'] },
           { guard: 'deadlineSpentAtStart', target: 'failed', actions: ['startWorker', 'recordDeadlineExceeded', 'fail'] },
           { guard: 'checksPresence', target: 'checkingPresence', actions: ['startWorker', 'startAttempt'] },
+          { guard: 'needsPlatformCheck', target: 'checkingPlatform', actions: ['startWorker', 'startAttempt'] },
           { target: 'pulling', actions: ['startWorker', 'startAttempt'] },
         ],
       },
@@ -230,9 +248,24 @@ export const imageTagMachine = setup({
         input: ({ context }) => ({ reference: context.reference }),
         onDone: [
           { guard: 'imagePresent', target: 'succeeded', actions: 'succeed' },
+          { guard: 'needsPlatformCheck', target: 'checkingPlatform', actions: 'recordClock' },
           { target: 'pulling', actions: 'recordClock' },
         ],
-        onError: { target: 'pulling' },
+        onError: [{ guard: 'needsPlatformCheck', target: 'checkingPlatform' }, { target: 'pulling' }],
+      },
+    },
+    checkingPlatform: {
+      description: 'Windows nodes, before the first pull: the registry says which platforms the image offers; none that runs on this host fails the tag at once.',
+      invoke: {
+        id: 'platformCheck',
+        src: 'imagePlatformCheck',
+        input: ({ context }) => ({ reference: context.reference, pullSecrets: context.pullSecrets }),
+        onDone: [
+          { guard: 'cannotRunHere', target: 'failed', actions: ['recordCannotRun', 'fail'] },
+          { target: 'pulling', actions: 'recordPlatformChecked' },
+        ],
+        // The check itself broke: the platforms are unknown, so pull anyway.
+        onError: { target: 'pulling', actions: 'recordPlatformChecked' },
       },
     },
     pulling: {

@@ -76,6 +76,23 @@ export interface PullImageInput {
   readonly sandboxConfig: { readonly labels: Record<string, string>; readonly annotations: Record<string, string> };
 }
 
+/** Input of the `imagePlatformCheck` effect. */
+export interface PlatformCheckInput {
+  readonly reference: string;
+  readonly pullSecrets: readonly PullSecretRef[];
+}
+
+/**
+ * Output of the `imagePlatformCheck` effect: whether an entry of the image can run on this node
+ * (`runs`), none can (`cannotRun`, with a message naming the host and the entries), or the
+ * registry did not say (`unknown`, with why: the pull goes ahead).
+ */
+export interface PlatformCheckOutput {
+  readonly at: number;
+  readonly verdict: 'runs' | 'cannotRun' | 'unknown';
+  readonly message: string;
+}
+
 /** Why an actor was abandoned: its final status must not be written. */
 export type AbandonReason = 'tagRemoved' | 'versionChanged';
 
@@ -99,6 +116,8 @@ export interface ImageTagInput {
   readonly pullSecrets: readonly PullSecretRef[];
   /** Spec `sandboxConfig` of the image. */
   readonly sandboxConfig?: SandboxConfig;
+  /** Set by the daemon on Windows nodes: read the image's platforms before the first pull (windows.md §2.7). */
+  readonly checkPlatform?: boolean;
 }
 
 export interface ImageTagContext extends ImageTagInput {
@@ -120,6 +139,8 @@ export interface ImageTagContext extends ImageTagInput {
   attemptStartedAtMs: number;
   /** The current attempt's budget, ms (passed to `criPullImage`, and the `attemptTimeout` delay). */
   attemptTimeoutMs: number;
+  /** The image's platforms were read (once per actor, before its first pull). */
+  platformChecked: boolean;
   /** Bytes reported by the current pull, and the largest total announced. */
   bytesDone: number;
   bytesTotal: number;

@@ -60,6 +60,8 @@ export interface ImagePullerOptions {
   readonly nodeImageVersion?: KruiseVersion;
   /** Delay before a status write that failed is tried again (default 3–5 s, upstream's requeue). */
   readonly retryDelayMs?: () => number;
+  /** Windows nodes: every tag reads its image's platforms before the first pull (input `checkPlatform`). */
+  readonly checkImagePlatform?: boolean;
 }
 
 export interface ImagePuller {
@@ -258,7 +260,8 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
       if (h.has(t.key) || finished.has(t.key) || persistedFinished(obj, t.image, t.tag, t.version)) continue;
       metas.set(t.key, { image: t.image, tag: t.tag, version: t.version, owners: t.owners });
       pool.enqueue(t.key);
-      h.deliver(t.key, IMAGE_TAG_MACHINE, { type: 'k8s.tagVersionChanged', version: t.version, at: options.now() }, () => t.input);
+      const input = options.checkImagePlatform ? { ...t.input, checkPlatform: true } : t.input;
+      h.deliver(t.key, IMAGE_TAG_MACHINE, { type: 'k8s.tagVersionChanged', version: t.version, at: options.now() }, () => input);
     }
     grant();
     schedule();

@@ -1,11 +1,14 @@
 // The image puller in the daemon: its API clients (user agent kruise-daemon/kruise-daemon-imagepuller),
 // status writer (upstream's 0.5 writes/s, burst 5 per NodeImage), events recorder, pull-secret
-// reader, the first runtime's CRI client with containerd's content progress, and the engine hooks.
+// reader, the first runtime's CRI client with containerd's content progress, on Windows the
+// image-platform check against this host, and the engine hooks.
 // Effects are bound before the engine opens its log (recovery may start them), so they wait on a
 // deferred barrier that `start()` hands the log to.
+import { release } from 'node:os';
 import type { Logger } from 'pino';
 import { createContentProgressReader, type DiscoveredRuntime } from '../../../adapters/cri/index.js';
 import { CONTROLLER_NAMES, EventRecorder, SecretsReader, StatusWriter } from '../../../adapters/kube/index.js';
+import { ociArchitecture, windowsImagePlatform } from '../../../adapters/platform/image-platform.js';
 import type { PlatformOs } from '../../../adapters/platform/index.js';
 import { bindImageTag, deferredBarrier } from '../../../effects/image-pull/index.js';
 import type { ClusterView } from '../../cluster.js';
@@ -39,10 +42,14 @@ export function wireImagePuller(flags: DaemonFlags, os: PlatformOs, cluster: Clu
     now: Date.now,
     logger: log,
     nodeImageVersion: cluster.versions.nodeImage,
+    checkImagePlatform: os === 'windows',
   });
+  // On Windows the host's OS version (`10.0.<build>`, what containerd's platform matcher uses)
+  // decides which index entries can run; os.release() gives it there.
+  const platformCheck = os === 'windows' ? { host: { os: 'windows' as const, architecture: ociArchitecture(process.arch), osVersion: release() }, rules: windowsImagePlatform, logger: log } : undefined;
   return {
     wiring: {
-      bind: bindImageTag({ cri: runtime.client, barrier, now: Date.now, authFor: authFromPullSecrets(secrets), progressReader }),
+      bind: bindImageTag({ cri: runtime.client, barrier, now: Date.now, authFor: authFromPullSecrets(secrets), progressReader, ...(platformCheck ? { platformCheck } : {}) }),
       onStep: puller.onStep,
       onStopped: puller.onStopped,
     },

@@ -14,7 +14,7 @@ import {
 } from '../../../adapters/kube/index.js';
 import { authFromPullSecrets, createImagePuller, type ImagePuller, type ImagePullerOptions } from '../../../daemon/features/image-puller/index.js';
 import type { NodeImageStatus } from '../../../daemon/features/image-puller/status.js';
-import { bindImageTag, deferredBarrier, type AuthFor } from '../../../effects/image-pull/index.js';
+import { bindImageTag, deferredBarrier, type AuthFor, type PlatformCheckDeps } from '../../../effects/image-pull/index.js';
 import { LiveClock } from '../../../engine/clock.js';
 import { ActorHost } from '../../../engine/host.js';
 import { EventLog } from '../../../engine/log/event-log.js';
@@ -47,6 +47,8 @@ export interface DaemonOptions {
   readonly pullSecretsFromApi?: boolean;
   /** More puller options (status write cadence and budget). */
   readonly puller?: Partial<Pick<ImagePullerOptions, 'retryDelayMs'>>;
+  /** Act as a Windows node: read each image's platforms before pulling, judged against this host. */
+  readonly platformCheck?: PlatformCheckDeps;
 }
 
 export interface PullerBed {
@@ -88,7 +90,7 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
         return cri.pullImage(signal, request, o);
       },
     };
-    const puller = createImagePuller({ nodeName: NODE, informer, writer, events, maxWorkers: options.maxWorkers ?? 0, now: Date.now, ...options.puller });
+    const puller = createImagePuller({ nodeName: NODE, informer, writer, events, maxWorkers: options.maxWorkers ?? 0, now: Date.now, checkImagePlatform: options.platformCheck !== undefined, ...options.puller });
     const authFor = options.authFor ?? (options.pullSecretsFromApi ? authFromPullSecrets(new SecretsReader({ transport })) : undefined);
     // As the composition root does: effects are bound before the log is handed over.
     const barrier = deferredBarrier();
@@ -96,7 +98,7 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
       log: opened.log,
       clock: new LiveClock(),
       registry: machineRegistry,
-      bind: bindImageTag({ cri: counting, barrier, now: Date.now, progressReader, progressIntervalMs: 20, ...(authFor ? { authFor } : {}) }, { delays: { retryBackoff: 50 } }),
+      bind: bindImageTag({ cri: counting, barrier, now: Date.now, progressReader, progressIntervalMs: 20, ...(authFor ? { authFor } : {}), ...(options.platformCheck ? { platformCheck: options.platformCheck } : {}) }, { delays: { retryBackoff: 50 } }),
       onStep: puller.onStep,
       onStopped: puller.onStopped,
     });

@@ -3,7 +3,7 @@
 // `xstate.after.<delay>.<stateId>` events.
 import { initialTransition, transition, type EventObject } from 'xstate';
 import { imageTagMachine, type ImageTagInput } from '../../../machines/image-pull/image-tag.machine.js';
-import type { ImageStatusOutput, RuntimeImage } from '../../../machines/image-pull/types.js';
+import type { ImageStatusOutput, PlatformCheckOutput, RuntimeImage } from '../../../machines/image-pull/types.js';
 
 export type Snapshot = ReturnType<typeof imageTagMachine.transition>;
 export type Action = ReturnType<typeof transition>[1][number];
@@ -31,6 +31,8 @@ export const ev = {
   verified: (output: ImageStatusOutput) => ({ type: 'xstate.done.actor.pullVerification', output }),
   verifyError: (error: unknown) => ({ type: 'xstate.error.actor.pullVerification', error }),
   pullError: (error: unknown) => ({ type: 'xstate.error.actor.criPullImage', error }),
+  platform: (output: PlatformCheckOutput) => ({ type: 'xstate.done.actor.platformCheck', output }),
+  platformError: (error: unknown) => ({ type: 'xstate.error.actor.platformCheck', error }),
   attemptTimedOut: () => ({ type: 'xstate.after.attemptTimeout.imageTag.pulling' }),
   backoffOver: () => ({ type: 'xstate.after.retryBackoff.imageTag.backingOff' }),
 };

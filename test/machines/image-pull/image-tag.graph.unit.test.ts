@@ -18,6 +18,9 @@ const EVENTS = [
   ev.verified({ at: T0 + 3, image: NGINX }),
   ev.verified({ at: T0 + 3, image: null }),
   ev.verifyError(new Error('unavailable')),
+  ev.platform({ at: T0 + 1, verdict: 'runs', message: '' }),
+  ev.platform({ at: T0 + 1, verdict: 'cannotRun', message: 'no matching manifest' }),
+  ev.platformError(new Error('boom')),
   ev.persisted(T0 + 4),
   ev.removed(T0 + 4),
   ev.versionChanged(2, T0 + 4),
@@ -35,7 +38,11 @@ function restingStates(input: ImageTagInput): Set<string> {
 
 describe('imageTag: graph walk', () => {
   it('reaches every state of the machine by some path of events', () => {
-    const reached = new Set([...restingStates(inputOf({ imagePullPolicy: 'IfNotPresent' })), ...restingStates(inputOf())]);
+    const reached = new Set([
+      ...restingStates(inputOf({ imagePullPolicy: 'IfNotPresent' })),
+      ...restingStates(inputOf()),
+      ...restingStates(inputOf({ imagePullPolicy: 'IfNotPresent', checkPlatform: true })),
+    ]);
     expect([...reached].sort()).toEqual(Object.keys(imageTagMachine.root.states).sort());
   });
 

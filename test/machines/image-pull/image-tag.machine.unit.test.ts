@@ -288,6 +288,54 @@ describe('imageTag: specs that can never be pulled', () => {
   });
 });
 
+describe('imageTag: the image platform check (Windows nodes)', () => {
+  const windows = (overrides = {}) => inputOf({ checkPlatform: true, ...overrides });
+  const mismatch = 'image nginx:1.21 cannot run on this node: no matching manifest for windows/amd64 10.0.17763 in the manifest list entries (the image offers: windows/amd64 10.0.20348.1)';
+
+  it('reads the platforms before the first pull and fails at once, without pulling or backing off, when none runs here', () => {
+    const run = new Run(windows({ pullSecrets: [{ namespace: 'kruise-daemon-config', name: 's' }] })).send(ev.slot(T0));
+    expect(run.state).toBe('checkingPlatform');
+    expect(run.spawned()).toEqual([{ id: 'platformCheck', input: { reference: 'nginx:1.21', pullSecrets: [{ namespace: 'kruise-daemon-config', name: 's' }] } }]);
+    run.send(ev.platform({ at: T0 + 40, verdict: 'cannotRun', message: mismatch }));
+    expect(run.state).toBe('failed');
+    expect(run.spawned().map((s) => s.id)).toEqual(['platformCheck']);
+    expect(run.delays('retryBackoff')).toEqual([]);
+    expect(run.settle().snapshot.output).toEqual({ writeStatus: true, status: { tag: '1.21', phase: 'Failed', version: 1, startTime: iso(T0), completionTime: iso(T0 + 40), message: mismatch } });
+  });
+
+  it.each([
+    ['runs here', ev.platform({ at: T0 + 5, verdict: 'runs', message: '' })],
+    ['is unknown', ev.platform({ at: T0 + 5, verdict: 'unknown', message: 'registry.example.com cannot be reached: ENOTFOUND' })],
+    ['broke', ev.platformError(new Error('boom'))],
+  ])('pulls when the image %s, and does not check again on later attempts', (_what, answer) => {
+    const run = new Run(windows()).send(ev.slot(T0), answer);
+    expect(run.state).toBe('pulling');
+    expect(run.context.message).toBe('');
+    run.send(ev.pullFailed(T0 + 10, 'x'), ev.backoffOver());
+    expect(run.state).toBe('pulling');
+    expect(run.spawned().map((s) => s.id)).toEqual(['platformCheck', 'criPullImage', 'criPullImage']);
+  });
+
+  it('under IfNotPresent asks the runtime first: a present image needs no check, an absent one is checked', () => {
+    const present = new Run(windows({ imagePullPolicy: 'IfNotPresent' })).send(ev.slot(T0), ev.presence({ at: T0 + 1, image: NGINX }));
+    expect(present.state).toBe('succeeded');
+    const absent = new Run(windows({ imagePullPolicy: 'IfNotPresent' })).send(ev.slot(T0), ev.presence({ at: T0 + 1, image: null }));
+    expect(absent.state).toBe('checkingPlatform');
+    const unanswered = new Run(windows({ imagePullPolicy: 'IfNotPresent' })).send(ev.slot(T0), ev.presenceError(new Error('unavailable')));
+    expect(unanswered.state).toBe('checkingPlatform');
+  });
+
+  it('is skipped where the node does not ask for it (Linux)', () => {
+    expect(new Run(inputOf()).send(ev.slot(T0)).state).toBe('pulling');
+  });
+
+  it('is abandoned mid-check like any other state', () => {
+    const run = new Run(windows()).send(ev.slot(T0), ev.versionChanged(2, T0 + 1));
+    expect(run.state).toBe('abandoned');
+    expect(run.actions.map((a) => a.type)).toContain('xstate.stopChild');
+  });
+});
+
 describe('imageTag: holding the final status until it is persisted', () => {
   it.each([
     ['succeeded', [ev.slot(T0), ev.pulled(T0 + 1), ev.verified({ at: T0 + 2, image: NGINX })]],
