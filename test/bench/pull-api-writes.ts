@@ -18,6 +18,10 @@ export async function run(): Promise<Result[]> {
   try {
     let upstream = 0;
     let tags = 0;
+    // The daemon's first status (the NodeImage without images: desired 0) is not a tag's: let it
+    // land before counting, as upstream's first sync would write it too.
+    await support.waitFor(() => support.nodeImageOf(api)?.status, 'the daemon\'s first status', 30_000);
+    await daemon.puller.idle();
     api.requests.clear();
     const rounds: number[] = [];
     for (let round = 1; round <= ROUNDS; round += 1) {

@@ -1,5 +1,5 @@
 // Shared by the pull-* benchmarks: the image puller's daemon path as daemon/features/image-puller/
-// wiring.ts composes it (NodeImage informer, StatusWriter with upstream's write limits,
+// wiring.ts composes it (NodeImage informer, StatusWriter without a bucket: the puller keeps upstream's write budget,
 // EventRecorder, createImagePuller, bindImageTag with containerd's content progress, an ActorHost
 // on a fresh EventLog), upstream's status-write cadence (contract §3.6) as a model, and small
 // helpers. The test suite's support (test/features/image-puller/support.ts) registers its
@@ -30,7 +30,7 @@ export interface PullDaemon {
 export async function startPullDaemon(options: { clients: KubeClients; endpoint: string; logDir: string; maxWorkers?: number; authFor?: AuthFor }): Promise<PullDaemon> {
   const transport = options.clients.forController(CONTROLLER_NAMES.imagePuller);
   const informer = nodeImageInformer(transport, NODE, 'v1beta1');
-  const writer = new StatusWriter({ transport }); // upstream's limits: 0.5 writes/s, burst 5 per NodeImage
+  const writer = new StatusWriter({ transport, limits: {} }); // the puller keeps upstream's 0.5 writes/s, burst 5 itself, as in the daemon
   const events = new EventRecorder({ transport, host: NODE });
   const cri: CriClient = createCriClient({ endpoint: options.endpoint, platform: 'linux' });
   const progressReader = createContentProgressReader({ endpoint: options.endpoint, platform: 'linux' });

@@ -4,3 +4,5 @@ export { persistedFinished, specTags, tagKey, type SpecTag } from './node-image.
 export { SlotPool } from './slots.js';
 export { nodeImageStatus, type NodeImageStatus } from './status.js';
 export { authFromPullSecrets } from './auth.js';
+export { StatusPublisher, UPSTREAM_BUDGET, type StatusWriteBudget } from './status-publisher.js';
+export { writeUrgency, type WriteUrgency } from './write-urgency.js';

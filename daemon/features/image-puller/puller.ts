@@ -35,7 +35,7 @@ import { tagStatusOf } from '../../../machines/image-pull/policy.js';
 import type { ImageTagOutcome, ImageTagStatus } from '../../../machines/image-pull/types.js';
 import { persistedFinished, specTags, type SpecTag } from './node-image.js';
 import { SlotPool } from './slots.js';
-import { StatusPublisher } from './status-publisher.js';
+import { StatusPublisher, type StatusWriteBudget } from './status-publisher.js';
 import { nodeImageStatus, type NodeImageStatus } from './status.js';
 
 export const IMAGE_TAG_MACHINE = 'imageTag';
@@ -62,6 +62,8 @@ export interface ImagePullerOptions {
   readonly retryDelayMs?: () => number;
   /** Windows nodes: every tag reads its image's platforms before the first pull (input `checkPlatform`). */
   readonly checkImagePlatform?: boolean;
+  /** The NodeImage status write budget and cadence (default upstream's: status-publisher.ts). */
+  readonly statusBudget?: Partial<StatusWriteBudget>;
 }
 
 export interface ImagePuller {
@@ -110,6 +112,8 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   const publisher = new StatusPublisher({
     nodeName: options.nodeName,
     writer: options.writer,
+    now: options.now,
+    ...(options.statusBudget ? { budget: options.statusBudget } : {}),
     ...(options.nodeImageVersion ? { nodeImageVersion: options.nodeImageVersion } : {}),
     ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
     onPersisted: (status) => acknowledge((meta) => status.imageStatuses?.[meta.image]?.tags.find((t) => t.tag === meta.tag && t.version === meta.version)),
@@ -318,9 +322,11 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     start,
     stop() {
       subscription?.unsubscribe();
-      if (scheduled) clearImmediate(scheduled);
-      scheduled = undefined;
-      publisher.stop();
+      if (scheduled) {
+        clearImmediate(scheduled);
+        flush();
+      }
+      publisher.stop(); // sends what is still pending, whatever the budget
     },
     lastStatus: () => publisher.lastStatus(),
     idle: async () => {

@@ -1,5 +1,5 @@
 // The image puller in the daemon: its API clients (user agent kruise-daemon/kruise-daemon-imagepuller),
-// status writer (upstream's 0.5 writes/s, burst 5 per NodeImage), events recorder, pull-secret
+// status writer (the puller keeps upstream's 0.5 writes/s, burst 5 per NodeImage), events recorder, pull-secret
 // reader, the first runtime's CRI client with containerd's content progress, on Windows the
 // image-platform check against this host, and the engine hooks.
 // Effects are bound before the engine opens its log (recovery may start them), so they wait on a
@@ -26,7 +26,8 @@ export interface WiredImagePuller {
 export function wireImagePuller(flags: DaemonFlags, os: PlatformOs, cluster: ClusterView, runtime: DiscoveredRuntime, logger: Logger): WiredImagePuller {
   const transport = cluster.clients.forController(CONTROLLER_NAMES.imagePuller);
   const log = logger.child({ component: 'imagepuller' });
-  const writer = new StatusWriter({ transport, logger: log });
+  // The puller keeps upstream's NodeImage budget itself (status-publisher.ts), so the writer has none.
+  const writer = new StatusWriter({ transport, logger: log, limits: {} });
   const events = new EventRecorder({ transport, host: flags.nodeName, logger: log });
   const secrets = new SecretsReader({ transport, logger: log });
   const progressReader = createContentProgressReader({ endpoint: runtime.candidate.uri, platform: os });

@@ -18,7 +18,8 @@ describe.skipIf(bed === undefined)(`image puller: the big image ${runtimeBedSkip
     const rounds: string[] = [];
     for (let round = 0; round < 5; round += 1) {
       await b.removeImage(bed!.images.big);
-      const daemon = await b.startDaemon();
+      // Progress is written on a cadence (default 5 s, longer than this pull): shorten it here.
+      const daemon = await b.startDaemon({ puller: { statusBudget: { refreshIntervalMs: 50 } } });
       b.job(`big-${round}`, { image: bed!.images.big, imagePullPolicy: 'Always' });
       const ours = (st: (typeof daemon.seen)[number]) => st.imageStatuses?.[name]?.tags.filter((t) => t.tag === tag && t.version === round) ?? [];
       // Wait on the informer's view (not the store), so every stored status has reached `seen`.

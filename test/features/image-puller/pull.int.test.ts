@@ -11,7 +11,9 @@ const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBedSkipReason()}`.trim(), () => {
   it('pulls the image of an ImagePullJob and reports Succeeded with the image ID, the counters and one PullImageSucceed event', async () => {
     const b = await pullerBed(bed!);
-    const daemon = await b.startDaemon();
+    // By default a new tag is announced within 250 ms, so a burst of jobs shares one write, and a
+    // pull this short may finish first; announce at once here to see Waiting/Pulling posted.
+    const daemon = await b.startDaemon({ puller: { statusBudget: { announceDelayMs: 0 } } });
     const { name, tag } = nameTag(bed!.images.busybox2);
     const job = b.job('warm', { image: bed!.images.busybox2, imagePullPolicy: 'Always' });
 

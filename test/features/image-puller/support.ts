@@ -46,7 +46,7 @@ export interface DaemonOptions {
   /** Read the tags' pull secrets from the API server, as the daemon does (authFromPullSecrets). */
   readonly pullSecretsFromApi?: boolean;
   /** More puller options (status write cadence and budget). */
-  readonly puller?: Partial<Pick<ImagePullerOptions, 'retryDelayMs'>>;
+  readonly puller?: Partial<Pick<ImagePullerOptions, 'retryDelayMs' | 'statusBudget'>>;
   /** Act as a Windows node: read each image's platforms before pulling, judged against this host. */
   readonly platformCheck?: PlatformCheckDeps;
 }
