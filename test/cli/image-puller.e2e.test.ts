@@ -1,7 +1,8 @@
 // The image puller through `kruised run`, as users run it: the fake API server with the daemon's
 // RBAC, the real containerd and registry, an ImagePullJob turned into this node's NodeImage entry
 // by the manager double; the daemon pulls it, reports it in NodeImage status and an Event, and
-// its event log replays clean.
+// its event log replays clean. Then a digest reference (upstream bug #2534) beside hand-written
+// tags that can never be pulled.
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { nodeImageFromImagePullJob } from '../bed/manager/index.js';
 import { runtimeBed } from '../bed/runtime-bed.js';
 import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
+import { cliDaemonBed, NODE, NODE_IMAGE } from './image-puller-daemon.js';
 
 interface TagStatus { tag: string; phase: string; progress?: number; imageID?: string; message?: string }
 type NodeImageStatus = { desired?: number; succeeded?: number; failed?: number; imageStatuses?: Record<string, { tags?: TagStatus[] }> };
@@ -67,5 +69,57 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run', () => {
     expect(replay.stdout).toContain(`[imageTag@${imageTagMachine.version}]`);
     expect(replay.stdout).toMatch(/replay clean/);
     await api.close();
+  });
+});
+
+describe.skipIf(!runtimeBed())('the image puller in kruised run: digests and malformed specs', () => {
+  it('pulls a name@sha256 digest reference and reports it, while a bad reference, a negative timeoutSeconds and an unknown pull secret each end Failed with a clear message', async () => {
+    const bed = runtimeBed()!;
+    const env = await cliDaemonBed(bed);
+    const manifest = await fetch(`http://${bed.registry}/v2/busybox/manifests/2`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } });
+    const digest = manifest.headers.get('docker-content-digest')!;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const name = `${bed.registry}/busybox`;
+    const badName = `${bed.registry}/Busy-Box`;
+    const priv = bed.images.private.slice(0, bed.images.private.lastIndexOf(':'));
+    env.api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: NODE }, spec: {} });
+    const daemon = await env.start();
+    try {
+      const tag = (t: string, pullPolicy: Record<string, number>) => ({ tag: t, version: 0, imagePullPolicy: 'Always', pullPolicy });
+      env.api.store.mutate(NODE_IMAGE, (ni) => {
+        ni.spec = {
+          images: {
+            [name]: { tags: [tag('1', { timeoutSeconds: -5, backoffLimit: 1 })] },
+            [badName]: { tags: [tag('1', {})] },
+            [priv]: { pullSecrets: [{ namespace: 'kruise-daemon-config', name: 'not-copied-yet' }], tags: [tag('1', { backoffLimit: 1 })] },
+          },
+        };
+      });
+      const job = env.api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', metadata: { name: 'by-digest', namespace: 'default' }, spec: { image: `${name}@${digest}`, imagePullPolicy: 'Always' } });
+      nodeImageFromImagePullJob(env.api, job, [NODE]);
+      const done = await env.api.store.waitFor(NODE_IMAGE, (o) => {
+        const st = o?.status as NodeImageStatus | undefined;
+        return (st?.succeeded ?? 0) + (st?.failed ?? 0) === 4;
+      }, 60_000);
+      const status = done!.status as NodeImageStatus;
+      expect(status).toMatchObject({ desired: 4, succeeded: 1, failed: 3 });
+      const entry = (image: string, t: string) => status.imageStatuses?.[image]?.tags?.find((x) => x.tag === t);
+      expect(entry(name, digest)).toMatchObject({ phase: 'Succeeded', progress: 100, imageID: expect.stringMatching(new RegExp(`^${name.replace(/[.]/g, '\\.')}@sha256:[0-9a-f]{64}$`)) });
+      expect(entry(badName, '1')).toMatchObject({ phase: 'Failed', message: `invalid image reference "${badName}:1": invalid reference format: repository name must be lowercase` });
+      expect(entry(name, '1')).toMatchObject({ phase: 'Failed', message: `pulling image ${name}:1 is canceled (timeoutSeconds -5 leaves no time to pull)` });
+      expect(entry(priv, '1')?.phase).toBe('Failed');
+      expect(entry(priv, '1')?.message).toMatch(/401 Unauthorized.* \(pull secret kruise-daemon-config\/not-copied-yet not found\)$/);
+      const events = env.api.store.list('v1', 'Event', { namespace: 'default' }) as Array<{ reason?: string; message?: string; involvedObject?: { kind?: string } }>;
+      const onNodeImage = events.filter((e) => e.involvedObject?.kind === 'NodeImage');
+      expect(onNodeImage.map((e) => e.reason).sort()).toEqual(['PullImageFailed', 'PullImageFailed', 'PullImageFailed', 'PullImageSucceed']);
+      expect(onNodeImage.find((e) => e.reason === 'PullImageSucceed')!.message).toMatch(new RegExp(`^Image ${name.replace(/[.]/g, '\\.')}:${digest}, ecalpsedTime`));
+    } finally {
+      daemon.child.kill('SIGTERM');
+    }
+    expect((await daemon.done).code).toBe(0);
+    const replay = await runCli(['replay', join(env.dataDir, 'events')]);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/replay clean/);
+    await env.close();
   });
 });

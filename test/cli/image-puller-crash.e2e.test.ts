@@ -1,0 +1,83 @@
+// `kruised run` killed with SIGKILL in the middle of pulling the bed's ~50 MB image, then started
+// again on the same data directory: the recovered actor pulls on, and the NodeImage gets exactly
+// one terminal status for the tag (never rewritten) and exactly one PullImageSucceed event; the
+// log replays clean. The kill is timed by containerd's own ingest of the image's layer, read over
+// the CRI socket; if the pull still beat the kill, the round is run again on a fresh bed.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createContentProgressReader, createCriClient } from '../../adapters/cri/index.js';
+import { nodeImageFromImagePullJob } from '../bed/manager/index.js';
+import { runtimeBed } from '../bed/runtime-bed.js';
+import { runCli } from '../support/cli.js';
+import { cliDaemonBed, NODE, NODE_IMAGE } from './image-puller-daemon.js';
+
+interface TagStatus { tag: string; phase: string; version: number; completionTime?: string }
+type Status = { imageStatuses?: Record<string, { tags?: TagStatus[] }> };
+
+describe.skipIf(!runtimeBed())('the image puller in kruised run: SIGKILL mid-pull', () => {
+  it('converges after a restart to exactly one terminal status and one PullImageSucceed event, pulling on from the recovered actor', async () => {
+    const bed = runtimeBed()!;
+    const big = bed.images.big;
+    const name = big.slice(0, big.lastIndexOf(':'));
+    const tag = big.slice(big.lastIndexOf(':') + 1);
+    const cri = createCriClient({ endpoint: bed.endpoint, platform: 'linux' });
+    const ingests = createContentProgressReader({ endpoint: bed.endpoint, platform: 'linux' });
+    let killedMidPull = false;
+    try {
+      for (let round = 0; round < 3 && !killedMidPull; round += 1) {
+        const env = await cliDaemonBed(bed);
+        const { image } = await cri.imageStatus(undefined, { image: { image: big } });
+        if (image) await cri.removeImage(undefined, { image: { image: image.id } });
+        const terminal = new Set<string>();
+        const unsubscribe = env.api.store.subscribe((e) => {
+          if (e.object.kind !== 'NodeImage') return;
+          for (const t of (e.object.status as Status | undefined)?.imageStatuses?.[name]?.tags ?? []) {
+            if (t.tag === tag && (t.phase === 'Succeeded' || t.phase === 'Failed')) terminal.add(JSON.stringify(t));
+          }
+        });
+        const first = await env.start();
+        const before = new Set(((await ingests.snapshot()).statuses ?? []).map((s) => s.ref));
+        const job = env.api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', metadata: { name: 'big', namespace: 'default' }, spec: { image: big, imagePullPolicy: 'Always' } });
+        nodeImageFromImagePullJob(env.api, job, [NODE]);
+        for (let i = 0; i < 3000; i += 1) {
+          const snap = await ingests.snapshot();
+          if ((snap.statuses ?? []).some((s) => s.ref.startsWith('layer-') && !before.has(s.ref) && s.offset > 0)) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        first.child.kill('SIGKILL');
+        expect((await first.done).signal).toBe('SIGKILL');
+        killedMidPull = (await cri.imageStatus(undefined, { image: { image: big } })).image === null;
+        if (!killedMidPull) {
+          unsubscribe();
+          await env.close();
+          continue;
+        }
+        expect(terminal.size).toBe(0);
+
+        const second = await env.start();
+        try {
+          await env.api.store.waitFor(NODE_IMAGE, (o) => (o?.status as Status | undefined)?.imageStatuses?.[name]?.tags?.some((t) => t.tag === tag && t.phase === 'Succeeded') ?? false, 60_000);
+          await new Promise((r) => setTimeout(r, 1_500)); // room for a second write or event, were there one
+        } finally {
+          second.child.kill('SIGTERM');
+        }
+        const result = await second.done;
+        expect(result.code).toBe(0);
+        unsubscribe();
+        expect([...terminal].map((t) => JSON.parse(t) as TagStatus)).toEqual([expect.objectContaining({ tag, phase: 'Succeeded', version: 0 })]);
+        const events = env.api.store.list('v1', 'Event', { namespace: 'default' }) as Array<{ reason?: string; count?: number }>;
+        expect(events.map((e) => [e.reason, e.count])).toEqual([['PullImageSucceed', 1]]);
+        // The second daemon recovered the actor from the log rather than spawning it again.
+        expect(result.stdout).toMatch(/"restored":1\b.*"msg":"event log recovered"|"msg":"event log recovered".*"restored":1\b/);
+        const replay = await runCli(['replay', join(env.dataDir, 'events')]);
+        expect(replay.code).toBe(0);
+        expect(replay.stdout).toMatch(/replay clean/);
+        await env.close();
+      }
+      expect(killedMidPull, 'the kill landed before the pull finished in one of three rounds').toBe(true);
+    } finally {
+      ingests.close();
+      cri.close();
+    }
+  });
+});
