@@ -1,17 +1,12 @@
 // In-cluster credentials without client-node's KubeConfig module, which drags in the whole
 // generated API (~47 MiB of anonymous memory measured on Node 24, most of a 128 MiB budget).
-// It does what `KubeConfig.loadFromCluster()` does for a service account: the server from
-// KUBERNETES_SERVICE_HOST/PORT, a bearer token re-read from its file every minute (bound tokens
-// rotate), and the cluster CA. Requests still go through client-node's request context and fetch.
-//
-// Trade-off: the CA is added to the process's default trust store (tls.setDefaultCACertificates)
-// rather than to a private dispatcher, because building one needs undici, which this project
-// does not depend on directly. The daemon makes no other TLS connections from Node that would
-// trust less with it (pulls go through containerd), so the widening is confined to the cluster CA.
+// It does what client-go's rest.InClusterConfig (and `KubeConfig.loadFromCluster()`) does for a
+// service account: the server from KUBERNETES_SERVICE_HOST/PORT, a bearer token re-read from its
+// file every minute (bound tokens rotate), and the cluster CA, read once, as the only CA the API
+// server's certificate is verified against (the process's default trust store is left alone).
 import { readFileSync } from 'node:fs';
+import type { RequestOptions } from 'node:https';
 import { isIPv6 } from 'node:net';
-import { getCACertificates, setDefaultCACertificates } from 'node:tls';
-import type { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import type { KubeAuthSource } from './transport.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -32,15 +27,16 @@ export function isInCluster(env: Readonly<Record<string, string | undefined>> = 
 export function inClusterAuth(options: InClusterOptions = {}): KubeAuthSource {
   const dir = `${options.prefix ?? ''}${SERVICE_ACCOUNT_DIR}`;
   const server = options.server ?? serverFromEnv(options.env ?? process.env);
-  if (server.startsWith('https:')) trustCa(readFileSync(`${dir}/ca.crt`, 'utf8'));
+  const ca = server.startsWith('https:') ? caCertificates(readFileSync(`${dir}/ca.crt`, 'utf8')) : undefined;
   const refreshMs = options.tokenRefreshMs ?? 60_000;
   let token: { value: string; readAt: number } | undefined;
   return {
     getCurrentCluster: () => ({ server }),
-    async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    async applyToHTTPSOptions(opts: RequestOptions): Promise<void> {
       const now = Date.now();
       if (!token || now - token.readAt >= refreshMs) token = { value: readFileSync(`${dir}/token`, 'utf8').trim(), readAt: now };
-      context.setHeaderParam('Authorization', `Bearer ${token.value}`);
+      opts.headers = { ...opts.headers, Authorization: `Bearer ${token.value}` };
+      if (ca) opts.ca = ca;
     },
   };
 }
@@ -54,10 +50,8 @@ function serverFromEnv(env: Readonly<Record<string, string | undefined>>): strin
   return `${scheme}://${isIPv6(host) ? `[${host}]` : host}:${port}`;
 }
 
-function trustCa(pem: string): void {
+function caCertificates(pem: string): string[] {
   const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (certs.length === 0) throw new Error('the service-account ca.crt holds no certificate');
-  const current = getCACertificates('default');
-  const known = new Set(current.map((c) => c.trim()));
-  setDefaultCACertificates([...current, ...certs.filter((c) => !known.has(c.trim()))]);
+  return certs;
 }

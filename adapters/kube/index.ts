@@ -1,10 +1,11 @@
 // The kube adapter: supervised informers as RxJS Observables of level-triggered observations,
 // API discovery, a coalescing and rate-limited status writer, an Events recorder with
 // upstream's shapes, a one-namespace secrets reader, and the client factory with upstream's
-// user agents. At run time it loads client-node's request pieces only; the KubeConfig module
-// (the generated API, ~47 MiB) is loaded lazily, for kubeconfig files alone.
+// user agents. It sends requests with node:http/https and reads the service account or a
+// kubeconfig file itself; client-node's KubeConfig module (the generated API, ~45 MiB) is loaded
+// lazily, only for kubeconfig files needing exec plugins, auth providers or proxies.
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-export { CONTROLLER_NAMES, DAEMON_USER_AGENT, kubeClients, kubeClientsFrom, loadKubeConfig, type KubeClientOptions, type KubeClients } from './clients.js';
+export { CONTROLLER_NAMES, DAEMON_USER_AGENT, kubeClients, kubeClientsFrom, kubeconfigCredentials, type KubeClientOptions, type KubeClients } from './clients.js';
 export { chooseKruiseVersions, kruiseServedResources, serverVersion, type KruiseVersions, type ServerVersion } from './discovery.js';
 export { KUBE_ERROR_RETRYABLE, KubeApiError, kubeErrorType, type KubeErrorType } from './errors.js';
 export {
@@ -20,6 +21,7 @@ export {
 } from './event-catalog.js';
 export { EventRecorder, type EventRecorderOptions, type EventRecorderStats } from './events.js';
 export { inClusterAuth, isInCluster, SERVICE_ACCOUNT_DIR, type InClusterOptions } from './in-cluster.js';
+export { kubeconfigAuth, type KubeconfigCredentials } from './kubeconfig.js';
 export { Informer, watchResource, type InformerState, type InformerStats, type Observation, type RestartReason, type WatchResourceOptions } from './informer.js';
 export { silentLogger, type KubeLogger } from './log.js';
 export { applyMergePatch, jsonEqual, objectKey, type KubeObject, type ObjectMeta } from './objects.js';
@@ -52,4 +54,4 @@ export {
 export { DEFAULT_CONFIG_NAMESPACE, SecretsReader, type KubeSecret, type SecretLookup, type SecretsReaderOptions, type SecretsReaderStats } from './secrets.js';
 export { StatusWriter, UPSTREAM_STATUS_LIMITS, type KindLimit, type StatusShape, type StatusWriterOptions, type StatusWriterStats, type WriteOutcome } from './status-writer.js';
 export { TokenBucket } from './token-bucket.js';
-export { KubeTransport, type KubeAuthSource, type KubeMethod, type KubeRequest, type TransportOptions } from './transport.js';
+export { KubeTransport, type KubeAuthSource, type KubeMethod, type KubeRequest, type KubeResponse, type TransportOptions } from './transport.js';

@@ -4,7 +4,10 @@
 // then `synced` if the first list is done), and when the last one unsubscribes the loop stops for
 // good (a new subscription starts a new session). `hasSynced()` and `healthCheck()` feed
 // /healthz; `stats()` feeds /metrics and tests.
-import { Observable, type Subscriber } from 'rxjs';
+// The Observable class alone: rxjs's package index (CommonJS on Node) loads every operator, ~10 MiB
+// of RSS for a class this adapter needs alone (docs/architecture.md, "Memory"). Same class.
+import { Observable } from 'rxjs/internal/Observable';
+import type { Subscriber } from 'rxjs';
 import type { Observation } from './informer-cache.js';
 import { silentLogger, type KubeLogger } from './log.js';
 import { objectKey, type KubeObject } from './objects.js';

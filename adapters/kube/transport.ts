@@ -1,19 +1,31 @@
-// HTTP to the API server through client-node's own request pieces: KubeConfig (or anything shaped
-// like it, see in-cluster.ts) authenticates each request and supplies the TLS dispatcher, and
-// client-node's fetch library sends it. Only `dist/gen/http/http.js` (request context + undici
-// fetch, ~12 MiB anonymous) is loaded, never the package index or generated API clients (~60 MiB,
-// ts-stack.md §9). The deep path is stable in 2.x (the package has no `exports` map).
+// HTTP to the API server on Node's own http/https clients. A credentials source (in-cluster.ts,
+// kubeconfig.ts, or client-node's KubeConfig, which has the same method) fills in each request's
+// headers and TLS options; the transport sends it over keep-alive connections, pooled per TLS
+// identity (Node's agents key their sockets by CA, certificate, key and server name) and shared by
+// every per-controller copy, as client-go shares one connection pool between clients of one config.
 //
-// Every request has a deadline (client-node has none) and an optional client-side token bucket
-// (upstream's --rest-config-qps/--rest-config-burst; unset means no throttling, as upstream).
-import { IsomorphicFetchHttpLibrary, RequestContext, type ResponseContext } from '@kubernetes/client-node/dist/gen/http/http.js';
+// Why not client-node's fetch: it is undici's, whose HTTP parser is a WebAssembly module; after a
+// few hundred requests it held ~35 MiB more RSS than node:http in a measurement on Node 24
+// (docs/architecture.md, "Memory"), most of the daemon's budget. node:http parses in native code.
+//
+// Every request has a deadline (the default 30 s, 0 for watches) covering the body too, and an
+// optional client-side token bucket (upstream's --rest-config-qps/--rest-config-burst; unset
+// means no throttling, as upstream).
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { errorFromStatus, transportError } from './errors.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** What the transport needs from a client-node KubeConfig (which satisfies it as is). */
+/** Where requests go and how they are authenticated. client-node's KubeConfig satisfies it as is. */
 export interface KubeAuthSource {
   getCurrentCluster(): { readonly server: string } | null;
-  applySecurityAuthentication(context: RequestContext): Promise<void>;
+  /**
+   * Puts the credentials for the next request on `opts`: `headers` (Authorization), `auth` (basic),
+   * TLS options (`ca`, `cert`, `key`, `rejectUnauthorized`, `servername`…) and, only when the
+   * connection needs something special (a proxy), an `agent`; without one the transport's
+   * keep-alive agents are used.
+   */
+  applyToHTTPSOptions(opts: RequestOptions): Promise<void>;
 }
 
 export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -32,6 +44,18 @@ export interface KubeRequest {
   readonly timeoutMs?: number;
 }
 
+/** An answer whose body has not been read yet: read it once, with `text()` or `stream()`. */
+export interface KubeResponse {
+  readonly httpStatusCode: number;
+  /** Lower-case names; repeated headers joined with ", ". */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: {
+    text(): Promise<string>;
+    /** The raw bytes as they arrive; ends when the server ends the response. */
+    stream(): AsyncIterable<Uint8Array>;
+  };
+}
+
 export interface TransportOptions {
   /** `kruise-daemon`, or `kruise-daemon/<controller>` (client-go's AddUserAgent). */
   readonly userAgent: string;
@@ -42,17 +66,22 @@ export interface TransportOptions {
   readonly timeoutMs?: number;
 }
 
-/** The TLS dispatcher KubeConfig builds is new on every call; one is reused for this long. */
-const DISPATCHER_TTL_MS = 5 * 60_000;
-const http = new IsomorphicFetchHttpLibrary();
+/** Keep-alive connections, shared by a transport and its per-controller copies. */
+interface Agents {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+}
+
+// TCP keep-alive probes after 30 s idle, as client-go's dialer and client-node configure.
+const newAgents = (): Agents => ({ http: new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000 }), https: new HttpsAgent({ keepAlive: true, keepAliveMsecs: 30_000 }) });
 
 export class KubeTransport {
   private readonly limiter: TokenBucket | undefined;
-  private dispatcher: { readonly value: unknown; readonly at: number } | undefined;
 
   constructor(
     private readonly auth: KubeAuthSource,
     readonly options: TransportOptions,
+    private readonly agents: Agents = newAgents(),
   ) {
     const qps = options.qps ?? 0;
     this.limiter = qps > 0 ? new TokenBucket(qps, Math.max(1, options.burst ?? Math.ceil(qps))) : undefined;
@@ -68,64 +97,75 @@ export class KubeTransport {
     return this.options.userAgent;
   }
 
-  /** The same credentials under another user agent, with its own throttle (client-go copies the config per client). */
+  /** The same credentials and connections under another user agent, with its own throttle (client-go copies the config per client). */
   withUserAgent(userAgent: string): KubeTransport {
-    return new KubeTransport(this.auth, { ...this.options, userAgent });
+    return new KubeTransport(this.auth, { ...this.options, userAgent }, this.agents);
   }
 
   /** Sends a request and parses the JSON answer; a non-2xx answer or no answer throws KubeApiError. */
   async request<T>(req: KubeRequest): Promise<T> {
     const res = await this.send(req);
-    const text = await this.readText(res, req);
+    const text = await res.body.text();
     if (res.httpStatusCode < 200 || res.httpStatusCode >= 300) throw errorFromStatus(parseJson(text), res.httpStatusCode, req, res.headers['retry-after']);
     return (text === '' ? undefined : parseJson(text)) as T;
   }
 
-  /** Sends a request and returns the raw response (status, headers, streamable body). */
-  async send(req: KubeRequest): Promise<ResponseContext> {
+  /** Sends a request and returns the answer with its body unread; no answer throws KubeApiError (or the caller's abort reason). */
+  async send(req: KubeRequest): Promise<KubeResponse> {
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? 30_000;
-    const signals = [req.signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+    const deadline = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+    const signals = [req.signal, deadline].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     await this.limiter?.take(req.signal);
-    const ctx = new RequestContext(this.url(req), req.method);
-    await this.auth.applySecurityAuthentication(ctx);
-    this.reuseDispatcher(ctx);
-    ctx.setHeaderParam('User-Agent', this.options.userAgent);
-    ctx.setHeaderParam('Accept', 'application/json');
-    if (req.body !== undefined) {
-      ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
-      ctx.setBody(JSON.stringify(req.body));
-    }
-    if (signal) ctx.setSignal(signal);
-    try {
-      return await http.send(ctx).toPromise();
-    } catch (error) {
-      if (req.signal?.aborted) throw req.signal.reason;
-      throw transportError(error, req);
-    }
+    const url = this.url(req);
+    const opts: RequestOptions = { method: req.method, headers: {} };
+    await this.auth.applyToHTTPSOptions(opts);
+    const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    const headers: OutgoingHttpHeaders = {
+      ...(opts.headers as OutgoingHttpHeaders | undefined), // the sources set an object, never the raw array form
+      'User-Agent': this.options.userAgent,
+      Accept: 'application/json',
+      ...(body ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': body.length } : {}),
+    };
+    const secure = url.protocol === 'https:';
+    const agent = opts.agent ?? (secure ? this.agents.https : this.agents.http);
+    // A failure is the caller's abort when it aborted, else a KubeApiError (a timeout says so).
+    const failure = (error: unknown) => (req.signal?.aborted ? req.signal.reason : transportError(deadline?.aborted ? deadline.reason : error, req));
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const outgoing = (secure ? httpsRequest : httpRequest)(url, { ...opts, headers, agent, ...(signal ? { signal } : {}) }, resolve);
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    }).catch((error: unknown) => {
+      throw failure(error);
+    });
+    return {
+      httpStatusCode: res.statusCode ?? 0,
+      headers: Object.fromEntries(Object.entries(res.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
+      body: {
+        async text() {
+          try {
+            const chunks: Buffer[] = [];
+            for await (const chunk of res) chunks.push(chunk as Buffer);
+            return Buffer.concat(chunks).toString('utf8');
+          } catch (error) {
+            throw failure(error);
+          }
+        },
+        async *stream() {
+          try {
+            yield* res;
+          } catch (error) {
+            throw failure(error);
+          }
+        },
+      },
+    };
   }
 
-  private async readText(res: ResponseContext, req: KubeRequest): Promise<string> {
-    try {
-      return await res.body.text();
-    } catch (error) {
-      if (req.signal?.aborted) throw req.signal.reason;
-      throw transportError(error, req);
-    }
-  }
-
-  private url(req: KubeRequest): string {
+  private url(req: KubeRequest): URL {
     const url = new URL(this.server + req.path);
     for (const [key, value] of Object.entries(req.query ?? {})) if (value !== undefined && value !== '') url.searchParams.set(key, value);
-    return url.toString();
-  }
-
-  private reuseDispatcher(ctx: RequestContext): void {
-    const fresh = ctx.getDispatcher();
-    if (fresh === undefined) return;
-    const now = Date.now();
-    if (this.dispatcher && now - this.dispatcher.at < DISPATCHER_TTL_MS) ctx.setDispatcher(this.dispatcher.value as typeof fresh);
-    else this.dispatcher = { value: fresh, at: now };
+    return url;
   }
 }
 

@@ -1,6 +1,7 @@
 // The service-account credentials source (no KubeConfig module): HTTPS to the address in
-// KUBERNETES_SERVICE_HOST/PORT verified against the pod's ca.crt, and a bearer token re-read
-// from its file so rotated tokens are picked up.
+// KUBERNETES_SERVICE_HOST/PORT verified against the pod's ca.crt (for its requests alone: the
+// process's default trust store is not widened), and a bearer token re-read from its file so
+// rotated tokens are picked up.
 import { createServer } from 'node:https';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -36,9 +37,9 @@ async function serviceAccount(token: string) {
 afterEach(() => vi.unstubAllEnvs());
 
 describe('in-cluster credentials', () => {
-  it('verifies the API server against the service-account CA, which is not trusted before', async () => {
+  it('verifies the API server against the service-account CA, which nothing else trusts, before or after', async () => {
     const { port, seen } = await tlsServer();
-    const untrusted = new KubeTransport({ getCurrentCluster: () => ({ server: `https://127.0.0.1:${port}` }), applySecurityAuthentication: async () => {} }, { userAgent: 'test' });
+    const untrusted = new KubeTransport({ getCurrentCluster: () => ({ server: `https://127.0.0.1:${port}` }), applyToHTTPSOptions: async () => {} }, { userAgent: 'test' });
     const error = await serverVersion(untrusted).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubeApiError);
     expect(seen).toHaveLength(0);
@@ -48,6 +49,11 @@ describe('in-cluster credentials', () => {
     expect(auth.getCurrentCluster()?.server).toBe(`https://127.0.0.1:${port}`);
     await expect(serverVersion(new KubeTransport(auth, { userAgent: 'kruise-daemon' }))).resolves.toMatchObject({ gitVersion: 'v1.32.10' });
     expect(seen[0]).toMatchObject({ path: '/version', authorization: 'Bearer token-1', userAgent: 'kruise-daemon' });
+
+    // Once in use, the CA is still the in-cluster requests' alone: the process trusts no more than before.
+    await expect(serverVersion(untrusted)).rejects.toBeInstanceOf(KubeApiError);
+    await expect(fetch(`https://127.0.0.1:${port}/version`)).rejects.toThrow();
+    expect(seen).toHaveLength(1);
   });
 
   it('picks up a rotated token once its refresh period has passed', async () => {

@@ -27,7 +27,7 @@ async function scriptedServer(scripts: WatchScript[]) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   onTestFinished(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const transport = new KubeTransport({ getCurrentCluster: () => ({ server: url }), applySecurityAuthentication: async () => {} }, { userAgent: 'test' });
+  const transport = new KubeTransport({ getCurrentCluster: () => ({ server: url }), applyToHTTPSOptions: async () => {} }, { userAgent: 'test' });
   return { transport, watches };
 }
 
