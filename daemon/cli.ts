@@ -2,18 +2,11 @@
 // The `kruised` command: run (the node daemon), replay (read an event log), charts (export the
 // statecharts), demo (the engine end to end on this machine). Exit codes: 0 success, 1 runtime
 // failure, 2 usage or unreadable input, 3 replay divergence.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ReplayInputError, replayLog } from '../engine/replay.js';
-import { formatTimeline, timelineJson } from '../engine/replay-format.js';
-import { machineRegistry } from '../machines/registry.js';
-import { writeCharts } from '../visualizations/write-charts.js';
-import { runDemo } from './demo.js';
-import { daemonFlagsHelp, FlagError, parseDaemonFlags } from './flags.js';
-import { createLogger } from './logger.js';
-import { runDaemon } from './run.js';
+//
+// Each subcommand imports what it needs when it runs: `kruised run` does not load the replay
+// formatter, the chart writer or the demo, and `replay` does not load the daemon (a module's
+// code and data stay in the process once loaded; docs/architecture.md, "Memory").
+import { FlagError } from './flag-parse.js';
 import { parseSubcommandArgs, type OptionSpec } from './subcommand-args.js';
 
 const USAGE = `kruised: a drop-in kruise-daemon for Linux and Windows nodes
@@ -53,12 +46,15 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function run(args: string[]): Promise<number> {
+  const { daemonFlagsHelp, parseDaemonFlags } = await import('./flags.js');
   const platform = process.platform === 'win32' ? 'windows' : 'linux';
   const flags = parseDaemonFlags(args, { platform, env: process.env });
   if (flags.help) {
     process.stdout.write(daemonFlagsHelp(platform));
     return 0;
   }
+  const { createLogger } = await import('./logger.js');
+  const { runDaemon } = await import('./run.js');
   const logger = createLogger({ format: flags.logFormat, verbosity: flags.verbosity });
   return runDaemon(flags, logger);
 }
@@ -68,7 +64,13 @@ async function replay(args: string[]): Promise<number> {
   const [input] = positionals;
   if (input === undefined || positionals.length > 1) throw new FlagError('replay takes exactly one log file or directory');
   const key = options.key as string | undefined;
-  const result = await replayLog(input, { registry: machineRegistry, keepSteps: true, ...(key === undefined ? {} : { key }) });
+  const { ReplayInputError, replayLog } = await import('../engine/replay.js');
+  const { formatTimeline, timelineJson } = await import('../engine/replay-format.js');
+  const { machineRegistry } = await import('../machines/registry.js');
+  // Unreadable input exits 2, as a usage error does.
+  const result = await replayLog(input, { registry: machineRegistry, keepSteps: true, ...(key === undefined ? {} : { key }) }).catch((error: unknown) => {
+    throw error instanceof ReplayInputError ? new FlagError(error.message) : error;
+  });
   process.stdout.write(options.json ? timelineJson(result) : formatTimeline(result));
   return result.divergence ? 3 : 0;
 }
@@ -77,12 +79,20 @@ async function charts(args: string[]): Promise<number> {
   const { options } = parseSubcommandArgs(args, CHARTS_OPTIONS);
   const out = options.out as string | undefined;
   if (out === undefined) throw new FlagError('charts needs --out DIR');
+  const { resolve } = await import('node:path');
+  const { writeCharts } = await import('../visualizations/write-charts.js');
+  const { machineRegistry } = await import('../machines/registry.js');
   for (const path of await writeCharts(machineRegistry, resolve(out))) process.stdout.write(`${path}\n`);
   return 0;
 }
 
 async function demo(args: string[]): Promise<number> {
   const { options } = parseSubcommandArgs(args, DEMO_OPTIONS);
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const { runDemo } = await import('./demo.js');
   const dataDir = (options['data-dir'] as string | undefined) ?? (await mkdtemp(join(tmpdir(), 'kruised-demo-')));
   const json = options.json === true;
   const fsync = (options.fsync as string | undefined) ?? 'group';
@@ -124,7 +134,7 @@ function positiveInt(value: unknown, fallback: number, name: string): number {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof FlagError || error instanceof ReplayInputError) {
+    if (error instanceof FlagError) {
       process.stderr.write(`kruised: ${error.message}\n`);
       process.exit(2);
     }

@@ -1,9 +1,11 @@
 // The daemon's logger: pino JSON lines on stdout by default, or pino-pretty for humans.
 // Secrets that pass through the daemon (registry auth, pull secrets, tokens) are redacted by path.
+// pino-pretty (and its dependencies) is loaded only when pretty output is asked for: the JSON
+// default, what the DaemonSet runs, does not carry it.
 
+import { createRequire } from 'node:module';
 import { isatty } from 'node:tty';
 import pino from 'pino';
-import { prettyFactory } from 'pino-pretty';
 
 export const LOG_REDACT_PATHS: readonly string[] = [
   'password', '*.password',
@@ -54,6 +56,8 @@ export function createLogger(opts: LoggerOptions): pino.Logger {
 
   // pino-pretty's prettifier run inline in the main thread: no worker transport and no
   // asynchronous stream pipeline, so a pretty line is written before info() returns.
+  // pino-pretty is CommonJS, so require() loads it synchronously and createLogger stays synchronous.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const prettify = prettyFactory({ colorize: isTty(destination) });
   const prettySink: pino.DestinationStream = {
     write(line: string): void {
