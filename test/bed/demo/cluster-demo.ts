@@ -6,7 +6,8 @@
 // is the product. A real containerd needs root (containerd, runc); elsewhere it says why and runs
 // the same scenario on the SIMULATED CRI runtime (test/bed/cri-double, a test double, not
 // containerd) instead. KRUISED_DEMO_RUNTIME=simulated forces that fallback even where the real
-// containerd could run.
+// containerd could run. The ImagePullJob's image is the bed's ~50 MB one, fetched through a slowed
+// link (slow-link.ts), and every change of its progress in the NodeImage status is printed live.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -18,8 +19,11 @@ import { startCriDouble } from '../cri-double/index.js';
 import { startKubeletSim } from '../kubelet/index.js';
 import { nodeImageFromImagePullJob } from '../manager/index.js';
 import { startRuntimeBed } from '../runtime/bed-control.js';
+import { startSlowLink } from './slow-link.js';
 
 const NODE = 'demo-node';
+/** The slow link's rate: the ~50 MB image takes about 10 s, so progress is written more than once. */
+const LINK_BYTES_PER_SECOND = 5_000_000;
 const CLI = fileURLToPath(new URL('../../../daemon/cli.js', import.meta.url));
 
 export async function runClusterDemo(dataDir: string, print: (line: string) => void): Promise<boolean> {
@@ -36,6 +40,7 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
   const daemonArgs = ['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', '--v=4', `--data-dir=${join(dataDir, 'daemon')}`, `--cri-endpoint=${bed.endpoint}`, `--kubeconfig=${kubeconfig}`];
   const daemon = spawn(process.execPath, [CLI, ...daemonArgs], { env: { ...process.env, NODE_NAME: NODE }, stdio: ['ignore', 'pipe', 'inherit'] });
   let daemonLog = '';
+  const stops: Array<() => Promise<void>> = [];
   daemon.stdout.on('data', (chunk) => (daemonLog += chunk));
   try {
     print(`cluster: kruised ${daemonArgs.join(' ')}`);
@@ -50,15 +55,25 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
     const restarted = await podWhere((s) => s?.restartCount === 1 && s.state?.running !== undefined);
     print(`cluster: stopped it through CRI; the kubelet simulator restarted it as ${restarted.containerID} (restartCount ${restarted.restartCount})`);
 
-    const job = api.store.create({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'ImagePullJob', metadata: { name: 'pull-busybox', namespace: 'default' }, spec: { image: bed.images.busybox2 } });
+    // The ~50 MB image through a link slowed to LINK_BYTES_PER_SECOND, so its progress is seen
+    // changing in the NodeImage status (written every few seconds, as the daemon's budget allows).
+    const real = start.ok ? start.running.bed : undefined;
+    const link = real ? await startSlowLink(real.registry, LINK_BYTES_PER_SECOND, join(real.dir, 'ctd', 'certs.d')) : undefined;
+    const image = real && link ? real.images.big.replace(real.registry, link.host) : bed.images.big;
+    stops.push(async () => link?.close());
+    const shown = watchTagProgress(api, print);
+    stops.push(async () => shown());
+    const job = api.store.create({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'ImagePullJob', metadata: { name: 'pull-big', namespace: 'default' }, spec: { image } });
     nodeImageFromImagePullJob(api, job, [NODE]);
-    print(`cluster: ImagePullJob ${bed.images.busybox2} became an entry in NodeImage ${NODE}; kruised pulls it`);
-    const nodeImage = await api.store.waitFor({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: NODE }, (o) => tagOf(o)?.phase === 'Succeeded' || tagOf(o)?.phase === 'Failed', 60_000);
+    print(`cluster: ImagePullJob ${image} became an entry in NodeImage ${NODE}; kruised pulls it${link ? ` through a link slowed to ${LINK_BYTES_PER_SECOND / 1_000_000} MB/s` : ''}`);
+    if (!link) print('cluster: the simulated runtime has no content service, so its progress stays 0 until the pull is done');
+    const nodeImage = await api.store.waitFor({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: NODE }, (o) => tagOf(o)?.phase === 'Succeeded' || tagOf(o)?.phase === 'Failed', 120_000);
     const tag = tagOf(nodeImage);
     print(`cluster: NodeImage ${NODE} status: ${tag?.phase ?? 'none'}, progress ${tag?.progress ?? 0}, imageID ${tag?.imageID ?? '-'}${tag?.message ? `, ${tag.message}` : ''}`);
     print(`cluster: the daemon's own event log: kruised replay ${join(dataDir, 'daemon', 'events')}`);
     return true;
   } finally {
+    for (const stop of stops.reverse()) await stop();
     daemon.kill('SIGTERM');
     await new Promise((resolve) => daemon.once('close', resolve));
     await kubelet.stop();
@@ -76,16 +91,17 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
   }
 }
 
-/** The fallback: the same scenario on the CRI test double, with a registry table of the demo's two images. */
+/** The fallback: the same scenario on the CRI test double, with a registry table of the demo's images. */
 async function startSimulatedRuntime(reason: string, print: (line: string) => void) {
   print(`cluster: no real containerd here (${reason}); using the SIMULATED runtime (test double, not containerd)`);
-  const images = { busybox: 'registry.local/busybox:1', busybox2: 'registry.local/busybox:2' };
+  const images = { busybox: 'registry.local/busybox:1', big: 'registry.local/big:1' };
   const double = await startCriDouble({
     platform: 'linux',
     images: {
       [images.busybox]: { id: `sha256:${'b1'.repeat(32)}`, sizeBytes: 2_150_000 },
-      [images.busybox2]: { id: `sha256:${'b2'.repeat(32)}`, sizeBytes: 2_160_000 },
+      [images.big]: { id: `sha256:${'b3'.repeat(32)}`, sizeBytes: 52_000_000 },
     },
+    pullBytesPerSecond: 4 * LINK_BYTES_PER_SECOND,
   });
   const bed = { endpoint: double.endpoint, podNetwork: 'host' as const, images };
   return { bed, down: () => double.close() };
@@ -95,6 +111,22 @@ interface ContainerStatus {
   containerID?: string;
   restartCount?: number;
   state?: { running?: unknown };
+}
+
+/** Prints each change of the first tag's phase or progress in the stored NodeImage status, live; returns the unsubscribe. */
+function watchTagProgress(api: Awaited<ReturnType<typeof startFakeApiServer>>, print: (line: string) => void): () => void {
+  let last = '';
+  return api.store.subscribe((e) => {
+    if (e.object.kind !== 'NodeImage' || e.object.metadata.name !== NODE) return;
+    const images = (e.object.status as { imageStatuses?: Record<string, { tags?: Array<{ tag?: string; phase?: string; progress?: number }> }> } | undefined)?.imageStatuses ?? {};
+    const [name, entry] = Object.entries(images)[0] ?? [];
+    const tag = entry?.tags?.[0];
+    if (!tag?.phase) return;
+    const now = `${name}:${tag.tag}: ${tag.phase}, progress ${tag.progress ?? 0}%`;
+    if (now === last) return;
+    last = now;
+    print(`cluster: NodeImage ${NODE} ${now}`);
+  });
 }
 
 function tagOf(nodeImage: KubeObject | undefined): { phase?: string; progress?: number; imageID?: string; message?: string } | undefined {
