@@ -6,7 +6,6 @@
 // teardown with vitest, which cannot run outside a test, so this builds the same stack for a
 // plain process. Loaded lazily by the benchmarks (dynamic import), so the runner's other
 // benchmark processes do not carry it.
-import { readFileSync } from 'node:fs';
 import { createContentProgressReader, createCriClient, type CriClient } from '../../adapters/cri/index.js';
 import { CONTROLLER_NAMES, EventRecorder, nodeImageInformer, StatusWriter, type KubeClients, type KubeObject } from '../../adapters/kube/index.js';
 import { createImagePuller, type ImagePuller } from '../../daemon/features/image-puller/index.js';
@@ -98,12 +97,6 @@ export async function waitFor<T>(check: () => T | undefined | false | null, what
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-export function memoryNow(): { rssMiB: number; anonMiB: number } {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMiB: kib('VmRSS') / 1024, anonMiB: kib('RssAnon') / 1024 };
 }
 
 /**
