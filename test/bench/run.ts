@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as actorMemory from './actor-memory.js';
 import * as criRoundtrip from './cri-roundtrip.js';
+import * as crrReaction from './crr-reaction.js';
 import * as engineThroughput from './engine-throughput.js';
 import * as pullApiWrites from './pull-api-writes.js';
 import * as pullMemory from './pull-memory.js';
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, () => Promise<Result[]>> = {
   'pull-overhead': pullOverhead.run,
   'pull-api-writes': pullApiWrites.run,
   'pull-memory': pullMemory.run,
+  'crr-reaction': crrReaction.run,
 };
 
 const CHILD_FLAG = '--child';
