@@ -63,7 +63,13 @@ export interface CrrPodContext extends CrrPodInput {
   /** One record per spec container of the picked CRR (or of the last one, until another is picked): the per-container lifecycle. */
   containers: ContainerRecord[];
   /** The runtime's containers of the pod at the last inspection, which runtime, and when it answered. */
-  runtime: { readonly at: number; readonly runtimeName: string; readonly containers: readonly RuntimeContainer[] } | null;
+  runtime: {
+    readonly at: number;
+    readonly runtimeName: string;
+    readonly containers: readonly RuntimeContainer[];
+    /** A kill ran since this inspection: it no longer describes the pod, so the next pass asks again. */
+    readonly spent?: boolean;
+  } | null;
   plan: Plan;
   /** Set while a kill is in flight: the walk to resume when it ends. */
   walk: WalkState | null;

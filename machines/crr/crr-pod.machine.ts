@@ -8,7 +8,8 @@
 // `Pending` to the other new ones and `Recreating` to the picked one, honours the unready grace and
 // chooses the runtime by container-ID scheme (a CRR that cannot be served completes with
 // upstream's message). `inspecting` asks the runtime for the pod's containers; `evaluating`
-// computes the containerRecreateStates, patches them when they changed, else walks them: a
+// computes the containerRecreateStates, patches them when they changed (then evaluates again with
+// the same inspection), else walks them: a
 // `Pending` container is killed in `killing` (`preStop`, then `stopping`, one callback effect),
 // at most one per pass, and `resumingWalk` records the result (Recreating, or Failed under
 // failurePolicy Fail/Ignore). When every container is Succeeded or Failed the CRR is completed
@@ -83,6 +84,8 @@ export const crrPodMachine = setup({
     plannedUnreadyRequeue: ({ context }) => context.plan.kind === 'requeue' && context.plan.reason === 'unreadyGrace',
     plannedMinStartedRequeue: ({ context }) => context.plan.kind === 'requeue' && context.plan.reason === 'minStarted',
     plannedRedecide: ({ context }) => context.plan.kind === 'redecide',
+    wroteStatesOnly: ({ context }) =>
+      context.plan.kind === 'write' && context.runtime !== null && context.runtime.spent !== true && context.plan.writes.every((w) => w.kind === 'states'),
   },
   actions: {
     recordObservation: assign(({ context, event }) => {
@@ -120,12 +123,13 @@ export const crrPodMachine = setup({
       const message = event.type === 'kill.failed' ? event.message : errorText((event as AnyEvent).error);
       return { ...passStep(resumeWalk({ ...context, clockMs }, { ok: false, message })), clockMs };
     }),
+    spendInspection: assign({ runtime: ({ context }) => (context.runtime === null ? null : { ...context.runtime, spent: true }) }),
     advanceClockByRequeue: assign({ clockMs: ({ context }) => context.clockMs + requeueMs(context.plan) }),
     advanceClockByBackoff: assign({ clockMs: ({ context }) => context.clockMs + backoffMs(context.failures) }),
   },
 }).createMachine({
   id: 'crrPod',
-  version: '1',
+  version: '2',
   description: "Serialises one pod's ContainerRecreateRequests: picks one, kills its containers one per pass, and completes it.",
   context: ({ input }) => ({
     namespace: input.namespace,
@@ -180,7 +184,12 @@ export const crrPodMachine = setup({
         id: 'writeCrrStatus',
         src: 'writeCrrStatus',
         input: ({ context }) => ({ namespace: context.namespace, writes: context.plan.kind === 'write' ? context.plan.writes : [] }),
-        onDone: { target: 'deciding', actions: 'recordWrites' },
+        // After a states patch the pass goes on with the inspection it just made (upstream lists the
+        // runtime again on the next pass; the kill re-checks its container, so nothing stale is killed).
+        onDone: [
+          { guard: 'wroteStatesOnly', target: 'evaluating', actions: 'recordWrites' },
+          { target: 'deciding', actions: 'recordWrites' },
+        ],
         onError: { target: 'backingOff', actions: 'recordEffectFailure' },
       },
     },
@@ -208,6 +217,7 @@ export const crrPodMachine = setup({
     killing: {
       description: 'Contract §4.4 for one container: preStop hook, then StopContainer with the remaining grace.',
       initial: 'preStop',
+      entry: 'spendInspection',
       invoke: {
         id: 'killContainer',
         src: 'killContainer',

@@ -16,6 +16,8 @@ describe('crrPod: one CRR restarting one container', () => {
     const actor = await startActor(world);
     expect(world.writesTo('restart-app', 'phase')).toEqual([{ name: 'restart-app', kind: 'phase', phase: 'Recreating' }]);
     expect(world.inspections[0]).toEqual({ runtimeName: 'containerd', podUid: 'pod-uid-1' });
+    // One inspection before the kill (the states patch reuses it), one after it.
+    expect(world.inspections).toHaveLength(2);
     expect(world.killCalls).toEqual([
       {
         runtimeName: 'containerd',

@@ -69,7 +69,7 @@ describe('crrPod on the engine', () => {
     expect(world.writesTo('second', 'complete')).toHaveLength(1);
     const result = await replayLog(dir, { registry: machineRegistry, keepSteps: true });
     expect(result.divergence).toBeUndefined();
-    expect(result.actors.map((a) => [a.key, a.machine, a.version])).toEqual([[KEY, 'crrPod', '1']]);
+    expect(result.actors.map((a) => [a.key, a.machine, a.version])).toEqual([[KEY, 'crrPod', machineRegistry.get('crrPod')!.version]]);
     const kinds = result.actors[0]!.steps.map((s) => s.record.kind);
     expect(kinds[0]).toBe('spawn');
     expect(kinds.at(-1)).toBe('stop');
