@@ -4,7 +4,9 @@
 // returns it still open: the host fills in the snapshot hash right after delivery. Records are
 // serialised, redacted and written in batches; one fdatasync covers a batch (group commit, at
 // most `commitDelayMs` after the first record of the batch), and `durable()` resolves when
-// everything appended so far is on disk. With `fsync: 'always'` the host calls `commitSync()`
+// everything appended so far is on disk. A `durable()` caller (an effect about to touch the world)
+// does not wait out the delay: the batch is committed at the end of the current event-loop turn,
+// so everything appended in that turn still shares one fdatasync. With `fsync: 'always'` the host calls `commitSync()`
 // after every delivery step, so each record is on disk before the step returns.
 import { closeSync, fdatasync, fdatasyncSync, openSync, write, writeSync } from 'node:fs';
 import { mkdir, rm, truncate } from 'node:fs/promises';
@@ -46,6 +48,8 @@ export class EventLog {
   private nextSeq: number;
   private batch: OpenRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** A commit at the end of this event-loop turn, asked for by a durable() waiter. */
+  private soon: NodeJS.Immediate | undefined;
   private writing: Promise<void> = Promise.resolve();
   private waiters: Array<() => void> = [];
   private fd: number | undefined;
@@ -119,6 +123,10 @@ export class EventLog {
   /** Resolves once every record appended so far is on disk. */
   durable(): Promise<void> {
     if (this.batch.length === 0) return this.writing;
+    this.soon ??= setImmediate(() => {
+      this.soon = undefined;
+      void this.commit();
+    });
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -155,6 +163,7 @@ export class EventLog {
     await this.commit();
     this.closed = true;
     clearTimeout(this.timer);
+    clearImmediate(this.soon);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }

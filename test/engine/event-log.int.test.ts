@@ -29,6 +29,20 @@ describe('the event log on disk', () => {
     expect(reopened.log.lastSeq).toBe(500);
   });
 
+  it('commits for a durable() waiter at the end of the turn instead of waiting out the commit delay', async () => {
+    const dir = await tempDir();
+    // An hour-long delay: without commit-on-demand this durable() would outlive the test's timeout.
+    const { log } = await EventLog.open({ dir, commitDelayMs: 3_600_000 });
+    log.append(event('a'));
+    log.append(event('b'));
+    await log.durable();
+    expect((await readAllRecords(dir)).map((r) => r.key)).toEqual(['a', 'b']);
+    log.append(event('c'));
+    await log.durable();
+    expect((await readAllRecords(dir)).map((r) => r.seq)).toEqual([1, 2, 3]);
+    await log.close();
+  });
+
   it('opens a segment of 200,000 records, keeping only what recovery needs', async () => {
     const dir = await tempDir();
     const { log } = await EventLog.open({ dir });
