@@ -44,6 +44,34 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The demo's CRR step: every change of phase and containerRecreateStates in order, the container
+ * recreated with a new ID and one more restart, and the daemon's own log replaying clean with the
+ * crrPod actor in it (by the demo's summary and by `kruised replay` itself).
+ */
+async function expectCrrRestart(stdout: string, dataDir: string, scheme: string): Promise<void> {
+  const crr = [...stdout.matchAll(/^cluster: CRR default\/restart-web (.+)$/gm)].map((m) => m[1]);
+  expect(crr, stdout).toEqual([
+    'Recreating',
+    'Recreating; containers: web Pending',
+    'Recreating; containers: web Recreating (killed)',
+    'Recreating; containers: web Succeeded (killed)',
+    'Completed; containers: web Succeeded (killed)',
+  ]);
+  const id = `(${scheme}://[0-9a-f]{64})`;
+  const before = new RegExp(`restarted it as ${id} \\(restartCount 1\\)`).exec(stdout)?.[1];
+  const after = new RegExp(`^cluster: CRR Completed: kruised recreated container web, now ${id} \\(restartCount 2\\)$`, 'm').exec(stdout)?.[1];
+  expect(before, stdout).toBeDefined();
+  expect(after, stdout).toBeDefined();
+  expect(after).not.toBe(before);
+  expect(stdout).toMatch(/^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, imageTag \S+$/m);
+  const replay = await runCli(['replay', join(dataDir, 'daemon', 'events'), '--key', 'default/web']);
+  expect(replay.code).toBe(0);
+  expect(replay.stdout).toContain('default/web  [crrPod@');
+  expect(replay.stdout).toMatch(/kill\.stopped .*killing\.stopping → writing/);
+  expect(replay.stdout).toMatch(/stop \(done\)/);
+}
+
 describe('the kruised command line', () => {
   it('replays a demo log clean with exit 0, narrows to a key, and prints JSON on request', async () => {
     const logDir = await demoLog();
@@ -85,7 +113,7 @@ describe('the kruised command line', () => {
     expect(noCommand.code).toBe(2);
   });
 
-  it.skipIf(!runtimeBed())('shows the daemon on a node of its own in the demo: real containerd, fake API server, kubelet simulator', async () => {
+  it.skipIf(!runtimeBed())('shows the daemon on a node of its own in the demo: real containerd, fake API server, kubelet simulator', { timeout: 120_000 }, async () => {
     const dir = await tempDir();
     const result = await runCli(['demo', '--chunk-delay-ms', '0', '--data-dir', dir]);
     expect(result.code).toBe(0);
@@ -95,6 +123,7 @@ describe('the kruised command line', () => {
     const second = /restarted it as (containerd:\/\/[0-9a-f]{64}) \(restartCount 1\)/.exec(result.stdout)?.[1];
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
+    await expectCrrRestart(result.stdout, dir, 'containerd');
     expect(result.stdout).toMatch(/cluster: NodeImage demo-node status: Succeeded, progress 100, imageID \S+@sha256:[0-9a-f]{64}/);
     expect(result.stdout).toContain('cluster: everything it started is stopped and removed');
   });
@@ -110,6 +139,7 @@ describe('the kruised command line', () => {
     expect(first).toBeDefined();
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
+    await expectCrrRestart(result.stdout, dir, 'simulated-cri');
     expect(result.stdout).toMatch(/cluster: NodeImage demo-node status: Succeeded, progress 100, imageID \S+@/);
     expect(result.stdout).toContain('cluster: everything it started is stopped and removed');
   });

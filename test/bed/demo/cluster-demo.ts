@@ -1,29 +1,37 @@
 // The cluster half of `kruised demo`: the test bed's pieces as one small node, to show kruised
 // in its surroundings with no cluster at hand. A real containerd with a registry (runtime-bed.sh),
-// the fake API server, the kubelet simulator running the node's pods on that containerd, a
-// manager double turning an ImagePullJob into the node's NodeImage entry, and `kruised run` itself
+// the fake API server, the kubelet simulator running the node's pods on that containerd, the
+// manager doubles (a ContainerRecreateRequest webhook and controller, and an ImagePullJob turned
+// into the node's NodeImage entry), and `kruised run` itself
 // as a child process, exactly as users start it. Everything here is the test bed; only the daemon
 // is the product. A real containerd needs root (containerd, runc); elsewhere it says why and runs
 // the same scenario on the SIMULATED CRI runtime (test/bed/cri-double, a test double, not
 // containerd) instead. KRUISED_DEMO_RUNTIME=simulated forces that fallback even where the real
 // containerd could run. The ImagePullJob's image is the bed's ~50 MB one, fetched through a slowed
 // link (slow-link.ts), and every change of its progress in the NodeImage status is printed live.
+// Before that, the daemon restarts the pod's container through a CRR (crr-restart.ts), whose
+// phase and containerRecreateStates are printed as they change.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCriClient } from '../../../adapters/cri/index.js';
+import { replayLog } from '../../../engine/replay.js';
+import { machineRegistry } from '../../../machines/registry.js';
 import { startFakeApiServer, type KubeObject } from '../apiserver/index.js';
 import { startCriDouble } from '../cri-double/index.js';
 import { startKubeletSim } from '../kubelet/index.js';
-import { nodeImageFromImagePullJob } from '../manager/index.js';
+import { nodeImageFromImagePullJob, startCrrController } from '../manager/index.js';
 import { startRuntimeBed } from '../runtime/bed-control.js';
+import { restartThroughCrr } from './crr-restart.js';
 import { startSlowLink } from './slow-link.js';
 
 const NODE = 'demo-node';
 /** The slow link's rate: the ~50 MB image takes about 10 s, so progress is written more than once. */
 const LINK_BYTES_PER_SECOND = 5_000_000;
+/** The demo pod's container: a loop that exits at once on SIGTERM, so a CRR's graceful stop is quick on containerd too (a shell as PID 1 ignores TERM without a trap). */
+const LOOP = "trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done";
 const CLI = fileURLToPath(new URL('../../../daemon/cli.js', import.meta.url));
 
 export async function runClusterDemo(dataDir: string, print: (line: string) => void): Promise<boolean> {
@@ -47,13 +55,21 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
     await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, 30_000, 'the daemon to become healthy');
     print('cluster: kruised is healthy: runtime found, API server reached, informers synced');
 
-    api.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { nodeName: NODE, restartPolicy: 'Always', containers: [{ name: 'web', image: bed.images.busybox, command: ['sleep', '3600'] }] } });
+    api.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { nodeName: NODE, restartPolicy: 'Always', containers: [{ name: 'web', image: bed.images.busybox, command: ['sh', '-c', LOOP] }] } });
     const running = await podWhere((s) => s?.state?.running !== undefined);
     print(`cluster: pod default/web runs on ${runtimeLabel} as ${running.containerID} (restartCount ${running.restartCount})`);
 
     await cri.stopContainer(undefined, { container_id: running.containerID.replace(/^[a-z-]+:\/\//, ''), timeout: 0 });
     const restarted = await podWhere((s) => s?.restartCount === 1 && s.state?.running !== undefined);
     print(`cluster: stopped it through CRI; the kubelet simulator restarted it as ${restarted.containerID} (restartCount ${restarted.restartCount})`);
+
+    // Now kruised itself restarts it: a CRR, executed by the daemon (kill with the grace), the
+    // kubelet simulator starting the new container, and the manager double's snapshots.
+    const manager = startCrrController(api, { intervalMs: 200 });
+    stops.push(async () => manager.stop());
+    const crr = await restartThroughCrr(api, { namespace: 'default', podName: 'web', container: 'web', graceSeconds: 2 }, print);
+    const recreated = await podWhere((s) => s?.containerID !== restarted.containerID && s?.state?.running !== undefined);
+    print(`cluster: CRR ${crr.phase}: kruised recreated container web, now ${recreated.containerID} (restartCount ${recreated.restartCount})`);
 
     // The ~50 MB image through a link slowed to LINK_BYTES_PER_SECOND, so its progress is seen
     // changing in the NodeImage status (written every few seconds, as the daemon's budget allows).
@@ -70,8 +86,6 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
     const nodeImage = await api.store.waitFor({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: NODE }, (o) => tagOf(o)?.phase === 'Succeeded' || tagOf(o)?.phase === 'Failed', 120_000);
     const tag = tagOf(nodeImage);
     print(`cluster: NodeImage ${NODE} status: ${tag?.phase ?? 'none'}, progress ${tag?.progress ?? 0}, imageID ${tag?.imageID ?? '-'}${tag?.message ? `, ${tag.message}` : ''}`);
-    print(`cluster: the daemon's own event log: kruised replay ${join(dataDir, 'daemon', 'events')}`);
-    return true;
   } finally {
     for (const stop of stops.reverse()) await stop();
     daemon.kill('SIGTERM');
@@ -82,6 +96,7 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
     await down();
     print('cluster: everything it started is stopped and removed');
   }
+  return replayDaemonLog(join(dataDir, 'daemon', 'events'), print);
 
   async function podWhere(test: (status: ContainerStatus | undefined) => boolean): Promise<{ containerID: string; restartCount: number }> {
     const pod = await api.store.waitFor({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'web' }, (p) => test(statusOf(p)), 30_000);
@@ -89,6 +104,16 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
     if (!status?.containerID || !test(status)) throw new Error(`pod default/web did not get there: ${JSON.stringify(pod?.status ?? null)}`);
     return { containerID: status.containerID, restartCount: status.restartCount ?? 0 };
   }
+}
+
+/** Replays the stopped daemon's event log as `kruised replay` does and names its actors (the crrPod and imageTag ones); returns whether it replayed clean. */
+async function replayDaemonLog(logDir: string, print: (line: string) => void): Promise<boolean> {
+  const replay = await replayLog(logDir, { registry: machineRegistry });
+  const actors = replay.actors.map((a) => `${a.machine} ${a.key}`).join(', ');
+  const verdict = replay.divergence ? `DIVERGED at #${replay.divergence.seq} (${replay.divergence.key})` : 'clean';
+  print(`cluster: the daemon's own event log replays ${verdict}: ${replay.records} records; actors: ${actors}`);
+  print(`cluster: read it with: kruised replay ${logDir}`);
+  return replay.divergence === undefined;
 }
 
 /** The fallback: the same scenario on the CRI test double, with a registry table of the demo's images. */
