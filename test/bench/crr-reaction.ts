@@ -131,6 +131,7 @@ export async function run(): Promise<Result[]> {
     for (const line of breakdown(`${SEQUENTIAL} sequential CRRs`, sequential, steps, trace)) progress(line);
     for (const line of breakdown(`the burst of ${BURST}`, burst, steps, trace)) progress(line);
 
+    progress(`sequential samples in creation order (ms): ${sequential.map((s) => s.ms.toFixed(1)).join(' ')}`);
     const seq = sequential.map((s) => s.ms).sort((a, b) => a - b);
     const bur = burst.map((s) => s.ms).sort((a, b) => a - b);
     progress(`sequential samples (ms): ${seq.map((v) => v.toFixed(1)).join(' ')}`);
