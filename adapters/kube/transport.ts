@@ -138,6 +138,9 @@ export class KubeTransport {
     }).catch((error: unknown) => {
       throw failure(error);
     });
+    // A connection lost mid-body errors the response; whoever reads it gets that error, and one
+    // left unread must not take the process down with an unhandled 'error' event.
+    res.on('error', () => undefined);
     return {
       httpStatusCode: res.statusCode ?? 0,
       headers: Object.fromEntries(Object.entries(res.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
