@@ -5,11 +5,17 @@
 // - phase still empty after `responseTimeoutMs` (upstream 60 s): completes with
 //   `daemon has not responded for a long time`;
 // - past activeDeadlineSeconds: completes with `recreating has exceeded the activeDeadlineSeconds`;
+// - unreadyGracePeriodSeconds set: adds finalizer `crr.apps.kruise.io/unready-acquired` and
+//   records the time once, as annotation `crr.apps.kruise.io/unready-acquired` (v1alpha1) or
+//   condition PreRecreateGrace (v1beta1); the finalizer goes when the CRR completes;
 // - Recreating: publishes the container-status snapshot (crr.ts).
-// Not modelled: unreadyGracePeriodSeconds (finalizer, readiness gate, PreRecreateGrace).
+// Not modelled: the pod's Kruise readiness gate (marking the pod not-ready).
 import type { PodJson } from '../kubelet/types.js';
 import { CRR_LABEL_ACTIVE, CRR_LABEL_POD_UID, publishCrrSnapshot } from './crr.js';
-import { at, KRUISE_GROUP, podRef, rfc3339, storeOf, type KubeObject, type ManagerTarget } from './target.js';
+import { at, KRUISE_GROUP, podRef, rfc3339, servedVersions, storeOf, type KubeObject, type ManagerTarget } from './target.js';
+
+/** The finalizer, and on v1alpha1 the annotation, upstream's controller uses for the unready grace. */
+export const UNREADY_ACQUIRED = 'crr.apps.kruise.io/unready-acquired';
 
 export interface CrrControllerOptions {
   /** Default 60,000 ms, as upstream. */
@@ -41,6 +47,7 @@ export function startCrrController(target: ManagerTarget, options: CrrController
     const completionTime = at(crr, 'status', 'completionTime');
     if (crr.metadata.deletionTimestamp !== undefined) return;
     if (typeof completionTime === 'string') {
+      if (crr.metadata.finalizers?.includes(UNREADY_ACQUIRED)) return void store.patch(ref, { metadata: { finalizers: crr.metadata.finalizers.filter((f) => f !== UNREADY_ACQUIRED) } });
       if (crr.metadata.labels?.[CRR_LABEL_ACTIVE] !== undefined) return void store.patch(ref, { metadata: { labels: { [CRR_LABEL_ACTIVE]: null } } });
       const ttl = at(crr, 'spec', 'ttlSecondsAfterFinished');
       if (typeof ttl === 'number' && Date.now() - Date.parse(completionTime) >= ttl * 1000) store.delete(ref);
@@ -53,7 +60,26 @@ export function startCrrController(target: ManagerTarget, options: CrrController
     if (phase === '' && age >= responseTimeoutMs) return complete(crr, 'daemon has not responded for a long time');
     const deadline = at(crr, 'spec', 'activeDeadlineSeconds');
     if (typeof deadline === 'number' && age >= deadline * 1000) return complete(crr, 'recreating has exceeded the activeDeadlineSeconds');
+    if (acquireUnready(crr)) return;
     if (phase === 'Recreating') publishCrrSnapshot(target, crr, pod);
+  }
+
+  /** Records the unready time once for a CRR with an unready grace; true when it wrote. */
+  function acquireUnready(crr: KubeObject): boolean {
+    if (typeof at(crr, 'spec', 'strategy', 'unreadyGracePeriodSeconds') !== 'number') return false;
+    // As publishCrrSnapshot: the annotation where v1alpha1 is served, the condition where v1beta1 is.
+    const versions = servedVersions(target, 'containerrecreaterequests', ['v1beta1']);
+    const conditions = (at(crr, 'status', 'conditions') ?? []) as Array<{ type?: string }>;
+    const wantAnnotation = versions.includes('v1alpha1') && crr.metadata.annotations?.[UNREADY_ACQUIRED] === undefined;
+    const wantCondition = versions.includes('v1beta1') && !conditions.some((c) => c.type === 'PreRecreateGrace');
+    if (!wantAnnotation && !wantCondition) return false;
+    const now = rfc3339();
+    const finalizers = [...new Set([...(crr.metadata.finalizers ?? []), UNREADY_ACQUIRED])];
+    store.patch(crrRef(crr), {
+      metadata: { finalizers, ...(wantAnnotation ? { annotations: { [UNREADY_ACQUIRED]: now } } : {}) },
+      ...(wantCondition ? { status: { conditions: [...conditions, { type: 'PreRecreateGrace', status: 'True', reason: 'PreRecreateGrace', lastTransitionTime: now }] } } : {}),
+    });
+    return true;
   }
 
   function run(): void {

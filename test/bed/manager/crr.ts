@@ -1,7 +1,7 @@
 // TEST DOUBLES of kruise-manager's ContainerRecreateRequest side (contract §4.1, §5): the CRR
 // mutating/validating webhook as a create function, the controller's container-status snapshot,
-// and the SidecarTerminator's CRR. They follow upstream's rules but are not upstream code; the
-// unready-grace handling (finalizer, readiness gate, PreRecreateGrace) is not modelled.
+// and the SidecarTerminator's CRR. They follow upstream's rules but are not upstream code. The
+// unready grace (finalizer, unready time) is crr-controller.ts's; the pod's readiness gate is not modelled.
 import type { PodJson } from '../kubelet/types.js';
 import { goJson } from '../kubelet/go-encoding.js';
 import { at, KRUISE_GROUP, podRef, servedVersions, storeOf, type KubeObject, type ManagerTarget } from './target.js';

@@ -2,7 +2,8 @@
 // support.ts): one container gets a new ID and restartCount + 1 and is Succeeded only once the
 // manager's snapshot shows it ready and minStartedSeconds passed; an ordered recreate kills the
 // second container only after the first is back; the exec preStop runs before the stop; a
-// container ignoring SIGTERM is stopped when the grace runs out, not before.
+// container ignoring SIGTERM is stopped when the grace runs out, not before; with an unready
+// grace the kill waits for the manager's unready time (annotation or condition) plus the grace.
 import { describe, expect, it } from 'vitest';
 import { runtimeBed, runtimeBedSkipReason } from '../../bed/runtime-bed.js';
 import { crrBed, idOf, LOOP, NODE, NS } from './support.js';
@@ -70,6 +71,24 @@ describe.skipIf(bed === undefined)(`CRRs restarting containers ${runtimeBedSkipR
     expect(node.stops[1]!.at).toBeGreaterThanOrEqual(Date.parse(newA.state.running!.startedAt!));
     const annotated = node.api.store.get({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'ContainerRecreateRequest', namespace: NS, name: 'ordered' });
     expect(annotated?.metadata.annotations?.['crr.apps.kruise.io/sync-container-statuses']).toContain(newA.containerID);
+  });
+
+  it.each(['v1beta1', 'v1alpha1'] as const)('waits for the manager\'s unready time plus unreadyGracePeriodSeconds before the kill (%s)', async (version) => {
+    const node = await crrBed(bed!, { crrVersions: [version] });
+    await node.startDaemon();
+    const pod = await node.runPod(`grace-${version}`, [sleeper('main')], { terminationGracePeriodSeconds: 2 });
+    const old = pod.status!.containerStatuses![0]!;
+    node.createCrr({ name: 'graced', podName: `grace-${version}`, containers: ['main'], strategy: { unreadyGracePeriodSeconds: 2 } });
+    expect(await node.completed('graced')).toMatchObject({ containerRecreateStates: [{ name: 'main', phase: 'Succeeded', isKilled: true }] });
+    const crr = node.crr('graced')!;
+    // The manager double recorded the time where this version keeps it (second precision).
+    const acquired =
+      version === 'v1alpha1'
+        ? crr.metadata?.annotations?.['crr.apps.kruise.io/unready-acquired']
+        : (crr.status as { conditions?: Array<{ type: string; lastTransitionTime: string }> }).conditions?.find((c) => c.type === 'PreRecreateGrace')?.lastTransitionTime;
+    expect(acquired).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(node.stops.map((s) => s.id)).toEqual([idOf(old.containerID!)]);
+    expect(node.stops[0]!.at).toBeGreaterThanOrEqual(Date.parse(acquired!) + 2_000);
   });
 
   it('runs the exec preStop before the stop: the container exits with the code the hook left', async () => {
