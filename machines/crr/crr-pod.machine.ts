@@ -53,6 +53,16 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
 const requeueMs = (plan: Plan): number => (plan.kind === 'requeue' ? plan.delayMs : 0);
 const passStep = (step: PassStep) => ({ plan: step.plan, picked: step.picked, walk: step.walk, containers: step.containers });
 
+/** Where a step that planned the walk's next move goes: `evaluating` and `resumingWalk` route alike. */
+const walkPlanTransitions = () =>
+  [
+    { guard: 'plannedWrite', target: 'writing' },
+    { guard: 'plannedKill', target: 'killing' },
+    { guard: 'plannedMinStartedRequeue', target: 'observing.awaitingMinStarted' },
+    { guard: 'plannedRedecide', target: 'deciding' },
+    { target: 'observing.idle' },
+  ] as const;
+
 export const crrPodMachine = setup({
   types: {
     input: {} as CrrPodInput,
@@ -206,13 +216,7 @@ export const crrPodMachine = setup({
     evaluating: {
       description: 'Steps 6–8: patch changed states, or walk them into a kill, a completion or a wait.',
       entry: 'planEvaluation',
-      always: [
-        { guard: 'plannedWrite', target: 'writing' },
-        { guard: 'plannedKill', target: 'killing' },
-        { guard: 'plannedMinStartedRequeue', target: 'observing.awaitingMinStarted' },
-        { guard: 'plannedRedecide', target: 'deciding' },
-        { target: 'observing.idle' },
-      ],
+      always: walkPlanTransitions(),
     },
     killing: {
       description: 'Contract §4.4 for one container: preStop hook, then StopContainer with the remaining grace.',
@@ -238,13 +242,7 @@ export const crrPodMachine = setup({
     },
     resumingWalk: {
       description: 'After a kill: stop the walk (killed, or failed under Fail) or go on (failed under Ignore).',
-      always: [
-        { guard: 'plannedWrite', target: 'writing' },
-        { guard: 'plannedKill', target: 'killing' },
-        { guard: 'plannedMinStartedRequeue', target: 'observing.awaitingMinStarted' },
-        { guard: 'plannedRedecide', target: 'deciding' },
-        { target: 'observing.idle' },
-      ],
+      always: walkPlanTransitions(),
     },
     backingOff: {
       description: 'A write or inspection failed: sleep 0.5 s doubling to 50 s, then decide again.',
