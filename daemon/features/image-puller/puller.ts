@@ -31,7 +31,7 @@ import {
 } from '../../../adapters/kube/index.js';
 import type { ActorHost, StopReason } from '../../../engine/host.js';
 import type { ImageTagContext } from '../../../machines/image-pull/image-tag.machine.js';
-import { tagStatusOf } from '../../../machines/image-pull/policy.js';
+import { rfc3339, tagStatusOf } from '../../../machines/image-pull/policy.js';
 import type { ImageTagOutcome, ImageTagStatus } from '../../../machines/image-pull/types.js';
 import { persistedFinished, specTags, type SpecTag } from './node-image.js';
 import { SlotPool } from './slots.js';
@@ -185,7 +185,7 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     if (reason === 'error' && !finished.has(key)) {
       // The actor threw: the tag fails with upstream's internal-error text rather than hanging.
       const at = options.now();
-      const status: ImageTagStatus = { tag: meta.tag, phase: 'Failed', version: meta.version, completionTime: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'), message: `pulling image ${meta.image}:${meta.tag} internal error` };
+      const status: ImageTagStatus = { tag: meta.tag, phase: 'Failed', version: meta.version, completionTime: rfc3339(at), message: `pulling image ${meta.image}:${meta.tag} internal error` };
       finished.set(key, status);
       logger.error({ key }, 'image tag actor failed; its tag is marked Failed');
     } else if (!finished.has(key)) {
