@@ -17,14 +17,9 @@ import type { ActorHost, StopReason } from '../../../engine/host.js';
 import type { CrrPodInput, CrrsObservedEvent, CrrView, PodView } from '../../../machines/crr/types.js';
 import { CrrGroups, PodIndex } from './groups.js';
 import { byCreation, crrPodKey, crrView, isActiveCrr, podView } from './views.js';
+import { silentFeatureLogger, type FeatureLogger } from '../feature-logger.js';
 
 export const CRR_POD_MACHINE = 'crrPod';
-
-export interface CrrLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 export type CrrHost = Pick<ActorHost, 'deliver' | 'has' | 'keys' | 'snapshot'>;
 
@@ -40,7 +35,7 @@ export interface CrrControllerOptions {
   /** Names of the discovered runtimes as container IDs spell them (`containerd`). */
   readonly runtimeNames: readonly string[];
   readonly now: () => number;
-  readonly logger?: CrrLogger;
+  readonly logger?: FeatureLogger;
   /** Fresh actors in a row for one pod, with nothing observed in between, before giving up (default 3). */
   readonly maxRespawns?: number;
 }
@@ -70,7 +65,6 @@ interface Delivered {
   readonly pod: PodView | null;
 }
 
-const silent: CrrLogger = { info() {}, warn() {}, error() {} };
 const isCrrPod = (snapshot: unknown): boolean => (snapshot as { machine?: { id?: string } } | undefined)?.machine?.id === CRR_POD_MACHINE;
 
 /** `<namespace>/<podName>` → the actor's input. Neither part can hold a `/`. */
@@ -80,7 +74,7 @@ export function crrPodInput(key: string, runtimeNames: readonly string[]): CrrPo
 }
 
 export function createCrrController(options: CrrControllerOptions): CrrController {
-  const logger = options.logger ?? silent;
+  const logger = options.logger ?? silentFeatureLogger;
   const maxRespawns = options.maxRespawns ?? 3;
   const groups = new CrrGroups<CrrView>();
   const pods = new PodIndex();

@@ -37,14 +37,9 @@ import { persistedFinished, specTags, type SpecTag } from './node-image.js';
 import { SlotPool } from './slots.js';
 import { StatusPublisher, type StatusWriteBudget } from './status-publisher.js';
 import { nodeImageStatus, type NodeImageStatus } from './status.js';
+import { silentFeatureLogger, type FeatureLogger } from '../feature-logger.js';
 
 export const IMAGE_TAG_MACHINE = 'imageTag';
-
-export interface PullerLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
 
 export interface ImagePullerOptions {
   readonly nodeName: string;
@@ -55,7 +50,7 @@ export interface ImagePullerOptions {
   /** --max-workers-for-pull-image; ≤ 0 is unbounded. */
   readonly maxWorkers: number;
   readonly now: () => number;
-  readonly logger?: PullerLogger;
+  readonly logger?: FeatureLogger;
   /** The NodeImage API version to write; default the observed object's. */
   readonly nodeImageVersion?: KruiseVersion;
   /** Delay before a status write that failed is tried again (default 3–5 s, upstream's requeue). */
@@ -88,13 +83,12 @@ interface Meta {
   owners: readonly InvolvedObject[];
 }
 
-const silent: PullerLogger = { info() {}, warn() {}, error() {} };
 const isImageTag = (snapshot: AnyMachineSnapshot): boolean => (snapshot as { machine?: { id?: string } }).machine?.id === IMAGE_TAG_MACHINE;
 /** The machine states that hold a final status entry until it is persisted. */
 const holdsOutcome = (snapshot: AnyMachineSnapshot): boolean => snapshot.status === 'active' && (snapshot.value === 'succeeded' || snapshot.value === 'failed');
 
 export function createImagePuller(options: ImagePullerOptions): ImagePuller {
-  const logger = options.logger ?? silent;
+  const logger = options.logger ?? silentFeatureLogger;
   const pool = new SlotPool(options.maxWorkers);
   const metas = new Map<string, Meta>();
   /** Statuses of actors still working (Waiting, Pulling). */
