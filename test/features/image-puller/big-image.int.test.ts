@@ -4,7 +4,7 @@
 // slot keeps a second tag Waiting while the big image pulls. (One file, so these run in sequence.)
 import { describe, expect, it } from 'vitest';
 import { runtimeBed, runtimeBedSkipReason } from '../../bed/runtime-bed.js';
-import { nameTag, pullerBed, until } from './support.js';
+import { expectPullsEndingInOneSuccess, nameTag, pullerBed, until } from './support.js';
 
 const bed = runtimeBed();
 
@@ -45,8 +45,9 @@ describe.skipIf(bed === undefined)(`image puller: the big image ${runtimeBedSkip
 
     const done = await until(() => b.tagsOf(name).find((t) => t.phase === 'Succeeded'), 'the tag to succeed', 60_000);
     expect(done).toMatchObject({ tag, version: 1, progress: 100 });
-    expect(daemon.pulls).toEqual([bed!.images.big, bed!.images.big]);
     await daemon.stop();
+    // Version 0's pull was cancelled and version 1's succeeded, perhaps after a failed retry.
+    expectPullsEndingInOneSuccess(daemon, bed!.images.big, 2);
     const terminal = daemon.seen.flatMap((s) => s.imageStatuses?.[name]?.tags ?? []).filter((t) => t.phase === 'Succeeded' || t.phase === 'Failed');
     expect(terminal.every((t) => t.version === 1), 'version 0 never got a terminal status').toBe(true);
     expect(b.nodeImage()!.status).toMatchObject({ desired: 1, succeeded: 1, failed: 0, pulling: 0, waiting: 0 });
@@ -64,7 +65,7 @@ describe.skipIf(bed === undefined)(`image puller: the big image ${runtimeBedSkip
     b.job('second', { image: bed!.images.busybox2, imagePullPolicy: 'Always' });
 
     await until(() => b.tagsOf(small.name).find((t) => t.phase === 'Succeeded'), 'the second tag to succeed', 60_000);
-    expect(daemon.pulls).toEqual([bed!.images.big, bed!.images.busybox2]);
+    expect([...new Set(daemon.pulls)], daemon.pullOutcomes.join(' | ')).toEqual([bed!.images.big, bed!.images.busybox2]); // a failed pull may be retried
     const phase = (s: (typeof daemon.seen)[number], name: string) => s.imageStatuses?.[name]?.tags[0]?.phase;
     expect(daemon.seen.some((s) => phase(s, big.name) === 'Pulling' && phase(s, small.name) === 'Waiting' && s.waiting === 1 && s.pulling === 1)).toBe(true);
     expect(daemon.seen.every((s) => !(phase(s, small.name) === 'Pulling' && phase(s, big.name) === 'Pulling')), 'never two pulls at once').toBe(true);
@@ -85,7 +86,7 @@ describe.skipIf(bed === undefined)(`image puller: the big image ${runtimeBedSkip
     expect(second.host.size).toBe(1); // the actor was recovered, not spawned again
     const done = await until(() => b.tagsOf(name).find((t) => t.phase === 'Succeeded'), 'the tag to succeed after the restart', 60_000);
     expect(done).toMatchObject({ version: 0, progress: 100 });
-    expect(second.pulls).toEqual([bed!.images.big]);
+    expectPullsEndingInOneSuccess(second, bed!.images.big, 1);
     await second.stop();
     expect(b.events().map((e) => e.reason)).toEqual(['PullImageSucceed']);
   });

@@ -1,7 +1,7 @@
 // The image puller end to end: the bed's real containerd, the fake API server enforcing the
 // daemon's RBAC, the ImagePullJob manager double, and an ActorHost on a temporary event log with
 // the live imageTag effects (backoff shortened to 50 ms). Everything is torn down after the test.
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { createContentProgressReader, createCriClient, type CriClient } from '../../../adapters/cri/index.js';
 import {
   CONTROLLER_NAMES,
@@ -34,6 +34,8 @@ export interface Daemon {
   readonly host: ActorHost;
   /** References passed to CRI PullImage, in call order. */
   readonly pulls: string[];
+  /** How each of those calls ended, same order: `ok`, the error's message, or `running`. */
+  readonly pullOutcomes: string[];
   /** Every NodeImage status the API server stored, in order (from a second informer subscriber). */
   readonly seen: NodeImageStatus[];
   stop(): Promise<void>;
@@ -83,11 +85,18 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
     const progressReader = createContentProgressReader({ endpoint: bed.endpoint, platform: 'linux' });
     const opened = await EventLog.open({ dir: logDir, commitDelayMs: 1 });
     const pulls: string[] = [];
+    const pullOutcomes: string[] = [];
     const counting: Pick<CriClient, 'imageStatus' | 'pullImage'> = {
       imageStatus: (signal, request, o) => cri.imageStatus(signal, request, o),
       pullImage: (signal, request, o) => {
-        pulls.push(request.image.image);
-        return cri.pullImage(signal, request, o);
+        const index = pulls.push(request.image.image) - 1;
+        pullOutcomes[index] = 'running';
+        const call = cri.pullImage(signal, request, o);
+        call.then(
+          () => (pullOutcomes[index] = 'ok'),
+          (error: unknown) => (pullOutcomes[index] = error instanceof Error ? error.message : String(error)),
+        );
+        return call;
       },
     };
     const puller = createImagePuller({ nodeName: NODE, informer, writer, events, maxWorkers: options.maxWorkers ?? 0, now: Date.now, checkImagePlatform: options.platformCheck !== undefined, ...options.puller });
@@ -123,7 +132,7 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
       progressReader.close();
     };
     onTestFinished(stop);
-    return { puller, host, pulls, seen, stop };
+    return { puller, host, pulls, pullOutcomes, seen, stop };
   }
 
   const nodeImage = () => api.store.get(NODE_IMAGE) as KubeObject | undefined;
@@ -154,4 +163,16 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
 export function nameTag(reference: string): { name: string; tag: string } {
   const colon = reference.lastIndexOf(':');
   return { name: reference.slice(0, colon), tag: reference.slice(colon + 1) };
+}
+
+/**
+ * Every PullImage call was for `image`, there were at least `atLeast`, and only the last one
+ * succeeded. Other files of the suite pull and remove the bed's images at the same time, so a
+ * pull may fail once and be retried: the extra calls must then have failed.
+ */
+export function expectPullsEndingInOneSuccess(daemon: Daemon, image: string, atLeast: number): void {
+  const outcomes = daemon.pullOutcomes.join(' | ');
+  expect(daemon.pulls.every((ref) => ref === image), outcomes).toBe(true);
+  expect(daemon.pulls.length, outcomes).toBeGreaterThanOrEqual(atLeast);
+  expect(daemon.pullOutcomes.map((o) => o === 'ok'), outcomes).toEqual(daemon.pulls.map((_, i) => i === daemon.pulls.length - 1));
 }
