@@ -42,7 +42,8 @@ export type Plan =
   | { readonly kind: 'finish' }
   /** Nothing to do until the next observation. */
   | { readonly kind: 'idle'; readonly reason: string }
-  | { readonly kind: 'write'; readonly writes: readonly CrrStatusWrite[] }
+  /** With `inspect`, the runtime is inspected at the same time (a newly picked CRR's phase writes). */
+  | { readonly kind: 'write'; readonly writes: readonly CrrStatusWrite[]; readonly inspect?: PodContainersInput }
   /** Look again after `delayMs` (or at the next observation, whichever is first). */
   | { readonly kind: 'requeue'; readonly reason: 'unreadyGrace' | 'minStarted'; readonly delayMs: number }
   | { readonly kind: 'inspect'; readonly crrName: string; readonly input: PodContainersInput }

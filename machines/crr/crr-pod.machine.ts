@@ -89,6 +89,7 @@ export const crrPodMachine = setup({
   guards: {
     noActiveCrrLeft: ({ context }) => context.plan.kind === 'finish',
     plannedWrite: ({ context }) => context.plan.kind === 'write',
+    plannedWriteWithInspection: ({ context }) => context.plan.kind === 'write' && context.plan.inspect !== undefined,
     plannedInspection: ({ context }) => context.plan.kind === 'inspect',
     plannedKill: ({ context }) => context.plan.kind === 'kill',
     plannedUnreadyRequeue: ({ context }) => context.plan.kind === 'requeue' && context.plan.reason === 'unreadyGrace',
@@ -111,7 +112,8 @@ export const crrPodMachine = setup({
     }),
     recordInspection: assign(({ context, event }) => {
       const output = (event as AnyEvent).output as PodContainersOutput;
-      const runtimeName = context.plan.kind === 'inspect' ? context.plan.input.runtimeName : '';
+      const plan = context.plan;
+      const runtimeName = plan.kind === 'inspect' ? plan.input.runtimeName : plan.kind === 'write' ? (plan.inspect?.runtimeName ?? '') : '';
       const clockMs = eventAt(context, event);
       return { runtime: { at: clockMs, runtimeName, containers: output.containers }, clockMs, failures: 0, lastError: '' };
     }),
@@ -139,7 +141,7 @@ export const crrPodMachine = setup({
   },
 }).createMachine({
   id: 'crrPod',
-  version: '2',
+  version: '3',
   description: "Serialises one pod's ContainerRecreateRequests: picks one, kills its containers one per pass, and completes it.",
   context: ({ input }) => ({
     namespace: input.namespace,
@@ -182,6 +184,7 @@ export const crrPodMachine = setup({
       entry: 'planDecision',
       always: [
         { guard: 'noActiveCrrLeft', target: 'done' },
+        { guard: 'plannedWriteWithInspection', target: 'writingAndInspecting' },
         { guard: 'plannedWrite', target: 'writing' },
         { guard: 'plannedUnreadyRequeue', target: 'observing.awaitingUnreadyGrace' },
         { guard: 'plannedInspection', target: 'inspecting' },
@@ -211,6 +214,43 @@ export const crrPodMachine = setup({
         input: ({ context }) => (context.plan.kind === 'inspect' ? context.plan.input : { runtimeName: '', podUid: '' }),
         onDone: { target: 'evaluating', actions: 'recordInspection' },
         onError: { target: 'backingOff', actions: 'recordEffectFailure' },
+      },
+    },
+    writingAndInspecting: {
+      description: 'A newly picked CRR: its phase writes and step 5 at once, since neither reads what the other does; then evaluate.',
+      type: 'parallel',
+      onDone: 'evaluating',
+      states: {
+        write: {
+          initial: 'running',
+          states: {
+            running: {
+              invoke: {
+                id: 'writeCrrStatus',
+                src: 'writeCrrStatus',
+                input: ({ context }) => ({ namespace: context.namespace, writes: context.plan.kind === 'write' ? context.plan.writes : [] }),
+                onDone: { target: 'written', actions: 'recordWrites' },
+                onError: { target: '#crrPod.backingOff', actions: 'recordEffectFailure' },
+              },
+            },
+            written: { type: 'final' },
+          },
+        },
+        inspect: {
+          initial: 'running',
+          states: {
+            running: {
+              invoke: {
+                id: 'criPodContainers',
+                src: 'criPodContainers',
+                input: ({ context }) => (context.plan.kind === 'write' && context.plan.inspect ? context.plan.inspect : { runtimeName: '', podUid: '' }),
+                onDone: { target: 'inspected', actions: 'recordInspection' },
+                onError: { target: '#crrPod.backingOff', actions: 'recordEffectFailure' },
+              },
+            },
+            inspected: { type: 'final' },
+          },
+        },
       },
     },
     evaluating: {

@@ -42,17 +42,26 @@ export function decide(ctx: Ctx): PassStep {
   const { picked, toPending } = pickCrr(ctx.crrs);
   const writes: CrrStatusWrite[] = toPending.map((crr) => ({ name: crr.name, kind: 'phase', phase: 'Pending' }));
   if (picked !== null && picked.phase !== 'Recreating') writes.push({ name: picked.name, kind: 'phase', phase: 'Recreating' });
-  if (writes.length > 0) return step({ kind: 'write', writes }, picked);
+  if (writes.length > 0) {
+    // The phase writes change nothing the next steps read, so when the pass would go on to inspect
+    // the runtime right after them, the inspection runs alongside the writes instead of after.
+    const next = picked === null ? null : graceAndRuntime(ctx, picked);
+    return step({ kind: 'write', writes, ...(next?.kind === 'inspect' ? { inspect: next.input } : {}) }, picked);
+  }
   if (picked === null) return step({ kind: 'idle', reason: 'no active CRR to work on' }, null);
+  return step(graceAndRuntime(ctx, picked), picked);
+}
 
+/** Steps 3–4 for the picked CRR: wait for the unready grace, or choose the runtime to inspect. */
+function graceAndRuntime(ctx: Ctx, picked: CrrView): Plan {
   const grace = unreadyGrace(picked, ctx.clockMs);
-  if (grace.kind === 'awaitTimestamp') return step({ kind: 'idle', reason: 'waiting for the unready-acquired time' }, picked);
-  if (grace.kind === 'requeue') return step({ kind: 'requeue', reason: 'unreadyGrace', delayMs: grace.delayMs }, picked);
-  if (grace.kind === 'unparsable') return step({ kind: 'write', writes: [complete(picked, grace.message, ctx.clockMs)] }, picked);
+  if (grace.kind === 'awaitTimestamp') return { kind: 'idle', reason: 'waiting for the unready-acquired time' };
+  if (grace.kind === 'requeue') return { kind: 'requeue', reason: 'unreadyGrace', delayMs: grace.delayMs };
+  if (grace.kind === 'unparsable') return { kind: 'write', writes: [complete(picked, grace.message, ctx.clockMs)] };
 
   const runtime = chooseRuntime(picked.containers, ctx.runtimeNames);
-  if (!runtime.ok) return step({ kind: 'write', writes: [complete(picked, runtimeNotFound(runtime.message), ctx.clockMs)] }, picked);
-  return step({ kind: 'inspect', crrName: picked.name, input: { runtimeName: runtime.runtimeName, podUid: picked.podUid } }, picked);
+  if (!runtime.ok) return { kind: 'write', writes: [complete(picked, runtimeNotFound(runtime.message), ctx.clockMs)] };
+  return { kind: 'inspect', crrName: picked.name, input: { runtimeName: runtime.runtimeName, podUid: picked.podUid } };
 }
 
 /** Steps 5–8 with the runtime's containers: patch changed states, or walk them (maybe into a kill). */

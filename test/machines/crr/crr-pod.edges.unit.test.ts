@@ -179,6 +179,16 @@ describe('crrPod: the chart has no dead states', () => {
     await startActor(missing);
     collect(missing);
 
+    // A slow Recreating write: the inspection alongside it finishes first.
+    const slowWrite = new World();
+    slowWrite.startContainer('app');
+    slowWrite.addCrr(crr('s'));
+    slowWrite.holdWrites = true;
+    await startActor(slowWrite);
+    slowWrite.releaseWrites();
+    await advance(slowWrite, 0);
+    collect(slowWrite);
+
     // writing and inspecting are rested in while their effects run (the world answers on a later tick).
     expect([...seen].sort()).toEqual(
       [
@@ -191,6 +201,10 @@ describe('crrPod: the chart has no dead states', () => {
         'observing.awaitingUnreadyGrace',
         'observing.idle',
         'writing',
+        'writingAndInspecting.inspect.inspected',
+        'writingAndInspecting.inspect.running',
+        'writingAndInspecting.write.running',
+        'writingAndInspecting.write.written',
       ].sort(),
     );
   });

@@ -53,6 +53,9 @@ export class World {
   /** Each entry makes one call of that effect throw. */
   failNextWrites = 0;
   failNextInspections = 0;
+  /** While true, writes wait (in `heldWrites`) until `releaseWrites()`; the call is recorded at once. */
+  holdWrites = false;
+  private readonly heldWrites: (() => void)[] = [];
 
   nextRv(): string {
     return String(++this.rv);
@@ -109,7 +112,6 @@ export class World {
   }
 
   private write(input: WriteCrrStatusInput): WriteCrrStatusOutput {
-    this.writeCalls.push([...input.writes]);
     if (this.failNextWrites > 0) {
       this.failNextWrites--;
       throw new Error('the server is unavailable');
@@ -150,7 +152,11 @@ export class World {
   machine() {
     return crrPodMachine.provide({
       actors: {
-        writeCrrStatus: fromPromise<WriteCrrStatusOutput, WriteCrrStatusInput>(async ({ input }) => this.write(input)),
+        writeCrrStatus: fromPromise<WriteCrrStatusOutput, WriteCrrStatusInput>(async ({ input }) => {
+          this.writeCalls.push([...input.writes]);
+          if (this.holdWrites) await new Promise<void>((resolve) => this.heldWrites.push(resolve));
+          return this.write(input);
+        }),
         criPodContainers: fromPromise<PodContainersOutput, PodContainersInput>(async ({ input }) => this.inspect(input)),
         killContainer: fromCallback<CrrPodEvent, KillContainerInput>(({ input, sendBack }) => {
           this.killCalls.push(input);
@@ -166,6 +172,12 @@ export class World {
         }),
       },
     });
+  }
+
+  /** Lets every held write go on (and later ones run at once). */
+  releaseWrites(): void {
+    this.holdWrites = false;
+    for (const resolve of this.heldWrites.splice(0)) resolve();
   }
 
   /** Writes of one kind to one CRR, in order. */
@@ -184,7 +196,7 @@ export async function startActor(world: World): Promise<Actor<ReturnType<World['
   const actor = createActor(world.machine(), { input: INPUT, clock: world.clock });
   actor.subscribe((snapshot) => {
     world.history.push(snapshot.context);
-    world.statesSeen.add(stateOf(actor));
+    for (const leaf of leafStates(actor.getSnapshot().value as StateValue)) world.statesSeen.add(leaf);
   });
   actor.start();
   actor.send(world.observation());
@@ -212,6 +224,15 @@ export function recordPhases(world: World, container: string): string[] {
 
 /** The state value as a dotted path (`observing.idle`, `killing.preStop`, `done`). */
 export function stateOf(actor: Actor<ReturnType<World['machine']>>): string {
-  const value = actor.getSnapshot().value as string | Record<string, string>;
-  return typeof value === 'string' ? value : Object.entries(value).map(([k, v]) => `${k}.${v}`).join('|');
+  return leafStates(actor.getSnapshot().value as StateValue).join('|');
+}
+
+type StateValue = string | { readonly [key: string]: StateValue };
+
+/** Every active leaf state as a dotted path, sorted (a parallel state has several). */
+export function leafStates(value: StateValue, prefix = ''): string[] {
+  if (typeof value === 'string') return [`${prefix}${value}`];
+  return Object.entries(value)
+    .flatMap(([key, child]) => leafStates(child, `${prefix}${key}.`))
+    .sort();
 }
