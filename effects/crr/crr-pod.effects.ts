@@ -1,10 +1,11 @@
 // Live effects of the `crrPod` machine (machines/crr): `criPodContainers` reads the pod's newest
 // runtime containers (pod-containers.ts), `killContainer` runs the kill path (kill-container.ts)
 // and reports kill.preStopFinished, then kill.stopped or kill.failed, and `writeCrrStatus`
-// performs the machine's status writes in order (crr-status-writes.ts). All three wait for the
-// event log (durable.ts), honour the abort signal, read time only from the injected now(), and are
-// safe to repeat after a crash: reads read again, a kill finds its container already stopped, and
-// writes skip what is already written.
+// performs the machine's status writes in order (crr-status-writes.ts). Writes wait for the event
+// log (durable.ts), and so does the kill, after checking its container meanwhile; the inspection
+// is a read and starts at once. All honour the abort signal, read time only from the injected
+// now(), and are safe to repeat after a crash: reads read again, a kill finds its container
+// already stopped, and writes skip what is already written.
 import type { AnyStateMachine } from 'xstate';
 import { parseKubeContainerId } from '../../adapters/cri/index.js';
 import { EVENT_COMPONENTS, eventMessages, type KubeLogger } from '../../adapters/kube/index.js';
@@ -17,7 +18,7 @@ import type {
   WriteCrrStatusOutput,
 } from '../../machines/crr/types.js';
 import type { RegisteredMachine } from '../../machines/registry-types.js';
-import { durableCallback, durablePromise, type DurabilityBarrier } from '../durable.js';
+import { callbackEffect, durablePromise, readEffect, type DurabilityBarrier } from '../durable.js';
 import { writeCrrStatuses, type CrrWriteDeps } from './crr-status-writes.js';
 import { killContainer, type EventSink, type KillCri, type KillOutcome, type KillSpec } from './kill-container.js';
 import { readPodContainers, type PodContainersCri } from './pod-containers.js';
@@ -62,20 +63,21 @@ export function crrKillSpec(input: KillContainerInput): KillSpec | undefined {
 export function crrPodEffects(deps: CrrPodEffectsDeps) {
   const { now } = deps;
   return {
-    criPodContainers: durablePromise<PodContainersOutput, PodContainersInput>(deps.barrier, async (input, signal) => {
+    criPodContainers: readEffect<PodContainersOutput, PodContainersInput>(async (input, signal) => {
       const cri = deps.criFor(input.runtimeName);
       if (!cri) throw noRuntime(input.runtimeName);
       const containers = await readPodContainers(cri, input.runtimeName, input.podUid, deps.platform.exitCodes, signal);
       return { at: now(), containers };
     }),
-    killContainer: durableCallback<CrrPodEvent, KillContainerInput>(deps.barrier, async (input, sendBack, signal) => {
+    killContainer: callbackEffect<CrrPodEvent, KillContainerInput>(async (input, sendBack, signal) => {
       const cri = deps.criFor(input.runtimeName);
       const spec = crrKillSpec(input);
       if (!cri || !spec) {
         sendBack({ type: 'kill.failed', at: now(), message: cri ? `invalid container ID ${JSON.stringify(input.container.containerID)}` : noRuntime(input.runtimeName).message });
         return;
       }
-      const kill = { cri, events: deps.events, platform: deps.platform, now, ...(deps.logger ? { logger: deps.logger } : {}) };
+      const mayAct = () => deps.barrier.durable();
+      const kill = { cri, events: deps.events, platform: deps.platform, now, mayAct, ...(deps.logger ? { logger: deps.logger } : {}) };
       let outcome: KillOutcome;
       try {
         outcome = await killContainer(kill, spec, signal, {

@@ -4,7 +4,9 @@
 // 1. ContainerStatus of the target ID. Gone (NotFound) or already exited: nothing is done, no
 //    event, no hook, no stop; the outcome says so. A re-run after a crash therefore never kills
 //    twice and never touches the newer container kubelet started in its place. When the status
-//    cannot be read at all, the kill goes on as upstream's (which never looks) would.
+//    cannot be read at all, the kill goes on as upstream's (which never looks) would. The check
+//    is a read, so it runs while the caller's `mayAct` (its event log's durability) is awaited;
+//    nothing below it starts before both are done.
 // 2. `Killing` (Normal) on the pod container.
 // 3. The preStop hook, when there is one and the grace is above 0, bounded by the grace: when the
 //    grace runs out first the hook is cancelled and counts as failed. A failed hook emits
@@ -35,6 +37,8 @@ export interface KillDeps {
   readonly platform: PreStopPlatform;
   readonly now: () => number;
   readonly logger?: KubeLogger;
+  /** Resolves once the kill may act on the world (the event log holds its cause); default at once. */
+  readonly mayAct?: () => Promise<void>;
 }
 
 /** What to kill and how to speak about it; the caller (CRR or container meta) builds it. */
@@ -99,7 +103,8 @@ async function preStopWithinGrace(deps: KillDeps, spec: KillSpec, handler: PreSt
 export async function killContainer(deps: KillDeps, spec: KillSpec, signal: AbortSignal, hooks: KillHooks): Promise<KillOutcome> {
   const id = spec.containerId;
   const log = { namespace: spec.pod.namespace, pod: spec.pod.name, container: spec.container.name };
-  const state = await currentState(deps.cri, id, signal);
+  const [state] = await Promise.all([currentState(deps.cri, id, signal), deps.mayAct?.()]);
+  signal.throwIfAborted();
   if (state !== 'live') {
     deps.logger?.info({ ...log, state }, 'container already stopped; not killing it again');
     hooks.preStopFinished();

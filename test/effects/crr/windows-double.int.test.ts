@@ -86,7 +86,7 @@ describe('the CRR effects on a Windows-like simulated runtime', () => {
     expect((await cri.containerStatus(undefined, { container_id: pod.id })).status?.exit_code).toBe(WINDOWS_STOP_EXIT_CODE);
   });
 
-  it('as the effect: waits for the log before touching the runtime, and fails a runtime it does not know with upstream text', async () => {
+  it('as the effect: only checks its container before the log is durable, stops it after, and fails a runtime it does not know with upstream text', async () => {
     const pod = await node.runPod('barrier', { command: ['cmd', '/c', 'ping -t localhost'] }, { restartPolicy: 'Never' });
     const barrier = deferredBarrier();
     const calls: Array<{ method: string; request: unknown }> = [];
@@ -94,8 +94,9 @@ describe('the CRR effects on a Windows-like simulated runtime', () => {
       get: (target, key: string) => (signal: AbortSignal, request: unknown, options: unknown) => (calls.push({ method: key, request }), (target as never as Record<string, Function>)[key]!(signal, request, options)),
     });
     const run = runEffect(crrPodEffects({ ...deps, barrier, criFor: () => recording }).killContainer, killInput('barrier', pod));
+    await until(() => calls.length > 0 || undefined, 'the status check');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(calls).toEqual([]);
+    expect(calls).toEqual([{ method: 'containerStatus', request: { container_id: pod.id } }]); // a read, nothing more
     expect(run.events).toEqual([]);
     barrier.resolve({ durable: () => Promise.resolve() });
     await until(() => run.events.some((e) => e.type === 'kill.stopped'), 'the kill to end');
