@@ -1,6 +1,7 @@
 // The CRR status writes of contract §4.5, against the CRR version the API server serves:
-// * phase (Pending, Recreating): GET the CRR, set status.phase, PUT /status with the fresh
-//   object (master's GET-modify-PUT); a 409 reads again.
+// * phase (Pending, Recreating): set status.phase on the informer's copy and PUT /status with it
+//   (v1.9.0's write, one round trip); when there is no copy, or on a 409, GET the CRR and PUT the
+//   fresh object (master's GET-modify-PUT), reading again on every further 409.
 // * states: one merge-patch of /status, `{"status":{"containerRecreateStates":[...]}}`, each
 //   entry in upstream's JSON (`message` and `isKilled` omitted when empty/false, as Go's omitempty).
 // * complete: GET, then PUT /status with phase Completed, completionTime and message (omitted
@@ -25,6 +26,8 @@ export interface CrrWriteDeps {
   /** Retries of 5xx, 429 and unanswered requests, per write (default 5). */
   readonly maxRetries?: number;
   readonly backoff?: Partial<BackoffOptions>;
+  /** The informer's copy of a CRR, if it has one: a phase write's first PUT starts from it. */
+  readonly cached?: (namespace: string, name: string) => KubeObject | undefined;
 }
 
 export interface CrrWriteResult {
@@ -56,7 +59,7 @@ class Retry {
 }
 
 /** One attempt of one write: its resourceVersion, null, or a Retry. Throws what is not worth retrying. */
-async function attempt(deps: CrrWriteDeps, ref: ObjectRef, write: CrrStatusWrite, signal: AbortSignal): Promise<string | null | Retry> {
+async function attempt(deps: CrrWriteDeps, ref: ObjectRef, write: CrrStatusWrite, signal: AbortSignal, cached: KubeObject | undefined): Promise<string | null | Retry> {
   const { transport } = deps;
   const rv = (o: KubeObject) => o.metadata?.resourceVersion ?? null;
   try {
@@ -64,7 +67,7 @@ async function attempt(deps: CrrWriteDeps, ref: ObjectRef, write: CrrStatusWrite
       const body = { status: { containerRecreateStates: write.states.map(upstreamState) } };
       return rv(await transport.request<KubeObject>({ method: 'PATCH', path: objectPath(ref, 'status'), body, contentType: 'application/merge-patch+json', signal }));
     }
-    const live = await transport.request<KubeObject>({ method: 'GET', path: objectPath(ref), signal });
+    const live = cached ?? (await transport.request<KubeObject>({ method: 'GET', path: objectPath(ref), signal }));
     const status = modified(write, (live.status ?? {}) as CrrStatus);
     if (status === null) return null;
     return rv(await transport.request<KubeObject>({ method: 'PUT', path: objectPath(ref, 'status'), body: { ...live, status }, signal }));
@@ -83,8 +86,14 @@ export async function writeCrrStatus(deps: CrrWriteDeps, namespace: string, writ
   const backoff = new Backoff({ initialMs: 200, maxMs: 10_000, ...deps.backoff });
   let conflicts = 0;
   let failures = 0;
+  // Only the first attempt of a phase write trusts the cache: a completion must keep the newest
+  // states (often this daemon's own patch the cache has not seen yet), and a 409 means it is stale.
+  // Nothing to send by the cache's word is not trusted either: the server says so by a GET.
+  let cached = write.kind === 'phase' ? deps.cached?.(namespace, write.name) : undefined;
+  if (cached !== undefined && write.kind !== 'states' && modified(write, (cached.status ?? {}) as CrrStatus) === null) cached = undefined;
   for (;;) {
-    const outcome = await attempt(deps, ref, write, signal);
+    const outcome = await attempt(deps, ref, write, signal, cached);
+    cached = undefined;
     if (!(outcome instanceof Retry)) return { name: write.name, resourceVersion: outcome };
     const exhausted = outcome.why === 'conflict' ? ++conflicts > (deps.maxConflicts ?? 5) : ++failures > (deps.maxRetries ?? 5);
     if (exhausted) throw new Error(`${write.kind} write of ContainerRecreateRequest ${namespace}/${write.name} gave up: ${outcome.error.message}`, { cause: outcome.error });

@@ -64,6 +64,7 @@ export function wireCrr(flags: DaemonFlags, profile: PlatformProfile, cluster: C
         events,
         transport,
         crrVersion: cluster.versions.crr,
+        cached: (namespace, name) => crrInformer.get(`${namespace}/${name}`),
         logger: log,
       }),
       onStopped: controller.onStopped,

@@ -146,6 +146,39 @@ describe.each(['v1alpha1', 'v1beta1'] as const)('CRR status writes on %s', (vers
     expect(live.status).toEqual({ phase: 'Recreating' });
     expect(live.metadata?.annotations).toMatchObject({ 'crr.apps.kruise.io/sync-container-statuses': '[]' });
   });
+
+  it('PUTs a phase on the informer copy when there is one (one round trip, as v1.9.0); a stale copy gets a 409 and master GET-modify-PUT', async () => {
+    const copies = new Map<string, KubeObject>();
+    const f = await fixture(version, { cached: (namespace, name) => copies.get(`${namespace}/${name}`) });
+    const base = (name: string) => `/apis/apps.kruise.io/${version}/namespaces/default/containerrecreaterequests/${name}`;
+
+    copies.set('default/fresh', structuredClone(f.create('fresh')));
+    const [fresh] = await writeCrrStatuses(f.deps, { namespace: 'default', writes: [{ name: 'fresh', kind: 'phase', phase: 'Recreating' }] }, signal());
+    expect(f.rec.sent.map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${base('fresh')}/status`]);
+    expect(f.live('fresh')!.status).toEqual({ phase: 'Recreating' });
+    expect(fresh!.resourceVersion).toBe(f.live('fresh')!.metadata?.resourceVersion);
+
+    copies.set('default/stale', structuredClone(f.create('stale')));
+    f.api.store.patch(f.ref('stale'), { metadata: { labels: { moved: 'on' } } }); // the copy is now behind
+    f.rec.sent.length = 0;
+    await writeCrrStatuses(f.deps, { namespace: 'default', writes: [{ name: 'stale', kind: 'phase', phase: 'Pending' }] }, signal());
+    expect(f.rec.sent.map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${base('stale')}/status`, `GET ${base('stale')}`, `PUT ${base('stale')}/status`]);
+    expect(f.live('stale')!.status).toEqual({ phase: 'Pending' });
+    expect(f.live('stale')!.metadata?.labels).toMatchObject({ moved: 'on' });
+
+    // By the copy there is nothing to write (already Recreating): the server is asked, and it differs.
+    const behind = f.create('behind');
+    copies.set('default/behind', { ...structuredClone(behind), status: { phase: 'Recreating' } });
+    f.rec.sent.length = 0;
+    await writeCrrStatuses(f.deps, { namespace: 'default', writes: [{ name: 'behind', kind: 'phase', phase: 'Recreating' }] }, signal());
+    expect(f.rec.sent.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${base('behind')}`, `PUT ${base('behind')}/status`]);
+    expect(f.live('behind')!.status).toEqual({ phase: 'Recreating' });
+
+    // A completion never starts from the copy: it must keep the newest states.
+    f.rec.sent.length = 0;
+    await writeCrrStatuses(f.deps, { namespace: 'default', writes: [{ name: 'fresh', kind: 'complete', message: '', completionTime: COMPLETION }] }, signal());
+    expect(f.rec.sent.map((r) => r.method)).toEqual(['GET', 'PUT']);
+  });
 });
 
 describe('CRR status writes under server trouble', () => {
