@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { imagePullJobStatusFrom } from '../../bed/manager/index.js';
 import { runtimeBed, runtimeBedSkipReason } from '../../bed/runtime-bed.js';
-import { nameTag, pullerBed, until } from './support.js';
+import { expectPullsEndingInOneSuccess, nameTag, pullerBed, until } from './support.js';
 
 const bed = runtimeBed();
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -93,8 +93,9 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
     const good = await b.startDaemon({ authFor: (reference) => (asked.push(reference), [{ username: bed!.auth.username, password: bed!.auth.password }]) });
     b.job('private', { image: bed!.images.private, imagePullPolicy: 'Always' });
     await until(() => b.tagsOf(name).find((t) => t.phase === 'Succeeded'), 'the private tag to succeed', 30_000);
-    expect(asked).toEqual([bed!.images.private]);
-    expect(good.pulls).toEqual([bed!.images.private]);
+    // Another file (client.int) may remove the private image meanwhile: a pull may be retried (see the helper).
+    expectPullsEndingInOneSuccess(good, bed!.images.private, 1);
+    expect(asked).toEqual(good.pulls); // the credentials were looked up for each PullImage call
     await good.stop();
 
     const other = await pullerBed(bed!);
