@@ -8,7 +8,8 @@
 // the service-account token and ca.crt at /var/run/secrets/kubernetes.io/serviceaccount. The
 // daemon is started in its own mount namespace (unshare; as root, or as a mapped root in a new
 // user namespace) with a prepared directory bind-mounted over /var/run, so nothing on the host
-// changes and the daemon's code path is the production one, not a test seam.
+// changes and the daemon's code path is the production one, not a test seam. A caller may wrap the
+// whole command line in one that execs it (pull-memory's limited run enters a cgroup that way).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -26,7 +27,7 @@ export type Credentials =
 
 export interface DeployedDaemon {
   readonly child: ChildProcess;
-  /** The daemon's own process id (unshare and the shell exec into it). */
+  /** The daemon's own process id (unshare and the shells exec into it). */
   readonly pid: number;
   /** The node and Node flags it was started with. */
   readonly argv: readonly string[];
@@ -76,6 +77,13 @@ export interface DeployedDaemonOptions {
   readonly extraNodeFlags?: readonly string[];
   /** Environment added to the image's, likewise. */
   readonly extraEnv?: Readonly<Record<string, string>>;
+  /**
+   * Wraps the whole command line (unshare included) in one that execs it, e.g. to enter a cgroup
+   * first (pod-limits.ts); the process keeps its pid.
+   */
+  readonly wrapCommand?: (command: readonly string[]) => string[];
+  /** How long the daemon may take to answer /healthz (default 30 s); longer under a CPU limit. */
+  readonly healthyWithinMs?: number;
 }
 
 export async function startDeployedDaemon(options: DeployedDaemonOptions): Promise<DeployedDaemon> {
@@ -103,6 +111,11 @@ export async function startDeployedDaemon(options: DeployedDaemonOptions): Promi
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...deployed.env, ...options.extraEnv, NODE_NAME: options.nodeName };
   const argv = [process.execPath, ...nodeFlags, join(ROOT, script.slice(IMAGE_DIR.length)), ...args];
 
+  const wrap = options.wrapCommand ?? ((command: readonly string[]) => [...command]);
+  const start = (command: readonly string[]): ChildProcess => {
+    const [file, ...rest] = wrap(command);
+    return spawn(file!, rest, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  };
   let child: ChildProcess;
   if (credentials.kind === 'in-cluster') {
     if (!options.namespaceFlags) throw new Error('in-cluster credentials need a mount namespace (unshare)');
@@ -112,9 +125,9 @@ export async function startDeployedDaemon(options: DeployedDaemonOptions): Promi
     await writeFile(join(runDir, SERVICE_ACCOUNT_DIR, 'ca.crt'), credentials.caPem);
     env.KUBERNETES_SERVICE_HOST = credentials.host;
     env.KUBERNETES_SERVICE_PORT = String(credentials.port);
-    child = spawn('unshare', [...options.namespaceFlags, '--', 'sh', '-c', 'mount --bind "$0" /var/run && exec "$@"', runDir, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = start(['unshare', ...options.namespaceFlags, '--', 'sh', '-c', 'mount --bind "$0" /var/run && exec "$@"', runDir, ...argv]);
   } else {
-    child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = start(argv);
   }
   // Logs go to a pipe, as under a container runtime; the bench drains it and keeps the tail of stderr.
   child.stdout!.resume();
@@ -125,14 +138,15 @@ export async function startDeployedDaemon(options: DeployedDaemonOptions): Promi
     const res = await fetch(`http://127.0.0.1:${addrPort}${path}`);
     return { status: res.status, body: await res.text() };
   };
-  const deadline = Date.now() + 30_000;
+  const healthyWithinMs = options.healthyWithinMs ?? 30_000;
+  const deadline = Date.now() + healthyWithinMs;
   for (;;) {
     const state = await Promise.race([exited.then((code) => ({ code })), get('/healthz').catch(() => undefined)]);
     if (state && 'code' in state) throw new Error(`the daemon exited with ${state.code} before it was healthy: ${stderr}`);
     if (state?.status === 200) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the daemon was not healthy within 30 s (${state ? `${state.status} ${state.body}` : 'no answer'}): ${stderr}`);
+      throw new Error(`the daemon was not healthy within ${healthyWithinMs / 1000} s (${state ? `${state.status} ${state.body}` : 'no answer'}): ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
