@@ -8,7 +8,7 @@
 // does not wait out the delay: the batch is committed at the end of the current event-loop turn,
 // so everything appended in that turn still shares one fdatasync. With `fsync: 'always'` the host calls `commitSync()`
 // after every delivery step, so each record is on disk before the step returns.
-import { closeSync, fdatasync, fdatasyncSync, openSync, write, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeRecord, type LogRecord } from './record.js';
@@ -223,13 +223,13 @@ export class EventLog {
   }
 }
 
-/** Writes all of `text` at the end of the file, then fdatasyncs it, without blocking the loop. */
+/**
+ * Appends `data` to the file, then fdatasyncs it without blocking the loop. The write itself is
+ * synchronous: it only copies a batch (kilobytes) into the page cache, which costs microseconds,
+ * while a thread-pool round trip costs about a millisecond on a busy node, and every effect that
+ * acts waits for this.
+ */
 async function writeAndSync(fd: number, data: Buffer): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    done += await new Promise<number>((resolve, reject) =>
-      write(fd, data, done, data.length - done, null, (error, written) => (error ? reject(error) : resolve(written))),
-    );
-  }
+  for (let done = 0; done < data.length; ) done += writeSync(fd, data, done, data.length - done);
   await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 }
