@@ -2,7 +2,10 @@
 // again on the same data directory: the recovered actor pulls on, and the NodeImage gets exactly
 // one terminal status for the tag (never rewritten) and exactly one PullImageSucceed event; the
 // log replays clean. The kill is timed by containerd's own ingest of the image's layer, read over
-// the CRI socket; if the pull still beat the kill, the round is run again on a fresh bed.
+// the CRI socket, once this daemon's imageTag actor is on disk in its log (another test file may be
+// pulling the same image at the same time, so an ingest alone does not prove this daemon's pull);
+// if the pull still beat the kill, the round is run again on a fresh bed.
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createContentProgressReader, createCriClient } from '../../adapters/cri/index.js';
@@ -13,6 +16,16 @@ import { cliDaemonBed, NODE, NODE_IMAGE } from './image-puller-daemon.js';
 
 interface TagStatus { tag: string; phase: string; version: number; completionTime?: string }
 type Status = { imageStatuses?: Record<string, { tags?: TagStatus[] }> };
+
+/** Whether the event log under `dir` holds a spawn record of an imageTag actor (written, so a SIGKILL keeps it). */
+async function imageTagSpawnLogged(dir: string): Promise<boolean> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.jsonl'));
+  for (const file of files) {
+    const text = await readFile(join(dir, file), 'utf8').catch(() => '');
+    if (text.split('\n').some((line) => line.includes('"machine":"imageTag"') && line.includes('"kind":"spawn"'))) return true;
+  }
+  return false;
+}
 
 describe.skipIf(!runtimeBed())('the image puller in kruised run: SIGKILL mid-pull', () => {
   it('converges after a restart to exactly one terminal status and one PullImageSucceed event, pulling on from the recovered actor', async () => {
@@ -41,7 +54,8 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run: SIGKILL mid-pul
         nodeImageFromImagePullJob(env.api, job, [NODE]);
         for (let i = 0; i < 3000; i += 1) {
           const snap = await ingests.snapshot();
-          if ((snap.statuses ?? []).some((s) => s.ref.startsWith('layer-') && !before.has(s.ref) && s.offset > 0)) break;
+          const ingesting = (snap.statuses ?? []).some((s) => s.ref.startsWith('layer-') && !before.has(s.ref) && s.offset > 0);
+          if (ingesting && (await imageTagSpawnLogged(join(env.dataDir, 'events')))) break;
           await new Promise((r) => setTimeout(r, 10));
         }
         first.child.kill('SIGKILL');
