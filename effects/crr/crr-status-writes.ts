@@ -80,17 +80,25 @@ async function attempt(deps: CrrWriteDeps, ref: ObjectRef, write: CrrStatusWrite
   }
 }
 
+/**
+ * The informer's copy a write's first attempt starts from, or undefined to GET. Only a phase write
+ * trusts it: a completion must keep the newest states (often this daemon's own patch the copy has
+ * not seen yet), and a 409 means the copy is stale. Nothing to send by the copy's word is not
+ * trusted either: the server says so by a GET.
+ */
+function copyToWrite(deps: CrrWriteDeps, namespace: string, write: CrrStatusWrite): KubeObject | undefined {
+  if (write.kind !== 'phase') return undefined;
+  const copy = deps.cached?.(namespace, write.name);
+  return copy !== undefined && modified(write, (copy.status ?? {}) as CrrStatus) !== null ? copy : undefined;
+}
+
 /** Performs one write with its bounded retries. */
 export async function writeCrrStatus(deps: CrrWriteDeps, namespace: string, write: CrrStatusWrite, signal: AbortSignal): Promise<CrrWriteResult> {
   const ref = crrRef(namespace, write.name, deps.crrVersion);
   const backoff = new Backoff({ initialMs: 200, maxMs: 10_000, ...deps.backoff });
   let conflicts = 0;
   let failures = 0;
-  // Only the first attempt of a phase write trusts the cache: a completion must keep the newest
-  // states (often this daemon's own patch the cache has not seen yet), and a 409 means it is stale.
-  // Nothing to send by the cache's word is not trusted either: the server says so by a GET.
-  let cached = write.kind === 'phase' ? deps.cached?.(namespace, write.name) : undefined;
-  if (cached !== undefined && write.kind !== 'states' && modified(write, (cached.status ?? {}) as CrrStatus) === null) cached = undefined;
+  let cached = copyToWrite(deps, namespace, write);
   for (;;) {
     const outcome = await attempt(deps, ref, write, signal, cached);
     cached = undefined;

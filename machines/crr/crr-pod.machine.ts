@@ -51,6 +51,11 @@ const eventAt = (context: CrrPodContext, event: AnyEvent): number => {
 };
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const requeueMs = (plan: Plan): number => (plan.kind === 'requeue' ? plan.delayMs : 0);
+/** The planned writes (none unless the plan is a write). */
+const plannedWrites = (plan: Plan) => (plan.kind === 'write' ? plan.writes : []);
+/** The planned inspection: the plan's own, or the one that runs alongside its writes. */
+const plannedInspection = (plan: Plan): PodContainersInput | undefined => (plan.kind === 'inspect' ? plan.input : plan.kind === 'write' ? plan.inspect : undefined);
+const NO_INSPECTION: PodContainersInput = { runtimeName: '', podUid: '' };
 const passStep = (step: PassStep) => ({ plan: step.plan, picked: step.picked, walk: step.walk, containers: step.containers });
 
 /** Where a step that planned the walk's next move goes: `evaluating` and `resumingWalk` route alike. */
@@ -107,13 +112,12 @@ export const crrPodMachine = setup({
     planEvaluation: assign(({ context }) => passStep(evaluate(context))),
     recordWrites: assign(({ context, event }) => {
       const output = (event as AnyEvent).output as WriteCrrStatusOutput;
-      const writes = context.plan.kind === 'write' ? context.plan.writes : [];
+      const writes = plannedWrites(context.plan);
       return { ...applyWrites(context, writes, output), clockMs: eventAt(context, event), failures: 0, lastError: '' };
     }),
     recordInspection: assign(({ context, event }) => {
       const output = (event as AnyEvent).output as PodContainersOutput;
-      const plan = context.plan;
-      const runtimeName = plan.kind === 'inspect' ? plan.input.runtimeName : plan.kind === 'write' ? (plan.inspect?.runtimeName ?? '') : '';
+      const runtimeName = plannedInspection(context.plan)?.runtimeName ?? '';
       const clockMs = eventAt(context, event);
       return { runtime: { at: clockMs, runtimeName, containers: output.containers }, clockMs, failures: 0, lastError: '' };
     }),
@@ -196,7 +200,7 @@ export const crrPodMachine = setup({
       invoke: {
         id: 'writeCrrStatus',
         src: 'writeCrrStatus',
-        input: ({ context }) => ({ namespace: context.namespace, writes: context.plan.kind === 'write' ? context.plan.writes : [] }),
+        input: ({ context }) => ({ namespace: context.namespace, writes: plannedWrites(context.plan) }),
         // After a states patch the pass goes on with the inspection it just made (upstream lists the
         // runtime again on the next pass; the kill re-checks its container, so nothing stale is killed).
         onDone: [
@@ -211,7 +215,7 @@ export const crrPodMachine = setup({
       invoke: {
         id: 'criPodContainers',
         src: 'criPodContainers',
-        input: ({ context }) => (context.plan.kind === 'inspect' ? context.plan.input : { runtimeName: '', podUid: '' }),
+        input: ({ context }) => plannedInspection(context.plan) ?? NO_INSPECTION,
         onDone: { target: 'evaluating', actions: 'recordInspection' },
         onError: { target: 'backingOff', actions: 'recordEffectFailure' },
       },
@@ -228,7 +232,7 @@ export const crrPodMachine = setup({
               invoke: {
                 id: 'writeCrrStatus',
                 src: 'writeCrrStatus',
-                input: ({ context }) => ({ namespace: context.namespace, writes: context.plan.kind === 'write' ? context.plan.writes : [] }),
+                input: ({ context }) => ({ namespace: context.namespace, writes: plannedWrites(context.plan) }),
                 onDone: { target: 'written', actions: 'recordWrites' },
                 onError: { target: '#crrPod.backingOff', actions: 'recordEffectFailure' },
               },
@@ -243,7 +247,7 @@ export const crrPodMachine = setup({
               invoke: {
                 id: 'criPodContainers',
                 src: 'criPodContainers',
-                input: ({ context }) => (context.plan.kind === 'write' && context.plan.inspect ? context.plan.inspect : { runtimeName: '', podUid: '' }),
+                input: ({ context }) => plannedInspection(context.plan) ?? NO_INSPECTION,
                 onDone: { target: 'inspected', actions: 'recordInspection' },
                 onError: { target: '#crrPod.backingOff', actions: 'recordEffectFailure' },
               },
