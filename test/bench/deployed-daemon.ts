@@ -15,6 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { daemonSetContainer, field } from './pod-limits.js';
 
 /** The checkout: deploy/ is read from it, the daemon run from its dist/ (this file runs from dist/test/bench/). */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -41,12 +42,7 @@ export interface DeployedDaemon {
 
 /** How deploy/ runs the Linux daemon: the container's command and args, and the image's ENV. */
 export async function deployedLinuxDaemon(): Promise<{ command: string[]; args: string[]; env: Record<string, string> }> {
-  const { parseYamlDocuments } = await import('../deploy/mini-yaml.js');
-  type Yaml = ReturnType<typeof parseYamlDocuments>[number] | undefined;
-  const field = (v: Yaml, key: string): Yaml => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v[key] : undefined);
-  const [ds] = parseYamlDocuments(await readFile(join(ROOT, 'deploy/base/daemonset-linux.yaml'), 'utf8'));
-  const containers = field(field(field(field(ds, 'spec'), 'template'), 'spec'), 'containers');
-  const container = Array.isArray(containers) ? containers.find((c) => field(c, 'name') === 'daemon') : undefined;
+  const container = await daemonSetContainer(await readFile(join(ROOT, 'deploy/base/daemonset-linux.yaml'), 'utf8'), 'daemon');
   const command = field(container, 'command');
   if (!Array.isArray(command)) throw new Error('deploy/base/daemonset-linux.yaml has no container named daemon with a command');
   const dockerfile = await readFile(join(ROOT, 'deploy/Dockerfile'), 'utf8');

@@ -63,11 +63,12 @@ export function cfsQuotaUs(millis: number, periodUs = CFS_PERIOD_US): number {
   return Math.max(1000, Math.floor((millis * periodUs) / 1000));
 }
 
-type Yaml = import('../deploy/mini-yaml.js').Yaml | undefined;
-const field = (v: Yaml, key: string): Yaml => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v[key] : undefined);
+export type Yaml = import('../deploy/mini-yaml.js').Yaml | undefined;
+/** A mapping's member, or undefined when `v` is not a mapping. */
+export const field = (v: Yaml, key: string): Yaml => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v[key] : undefined);
 
 /** The container named `name` in the DaemonSet of a manifest. */
-async function containerOf(manifest: string, name: string): Promise<Yaml> {
+export async function daemonSetContainer(manifest: string, name: string): Promise<Yaml> {
   const { parseYamlDocuments } = await import('../deploy/mini-yaml.js');
   const ds = parseYamlDocuments(manifest).find((doc) => field(doc, 'kind') === 'DaemonSet');
   const containers = field(field(field(field(ds, 'spec'), 'template'), 'spec'), 'containers');
@@ -78,7 +79,7 @@ async function containerOf(manifest: string, name: string): Promise<Yaml> {
 
 /** `resources.limits` (cpu and memory) of the container named `container` in a DaemonSet manifest. */
 export async function daemonSetLimits(manifest: string, container = 'daemon'): Promise<Limits> {
-  const limits = field(field(await containerOf(manifest, container), 'resources'), 'limits');
+  const limits = field(field(await daemonSetContainer(manifest, container), 'resources'), 'limits');
   const cpu = field(limits, 'cpu');
   const memory = field(limits, 'memory');
   if (typeof cpu !== 'string' || typeof memory !== 'string') throw new Error(`the ${container} container has no cpu and memory limits`);
@@ -87,7 +88,7 @@ export async function daemonSetLimits(manifest: string, container = 'daemon'): P
 
 /** How long the kubelet waits for the container's liveness probe (`timeoutSeconds`, default 1), in ms. */
 export async function livenessTimeoutMs(manifest: string, container = 'daemon'): Promise<number> {
-  const probe = field(await containerOf(manifest, container), 'livenessProbe');
+  const probe = field(await daemonSetContainer(manifest, container), 'livenessProbe');
   if (probe === undefined) throw new Error(`the ${container} container has no liveness probe`);
   const timeout = field(probe, 'timeoutSeconds');
   return (typeof timeout === 'string' ? Number(timeout) : 1) * 1000;
