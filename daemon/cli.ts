@@ -20,7 +20,15 @@ usage:
 
 const REPLAY_OPTIONS: OptionSpec = { key: 'string', json: 'bool' };
 const CHARTS_OPTIONS: OptionSpec = { out: 'string' };
-const DEMO_OPTIONS: OptionSpec = { 'data-dir': 'string', workers: 'string', 'chunk-delay-ms': 'string', json: 'bool', fsync: 'string', 'kill-at-seq': 'string', cluster: 'bool' };
+const DEMO_OPTIONS: OptionSpec = {
+  'data-dir': 'string',
+  workers: 'string',
+  'chunk-delay-ms': 'string',
+  json: 'bool',
+  fsync: 'string',
+  'kill-at-seq': 'string',
+  cluster: 'bool',
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -120,7 +128,9 @@ async function demo(args: string[]): Promise<number> {
     await runClusterDemo(dataDir, (line) => process.stdout.write(`${line}\n`));
   }
   const kruised = fileURLToPath(new URL('../../bin/kruised', import.meta.url));
-  process.stdout.write(`\nevent log: ${result.logDir} (replay ${result.replayClean ? 'clean' : 'DIVERGED'})\nread it with:\n  ${kruised} replay ${result.logDir}\n  ${kruised} replay ${result.logDir} --key missing\n`);
+  process.stdout.write(
+    `\nevent log: ${result.logDir} (replay ${result.replayClean ? 'clean' : 'DIVERGED'})\nread it with:\n  ${kruised} replay ${result.logDir}\n  ${kruised} replay ${result.logDir} --key missing\n`,
+  );
   return result.replayClean ? 0 : 3;
 }
 

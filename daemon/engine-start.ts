@@ -49,7 +49,15 @@ export async function startEngine(flags: DaemonFlags, profile: PlatformProfile, 
   const host = new ActorHost({ log, clock: new LiveClock(), registry: machineRegistry, logger, ...wiring });
   const report = host.recover(opened.recovery);
   logger.info(
-    { logDir, records: opened.recovery.records, restored: report.restored.length, finished: report.finished, truncated: report.truncated.length, failed: report.failed.length, diverged: report.diverged.length },
+    {
+      logDir,
+      records: opened.recovery.records,
+      restored: report.restored.length,
+      finished: report.finished,
+      truncated: report.truncated.length,
+      failed: report.failed.length,
+      diverged: report.diverged.length,
+    },
     'event log recovered',
   );
   const collector = setInterval(() => void log.collect(), 60_000).unref();

@@ -126,16 +126,25 @@ function applyDependencies(g: Record<GateName, boolean>): void {
   };
   if (!g.PodWebhook) {
     off([
-      'KruisePodReadinessGate', 'PodUnavailableBudgetDeleteGate', 'PodUnavailableBudgetUpdateGate',
-      'WorkloadSpread', 'SidecarSetPatchPodMetadataDefaultsAllowed', 'EnhancedLivenessProbe',
+      'KruisePodReadinessGate',
+      'PodUnavailableBudgetDeleteGate',
+      'PodUnavailableBudgetUpdateGate',
+      'WorkloadSpread',
+      'SidecarSetPatchPodMetadataDefaultsAllowed',
+      'EnhancedLivenessProbe',
       'EnablePodProbeMarkerOnServerless',
     ]);
   }
   if (!g.KruiseDaemon) {
     off([
-      'PreDownloadImageForInPlaceUpdate', 'DaemonWatchingPod', 'InPlaceUpdateEnvFromMetadata',
-      'PreDownloadImageForDaemonSetUpdate', 'PodProbeMarkerGate', 'SidecarTerminator',
-      'ImagePullJobGate', 'EnhancedLivenessProbe',
+      'PreDownloadImageForInPlaceUpdate',
+      'DaemonWatchingPod',
+      'InPlaceUpdateEnvFromMetadata',
+      'PreDownloadImageForDaemonSetUpdate',
+      'PodProbeMarkerGate',
+      'SidecarTerminator',
+      'ImagePullJobGate',
+      'EnhancedLivenessProbe',
     ]);
   }
   if (g.PreDownloadImageForInPlaceUpdate || g.PreDownloadImageForDaemonSetUpdate) g.ImagePullJobGate = true;

@@ -24,10 +24,7 @@ export interface ScanResult {
  * canonical name and spec, or undefined for an unknown flag. Accepts `--name=v`, `--name v`,
  * and the single-dash forms Go's `flag` package takes; bools never consume the next argument.
  */
-export function scanArgs(
-  argv: readonly string[],
-  lookup: (name: string) => { name: string; spec: ScanSpec } | undefined,
-): ScanResult {
+export function scanArgs(argv: readonly string[], lookup: (name: string) => { name: string; spec: ScanSpec } | undefined): ScanResult {
   const values = new Map<string, string[]>();
   const positionals: string[] = [];
   let help = false;
@@ -135,7 +132,14 @@ export function parseGoInt(s: string, unsigned = false): number | undefined {
 }
 
 const DURATION_UNITS_NS: Readonly<Record<string, number>> = {
-  ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9,
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  μs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
 };
 
 /**

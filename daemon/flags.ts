@@ -2,9 +2,7 @@
 // own flags. Unknown flags are fatal, exactly as upstream (pflag with ExitOnError).
 
 import { parseFeatureGates, type FeatureGates } from './feature-gates.js';
-import {
-  FlagError, parseGoBool, parseGoDuration, parseGoInt, scanArgs, type FlagKind,
-} from './flag-parse.js';
+import { FlagError, parseGoBool, parseGoDuration, parseGoInt, scanArgs, type FlagKind } from './flag-parse.js';
 
 export { FlagError, parseGoDuration };
 
@@ -54,9 +52,25 @@ const FLAGS: readonly FlagDef[] = [
   { name: 'log_backtrace_at', aliases: ['log-backtrace-at'], kind: 'string', def: '', help: KLOG_NOTE },
   { name: 'legacy_stderr_threshold_behavior', aliases: ['legacy-stderr-threshold-behavior'], kind: 'bool', def: 'true', help: KLOG_NOTE },
   { name: 'data-dir', kind: 'string', def: '', help: 'kruised state directory (event log, snapshots).' },
-  { name: 'cri-endpoint', kind: 'string', def: '', help: 'CRI endpoint (unix:///path or npipe://./pipe/name); replaces auto-detection. Upstream hard-wires the Windows pipe.' },
-  { name: 'cri-base-timeout', kind: 'duration', def: '0s', help: 'Base deadline of CRI calls (StopContainer adds the grace, ExecSync its timeout); 0 = the OS default: 5s as upstream on Linux, 10s on Windows, whose stops and execs are slower.' },
-  { name: 'host-run-dir', kind: 'string', def: '/hostvarrun', linuxOnly: true, help: 'Where the host\'s /var/run is mounted; --socket-file and auto-detection look there.' },
+  {
+    name: 'cri-endpoint',
+    kind: 'string',
+    def: '',
+    help: 'CRI endpoint (unix:///path or npipe://./pipe/name); replaces auto-detection. Upstream hard-wires the Windows pipe.',
+  },
+  {
+    name: 'cri-base-timeout',
+    kind: 'duration',
+    def: '0s',
+    help: 'Base deadline of CRI calls (StopContainer adds the grace, ExecSync its timeout); 0 = the OS default: 5s as upstream on Linux, 10s on Windows, whose stops and execs are slower.',
+  },
+  {
+    name: 'host-run-dir',
+    kind: 'string',
+    def: '/hostvarrun',
+    linuxOnly: true,
+    help: "Where the host's /var/run is mounted; --socket-file and auto-detection look there.",
+  },
   { name: 'node-name', kind: 'string', def: '', help: 'Name of this node (default: $NODE_NAME).' },
   { name: 'log-format', kind: 'string', def: 'json', help: 'Log output format: json or pretty.' },
   { name: 'event-log-fsync', kind: 'string', def: 'group', help: 'Event log fsync policy: group (group commit) or always.' },
@@ -116,8 +130,7 @@ function defaultFor(def: FlagDef, platform: Platform, env: Readonly<Record<strin
   return def.def;
 }
 
-const invalid = (name: string, raw: string, why: string): FlagError =>
-  new FlagError(`invalid argument ${JSON.stringify(raw)} for "--${name}" flag: ${why}`);
+const invalid = (name: string, raw: string, why: string): FlagError => new FlagError(`invalid argument ${JSON.stringify(raw)} for "--${name}" flag: ${why}`);
 
 // Validates a raw value against its kind (so ignored klog flags still reject what klog rejects).
 function convert(def: FlagDef, raw: string): string | number | boolean {
@@ -161,10 +174,7 @@ function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[
   throw invalid(name, raw, `expected one of ${allowed.join(', ')}`);
 }
 
-export function parseDaemonFlags(
-  argv: readonly string[],
-  opts: { platform: Platform; env: Readonly<Record<string, string | undefined>> },
-): DaemonFlags {
+export function parseDaemonFlags(argv: readonly string[], opts: { platform: Platform; env: Readonly<Record<string, string | undefined>> }): DaemonFlags {
   const defs = flagsFor(opts.platform);
   const byName = new Map<string, FlagDef>();
   for (const d of defs) for (const n of [d.name, ...(d.aliases ?? [])]) byName.set(n, d);
@@ -251,7 +261,13 @@ export function parseDaemonFlags(
 }
 
 const KIND_LABEL: Readonly<Record<FlagKind, string>> = {
-  string: 'string', bool: '', int: 'int', uint: 'uint', duration: 'duration', level: 'level', severity: 'severity',
+  string: 'string',
+  bool: '',
+  int: 'int',
+  uint: 'uint',
+  duration: 'duration',
+  level: 'level',
+  severity: 'severity',
 };
 
 /** Usage text: one line per flag with its value kind, meaning and default. */
@@ -270,7 +286,7 @@ export function daemonFlagsHelp(platform: Platform): string {
     'Flags accept --name=value, --name value, and single-dash -name forms; booleans take --name or --name=false.',
     '',
     ...rows.map((r) => r.left.padEnd(width) + r.right),
-    '  -h, --help'.padEnd(width) + 'Show this help.',
+    `${'  -h, --help'.padEnd(width)}Show this help.`,
     '',
   ].join('\n');
 }

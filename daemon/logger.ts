@@ -8,16 +8,26 @@ import { isatty } from 'node:tty';
 import pino from 'pino';
 
 export const LOG_REDACT_PATHS: readonly string[] = [
-  'password', '*.password',
-  'auth', '*.auth',
-  'token', '*.token',
-  'authorization', '*.authorization',
-  'headers.authorization', '*.headers.authorization',
-  'secret', '*.secret',
-  'dockerconfigjson', '*.dockerconfigjson',
-  'data[".dockerconfigjson"]', '*.data[".dockerconfigjson"]',
-  'data[".dockercfg"]', '*.data[".dockercfg"]',
-  'registryAuth', '*.registryAuth',
+  'password',
+  '*.password',
+  'auth',
+  '*.auth',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'secret',
+  '*.secret',
+  'dockerconfigjson',
+  '*.dockerconfigjson',
+  'data[".dockerconfigjson"]',
+  '*.data[".dockerconfigjson"]',
+  'data[".dockercfg"]',
+  '*.data[".dockercfg"]',
+  'registryAuth',
+  '*.registryAuth',
 ];
 
 export const LOG_REDACT_CENSOR = '[REDACTED]';
@@ -50,8 +60,7 @@ export function createLogger(opts: LoggerOptions): pino.Logger {
     redact: { paths: [...LOG_REDACT_PATHS], censor: LOG_REDACT_CENSOR },
   };
   // fd destinations are written synchronously so the last lines survive a crash or process.exit.
-  const sink: pino.DestinationStream =
-    typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination;
+  const sink: pino.DestinationStream = typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination;
   if (opts.format === 'json') return pino(options, sink);
 
   // pino-pretty's prettifier run inline in the main thread: no worker transport and no

@@ -64,7 +64,16 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     { name: 'kruised_live_actors', help: 'Actors currently held by the actor host.', type: 'gauge', value: () => engine.host.size },
   );
   engineReady = true;
-  logger.info({ node: flags.nodeName, addr: flags.addr, runtime: runtimes[0]!.candidate.uri, machines: [...machineRegistry.keys()], featureGates: flags.featureGates.all() }, 'kruised is running');
+  logger.info(
+    {
+      node: flags.nodeName,
+      addr: flags.addr,
+      runtime: runtimes[0]!.candidate.uri,
+      machines: [...machineRegistry.keys()],
+      featureGates: flags.featureGates.all(),
+    },
+    'kruised is running',
+  );
 
   const signal = await shutdownSignal(profile);
   logger.info({ signal }, 'shutting down');

@@ -14,8 +14,12 @@ export async function findRuntimes(flags: DaemonFlags, profile: PlatformProfile,
   const all = profile.cri.endpointCandidates({ socketFile: flags.socketFile, endpoint: flags.criEndpoint, hostRunDir: flags.hostRunDir });
   const candidates = existingCandidates(all);
   if (candidates.length === 0) logger.error({ looked: all.map((c) => c.uri) }, 'no CRI socket exists');
-  const { runtimes, rejected } = await discoverRuntimes(candidates, { ...(signal ? { signal } : {}), clientOptions: { platform: profile.os, baseTimeoutMs: flags.criBaseTimeoutMs || profile.cri.baseTimeoutMs } });
+  const { runtimes, rejected } = await discoverRuntimes(candidates, {
+    ...(signal ? { signal } : {}),
+    clientOptions: { platform: profile.os, baseTimeoutMs: flags.criBaseTimeoutMs || profile.cri.baseTimeoutMs },
+  });
   for (const { candidate, step, error } of rejected) logger.warn({ endpoint: candidate.uri, step, err: error.message }, 'CRI candidate rejected');
-  for (const r of runtimes) logger.info({ endpoint: r.candidate.uri, runtime: r.runtimeName, version: r.runtimeVersion, api: r.runtimeApiVersion }, 'CRI runtime found');
+  for (const r of runtimes)
+    logger.info({ endpoint: r.candidate.uri, runtime: r.runtimeName, version: r.runtimeVersion, api: r.runtimeApiVersion }, 'CRI runtime found');
   return runtimes;
 }

@@ -11,10 +11,7 @@ export interface DurabilityBarrier {
 }
 
 /** A promise effect whose body starts only once the log is durable; honours the abort signal. */
-export function durablePromise<TOutput, TInput>(
-  barrier: DurabilityBarrier,
-  run: (input: TInput, signal: AbortSignal) => Promise<TOutput>,
-) {
+export function durablePromise<TOutput, TInput>(barrier: DurabilityBarrier, run: (input: TInput, signal: AbortSignal) => Promise<TOutput>) {
   return fromPromise<TOutput, TInput>(async ({ input, signal }) => {
     await barrier.durable();
     signal.throwIfAborted();
@@ -28,7 +25,9 @@ export function readEffect<TOutput, TInput>(run: (input: TInput, signal: AbortSi
 }
 
 /** A callback effect (one that reports several events); nothing is sent once it is stopped. */
-export function callbackEffect<TEvent extends EventObject, TInput>(run: (input: TInput, sendBack: (event: TEvent) => void, signal: AbortSignal) => Promise<void>) {
+export function callbackEffect<TEvent extends EventObject, TInput>(
+  run: (input: TInput, sendBack: (event: TEvent) => void, signal: AbortSignal) => Promise<void>,
+) {
   return fromCallback<EventObject, TInput>(({ input, sendBack }) => {
     const controller = new AbortController();
     void Promise.resolve()

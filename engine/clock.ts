@@ -22,10 +22,13 @@ export class LiveClock implements EngineClock {
   }
 
   setTimeout(fn: () => void, ms: number): NodeJS.Timeout {
-    const handle: NodeJS.Timeout = setTimeout(() => {
-      this.deadlines.delete(handle);
-      fn();
-    }, Math.max(0, ms));
+    const handle: NodeJS.Timeout = setTimeout(
+      () => {
+        this.deadlines.delete(handle);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     // Not unref'd: a pending backoff or deadline is work the process still owes.
     this.deadlines.set(handle, Date.now() + Math.max(0, ms));
     return handle;
@@ -78,9 +81,7 @@ export class SimulatedClock implements EngineClock {
   advance(ms: number): void {
     const target = this.time + ms;
     for (;;) {
-      const due = [...this.timers.values()]
-        .filter((timer) => timer.deadline <= target)
-        .sort((a, b) => a.deadline - b.deadline || a.id - b.id)[0];
+      const due = [...this.timers.values()].filter((timer) => timer.deadline <= target).sort((a, b) => a.deadline - b.deadline || a.id - b.id)[0];
       if (due === undefined) break;
       this.timers.delete(due.id);
       this.time = due.deadline;

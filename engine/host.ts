@@ -169,7 +169,14 @@ export class ActorHost {
   private spawn(key: string, machineId: string, input: unknown): LiveActor | undefined {
     const entry = this.options.registry.get(machineId);
     if (!entry) throw new Error(`machine ${machineId} is not registered`);
-    const record = this.options.log.append({ time: this.options.clock.now(), key, machine: entry.id, version: entry.version, kind: 'spawn', event: toLoggable(input) });
+    const record = this.options.log.append({
+      time: this.options.clock.now(),
+      key,
+      machine: entry.id,
+      version: entry.version,
+      kind: 'spawn',
+      event: toLoggable(input),
+    });
     const live = this.start(key, entry, { input }, record);
     return this.actors.get(key) === live ? live : undefined;
   }
@@ -245,7 +252,14 @@ export class ActorHost {
     live.unsubscribe?.();
     for (const handle of live.recoveredTimers.values()) this.options.clock.clearTimeout(handle);
     const detail = error === undefined ? { reason } : { reason, error: toLoggable(error instanceof Error ? error : new Error(String(error))) };
-    this.options.log.append({ time: this.options.clock.now(), key: live.key, machine: live.entry.id, version: live.entry.version, kind: 'stop', event: detail });
+    this.options.log.append({
+      time: this.options.clock.now(),
+      key: live.key,
+      machine: live.entry.id,
+      version: live.entry.version,
+      kind: 'stop',
+      event: detail,
+    });
     if (reason === 'error') this.logger.error({ key: live.key, machine: live.entry.id, err: error }, 'actor failed and was stopped; other actors go on');
     if (reason === 'released') live.actor.stop();
     this.commitIfStrict();

@@ -32,7 +32,7 @@ export function formatTimeline(result: ReplayResult): string {
   for (const torn of result.tornTails) lines.push(`note: ${torn.file} ends in a torn write of ${torn.tornBytes} bytes (a crash mid-write); ignored`);
   const d = result.divergence;
   if (d) {
-    lines.push('DIVERGENCE: today\'s machines decide differently than the log recorded');
+    lines.push("DIVERGENCE: today's machines decide differently than the log recorded");
     lines.push(`  seq:      #${d.seq}`);
     lines.push(`  key:      ${d.key}`);
     lines.push(`  machine:  ${d.machine} (logged by version ${d.loggedVersion}, replayed with ${d.currentVersion ?? 'none'})`);
@@ -55,7 +55,15 @@ export function timelineJson(result: ReplayResult): string {
         key: actor.key,
         machine: actor.machine,
         version: actor.version,
-        steps: actor.steps.map(({ record, from, to, matches }) => ({ seq: record.seq, time: record.time, kind: record.kind, event: record.event, from, to, matches })),
+        steps: actor.steps.map(({ record, from, to, matches }) => ({
+          seq: record.seq,
+          time: record.time,
+          kind: record.kind,
+          event: record.event,
+          from,
+          to,
+          matches,
+        })),
       })),
       tornTails: result.tornTails,
       divergence: result.divergence ?? null,

@@ -87,12 +87,7 @@ export async function replayLog(pathOrDir: string, options: ReplayOptions): Prom
   return { records: count, actors, tornTails, ...(divergence ? { divergence } : {}) };
 }
 
-function step(
-  record: LogRecord,
-  folds: Map<string, FoldState>,
-  actors: ActorTimeline[],
-  options: ReplayOptions,
-): Divergence | undefined {
+function step(record: LogRecord, folds: Map<string, FoldState>, actors: ActorTimeline[], options: ReplayOptions): Divergence | undefined {
   const entry = options.registry.get(record.machine);
   const diverge = (reason: string, actual = '', actualState?: unknown): Divergence => ({
     seq: record.seq,

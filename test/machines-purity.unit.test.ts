@@ -36,7 +36,8 @@ describe('machines/ stays pure', () => {
 
   it('catches the imports and calls the rule forbids', () => {
     const file = join(MACHINES, 'x', 'bad.machine.ts');
-    const bad = "import { readFile } from 'node:fs';\nimport { x } from '../../adapters/cri/client.js';\nimport { y } from '../demo/blob-fetch.machine.js';\nconst t = Date.now();\nconst r = Math.random();\nconst p = process.env.X;\n";
+    const bad =
+      "import { readFile } from 'node:fs';\nimport { x } from '../../adapters/cri/client.js';\nimport { y } from '../demo/blob-fetch.machine.js';\nconst t = Date.now();\nconst r = Math.random();\nconst p = process.env.X;\n";
     expect(purityViolations(file, bad)).toEqual([
       'x/bad.machine.ts imports node:fs',
       'x/bad.machine.ts imports ../../adapters/cri/client.js',

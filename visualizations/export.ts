@@ -49,13 +49,11 @@ export function machineDefinitionJson(machine: AnyStateMachine): string {
   return `${JSON.stringify(canonical(plainDefinition(machine), true), null, 2)}\n`;
 }
 
-const childrenOf = (node: DefNode): DefNode[] =>
-  Object.values(node.states ?? {}).sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+const childrenOf = (node: DefNode): DefNode[] => Object.values(node.states ?? {}).sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
 
 // Mermaid entity codes (#58; is ':') keep its parser away from label text: a ':' or ';' ends a
 // label, '#' and '%' start comments, '"' ends a quoted state name.
-const escapeText = (text: string): string =>
-  text.replace(/\s+/g, ' ').replace(/[#:;"%<>{}]/g, (c) => `#${c.charCodeAt(0)};`);
+const escapeText = (text: string): string => text.replace(/\s+/g, ' ').replace(/[#:;"%<>{}]/g, (c) => `#${c.charCodeAt(0)};`);
 
 const segment = (key: string): string => key.replace(/[^A-Za-z0-9_]/g, '_') || '_';
 
@@ -77,9 +75,7 @@ function assignIds(nodes: readonly DefNode[], paths: ReadonlyMap<string, readonl
       used.add(id);
       ids.set(node.id, id);
     }
-    const generated = nodes
-      .filter((n) => childrenOf(n).length > 0)
-      .flatMap((n) => [`${ids.get(n.id)}_start`, `${ids.get(n.id)}_end`]);
+    const generated = nodes.filter((n) => childrenOf(n).length > 0).flatMap((n) => [`${ids.get(n.id)}_start`, `${ids.get(n.id)}_end`]);
     const clashes = generated.filter((g) => used.has(g) && !reserved.has(g));
     if (clashes.length === 0) return ids;
     for (const c of clashes) reserved.add(c);

@@ -17,8 +17,16 @@ import { toCriError } from './errors.js';
 import { PROTO_LOADER_OPTIONS } from './proto.js';
 
 /** offset: bytes written; total: declared size (0: unknown); expected: declared digest or ''. */
-export interface IngestStatus { readonly ref: string; readonly offset: number; readonly total: number; readonly expected: string }
-export interface ContentSnapshot { readonly supported: boolean; readonly statuses: readonly IngestStatus[] }
+export interface IngestStatus {
+  readonly ref: string;
+  readonly offset: number;
+  readonly total: number;
+  readonly expected: string;
+}
+export interface ContentSnapshot {
+  readonly supported: boolean;
+  readonly statuses: readonly IngestStatus[];
+}
 export interface ContentProgressReader {
   readonly target: string;
   /** All ingests of the namespace. Rejects with a CriError on transport failure, or the signal's reason. */
@@ -35,7 +43,12 @@ export interface ContentProgressReaderOptions {
 
 const PROTO = 'containerd-content-v1.proto';
 const here = dirname(fileURLToPath(import.meta.url));
-interface RawStatus { ref: string; offset: string; total: string; expected: string }
+interface RawStatus {
+  ref: string;
+  offset: string;
+  total: string;
+  expected: string;
+}
 type ListStatuses = MethodDefinition<object, { statuses: RawStatus[] }>;
 let listStatuses: ListStatuses | undefined;
 
@@ -67,8 +80,14 @@ export function createContentProgressReader(options: ContentProgressReaderOption
       const metadata = new Metadata();
       metadata.set('containerd-namespace', options.namespace ?? 'k8s.io');
       const onAbort = (): void => rpc.cancel();
-      const rpc = grpc.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, { filters: [] }, metadata,
-        { deadline: Date.now() + (options.timeoutMs ?? 5_000) }, (error: ServiceError | null, res?: { statuses: RawStatus[] }) => {
+      const rpc = grpc.makeUnaryRequest(
+        def.path,
+        def.requestSerialize,
+        def.responseDeserialize,
+        { filters: [] },
+        metadata,
+        { deadline: Date.now() + (options.timeoutMs ?? 5_000) },
+        (error: ServiceError | null, res?: { statuses: RawStatus[] }) => {
           signal?.removeEventListener('abort', onAbort);
           if (signal?.aborted) return reject(signal.reason);
           if (error?.code === GrpcStatus.UNIMPLEMENTED) {
@@ -79,13 +98,18 @@ export function createContentProgressReader(options: ContentProgressReaderOption
           supported = true;
           const statuses = (res?.statuses ?? []).map((s) => ({ ref: s.ref, offset: Number(s.offset), total: Number(s.total), expected: s.expected }));
           resolve({ supported: true, statuses });
-        });
+        },
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   return { target, snapshot, close: () => grpc.close() };
 }
 
-export interface Progress { readonly percent: number; readonly bytesDone: number; readonly bytesTotal: number }
+export interface Progress {
+  readonly percent: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
 export interface PullProgressOptions {
   /** The image's layers, when known (e.g. from its manifest): the denominator is then exact. */
   readonly blobs?: readonly { readonly digest: string; readonly size: number }[];

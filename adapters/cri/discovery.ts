@@ -6,12 +6,7 @@
 import { statSync } from 'node:fs';
 import { createCriClient, type CriClient, type CriClientOptions } from './client.js';
 import { toCriError, type CriError } from './errors.js';
-import {
-  LINUX_HOST_RUN_DIR,
-  WINDOWS_CONTAINERD_ENDPOINT,
-  linuxEndpointCandidates,
-  windowsEndpointCandidates,
-} from '../platform/endpoints.js';
+import { LINUX_HOST_RUN_DIR, WINDOWS_CONTAINERD_ENDPOINT, linuxEndpointCandidates, windowsEndpointCandidates } from '../platform/endpoints.js';
 import type { CriEndpointCandidate } from '../platform/types.js';
 
 /** The candidate lists per OS live with the platform profiles; discovery validates them. */

@@ -33,4 +33,14 @@ export { CRI_ERROR_RETRYABLE, CriError, criErrorType, toCriError, type CriErrorI
 export { PROTO_LOADER_OPTIONS } from './proto.js';
 export { lookupRuntime, parseKubeContainerId, type KubeContainerId, type RuntimeLookup } from './runtime-lookup.js';
 export type * from './types.js';
-export { createContentProgressReader, PullProgress, watchPullProgress, type ContentProgressReader, type ContentProgressReaderOptions, type ContentSnapshot, type IngestStatus, type Progress, type WatchPullProgressOptions } from './content-progress.js';
+export {
+  createContentProgressReader,
+  PullProgress,
+  watchPullProgress,
+  type ContentProgressReader,
+  type ContentProgressReaderOptions,
+  type ContentSnapshot,
+  type IngestStatus,
+  type Progress,
+  type WatchPullProgressOptions,
+} from './content-progress.js';

@@ -20,7 +20,9 @@ export type MountPropagation = 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONT
 export type PodSandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
 export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
 
-export interface VersionRequest { version?: string }
+export interface VersionRequest {
+  version?: string;
+}
 export interface VersionResponse {
   version: string;
   runtime_name: string;
@@ -28,8 +30,18 @@ export interface VersionResponse {
   runtime_api_version: string;
 }
 
-export interface NamespaceOption { network: NamespaceMode; pid: NamespaceMode; ipc: NamespaceMode; target_id: string }
-export interface NamespaceOptionInput { network?: NamespaceMode; pid?: NamespaceMode; ipc?: NamespaceMode; target_id?: string }
+export interface NamespaceOption {
+  network: NamespaceMode;
+  pid: NamespaceMode;
+  ipc: NamespaceMode;
+  target_id: string;
+}
+export interface NamespaceOptionInput {
+  network?: NamespaceMode;
+  pid?: NamespaceMode;
+  ipc?: NamespaceMode;
+  target_id?: string;
+}
 export interface Mount {
   container_path: string;
   host_path: string;
@@ -38,14 +50,33 @@ export interface Mount {
   propagation: MountPropagation;
 }
 export type MountInput = Partial<Mount>;
-export interface KeyValue { key: string; value: string }
-export interface ImageSpec { image: string; annotations: StringMap }
-export interface ImageSpecInput { image: string; annotations?: StringMap }
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+export interface ImageSpec {
+  image: string;
+  annotations: StringMap;
+}
+export interface ImageSpecInput {
+  image: string;
+  annotations?: StringMap;
+}
 
 // Pod sandboxes ------------------------------------------------------------------------------
 
-export interface PodSandboxMetadata { name: string; uid: string; namespace: string; attempt: number }
-export interface PodSandboxMetadataInput { name: string; uid: string; namespace: string; attempt?: number }
+export interface PodSandboxMetadata {
+  name: string;
+  uid: string;
+  namespace: string;
+  attempt: number;
+}
+export interface PodSandboxMetadataInput {
+  name: string;
+  uid: string;
+  namespace: string;
+  attempt?: number;
+}
 export interface PodSandboxConfigInput {
   metadata?: PodSandboxMetadataInput;
   hostname?: string;
@@ -58,9 +89,16 @@ export interface PodSandboxConfigInput {
     security_context?: { namespace_options?: NamespaceOptionInput; privileged?: boolean };
   };
 }
-export interface RunPodSandboxRequest { config: PodSandboxConfigInput; runtime_handler?: string }
-export interface RunPodSandboxResponse { pod_sandbox_id: string }
-export interface PodSandboxIdRequest { pod_sandbox_id: string }
+export interface RunPodSandboxRequest {
+  config: PodSandboxConfigInput;
+  runtime_handler?: string;
+}
+export interface RunPodSandboxResponse {
+  pod_sandbox_id: string;
+}
+export interface PodSandboxIdRequest {
+  pod_sandbox_id: string;
+}
 export type Empty = Record<string, never>;
 
 export interface PodSandboxStatus {
@@ -74,15 +112,23 @@ export interface PodSandboxStatus {
   annotations: StringMap;
   runtime_handler: string;
 }
-export interface PodSandboxStatusRequest { pod_sandbox_id: string; verbose?: boolean }
-export interface PodSandboxStatusResponse { status: PodSandboxStatus | null; info: StringMap }
+export interface PodSandboxStatusRequest {
+  pod_sandbox_id: string;
+  verbose?: boolean;
+}
+export interface PodSandboxStatusResponse {
+  status: PodSandboxStatus | null;
+  info: StringMap;
+}
 
 export interface PodSandboxFilter {
   id?: string;
   state?: { state: PodSandboxState };
   label_selector?: StringMap;
 }
-export interface ListPodSandboxRequest { filter?: PodSandboxFilter }
+export interface ListPodSandboxRequest {
+  filter?: PodSandboxFilter;
+}
 export interface PodSandbox {
   id: string;
   metadata: PodSandboxMetadata | null;
@@ -92,11 +138,16 @@ export interface PodSandbox {
   annotations: StringMap;
   runtime_handler: string;
 }
-export interface ListPodSandboxResponse { items: PodSandbox[] }
+export interface ListPodSandboxResponse {
+  items: PodSandbox[];
+}
 
 // Containers ---------------------------------------------------------------------------------
 
-export interface ContainerMetadata { name: string; attempt: number }
+export interface ContainerMetadata {
+  name: string;
+  attempt: number;
+}
 export interface ContainerConfigInput {
   metadata: { name: string; attempt?: number };
   image: ImageSpecInput;
@@ -117,10 +168,17 @@ export interface CreateContainerRequest {
   config: ContainerConfigInput;
   sandbox_config?: PodSandboxConfigInput;
 }
-export interface CreateContainerResponse { container_id: string }
-export interface ContainerIdRequest { container_id: string }
+export interface CreateContainerResponse {
+  container_id: string;
+}
+export interface ContainerIdRequest {
+  container_id: string;
+}
 /** `timeout`: seconds of grace after the stop signal; 0 kills at once. */
-export interface StopContainerRequest { container_id: string; timeout?: Int64Input }
+export interface StopContainerRequest {
+  container_id: string;
+  timeout?: Int64Input;
+}
 
 export interface ContainerFilter {
   id?: string;
@@ -128,7 +186,9 @@ export interface ContainerFilter {
   pod_sandbox_id?: string;
   label_selector?: StringMap;
 }
-export interface ListContainersRequest { filter?: ContainerFilter }
+export interface ListContainersRequest {
+  filter?: ContainerFilter;
+}
 export interface Container {
   id: string;
   pod_sandbox_id: string;
@@ -140,9 +200,14 @@ export interface Container {
   labels: StringMap;
   annotations: StringMap;
 }
-export interface ListContainersResponse { containers: Container[] }
+export interface ListContainersResponse {
+  containers: Container[];
+}
 
-export interface ContainerStatusRequest { container_id: string; verbose?: boolean }
+export interface ContainerStatusRequest {
+  container_id: string;
+  verbose?: boolean;
+}
 export interface ContainerStatus {
   id: string;
   metadata: ContainerMetadata | null;
@@ -162,15 +227,28 @@ export interface ContainerStatus {
   mounts: Mount[];
   log_path: string;
 }
-export interface ContainerStatusResponse { status: ContainerStatus | null; info: StringMap }
+export interface ContainerStatusResponse {
+  status: ContainerStatus | null;
+  info: StringMap;
+}
 
 /** `timeout`: seconds the runtime lets the command run; 0 means no limit. */
-export interface ExecSyncRequest { container_id: string; cmd: string[]; timeout?: Int64Input }
-export interface ExecSyncResponse { stdout: Buffer; stderr: Buffer; exit_code: number }
+export interface ExecSyncRequest {
+  container_id: string;
+  cmd: string[];
+  timeout?: Int64Input;
+}
+export interface ExecSyncResponse {
+  stdout: Buffer;
+  stderr: Buffer;
+  exit_code: number;
+}
 
 // Images -------------------------------------------------------------------------------------
 
-export interface ListImagesRequest { filter?: { image?: ImageSpecInput } }
+export interface ListImagesRequest {
+  filter?: { image?: ImageSpecInput };
+}
 export interface Image {
   id: string;
   repo_tags: string[];
@@ -181,10 +259,18 @@ export interface Image {
   spec: ImageSpec | null;
   pinned: boolean;
 }
-export interface ListImagesResponse { images: Image[] }
-export interface ImageStatusRequest { image: ImageSpecInput; verbose?: boolean }
+export interface ListImagesResponse {
+  images: Image[];
+}
+export interface ImageStatusRequest {
+  image: ImageSpecInput;
+  verbose?: boolean;
+}
 /** containerd answers an unknown image with `image: null`, not an error. */
-export interface ImageStatusResponse { image: Image | null; info: StringMap }
+export interface ImageStatusResponse {
+  image: Image | null;
+  info: StringMap;
+}
 
 export interface AuthConfig {
   username?: string;
@@ -200,8 +286,12 @@ export interface PullImageRequest {
   auth?: AuthConfig;
   sandbox_config?: PodSandboxConfigInput;
 }
-export interface PullImageResponse { image_ref: string }
-export interface RemoveImageRequest { image: ImageSpecInput }
+export interface PullImageResponse {
+  image_ref: string;
+}
+export interface RemoveImageRequest {
+  image: ImageSpecInput;
+}
 
 export interface FilesystemUsage {
   timestamp: Int64;
@@ -209,4 +299,6 @@ export interface FilesystemUsage {
   used_bytes: { value: Int64 } | null;
   inodes_used: { value: Int64 } | null;
 }
-export interface ImageFsInfoResponse { image_filesystems: FilesystemUsage[] }
+export interface ImageFsInfoResponse {
+  image_filesystems: FilesystemUsage[];
+}

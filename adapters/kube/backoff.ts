@@ -18,7 +18,10 @@ export class Backoff {
   /** Delays handed out since the last reset. */
   attempt = 0;
 
-  constructor(options: Partial<BackoffOptions> = {}, private readonly random: () => number = Math.random) {
+  constructor(
+    options: Partial<BackoffOptions> = {},
+    private readonly random: () => number = Math.random,
+  ) {
     this.options = { ...DEFAULT_BACKOFF, ...options };
   }
 

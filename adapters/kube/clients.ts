@@ -75,7 +75,11 @@ export function kubeClientsFrom(auth: KubeAuthSource, options: KubeClientOptions
  */
 export async function kubeClients(kubeconfig: string | undefined, options: KubeClientOptions = {}): Promise<KubeClients> {
   if (!kubeconfig && !process.env.KUBECONFIG && isInCluster()) {
-    return kubeClientsFrom(inClusterAuth({ ...(options.inClusterPrefix !== undefined ? { prefix: options.inClusterPrefix } : {}) }), options, 'in-cluster service account');
+    return kubeClientsFrom(
+      inClusterAuth({ ...(options.inClusterPrefix !== undefined ? { prefix: options.inClusterPrefix } : {}) }),
+      options,
+      'in-cluster service account',
+    );
   }
   const { auth, credentials } = await kubeconfigCredentials(kubeconfig);
   return kubeClientsFrom(auth, options, credentials);

@@ -38,7 +38,8 @@ interface ApiResourceList {
 export async function kruiseServedResources(transport: KubeTransport, signal?: AbortSignal): Promise<Map<KruiseVersion, Set<string>>> {
   const opts = signal ? { signal } : {};
   const group = await transport.request<ApiGroup>({ method: 'GET', path: `/apis/${KRUISE_GROUP}`, ...opts }).catch((error: unknown) => {
-    if (error instanceof KubeApiError && error.type === 'kube.notFound') throw new Error(`API group ${KRUISE_GROUP} is not served: are the Kruise CRDs installed?`, { cause: error });
+    if (error instanceof KubeApiError && error.type === 'kube.notFound')
+      throw new Error(`API group ${KRUISE_GROUP} is not served: are the Kruise CRDs installed?`, { cause: error });
     throw error;
   });
   const known: readonly KruiseVersion[] = ['v1beta1', 'v1alpha1'];

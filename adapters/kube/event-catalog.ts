@@ -68,7 +68,9 @@ export function goDuration(ms: number): string {
   ns = Math.abs(ns);
   const frac = (value: number, digits: number) => {
     const whole = Math.floor(value / 10 ** digits);
-    const rest = String(value % 10 ** digits).padStart(digits, '0').replace(/0+$/, '');
+    const rest = String(value % 10 ** digits)
+      .padStart(digits, '0')
+      .replace(/0+$/, '');
     return rest ? `${whole}.${rest}` : String(whole);
   };
   if (ns < 1e3) return `${sign}${ns}ns`;

@@ -75,7 +75,13 @@ export class EventRecorder {
   private readonly spam = new Map<string, TokenBucket>();
   private readonly limiter: TokenBucket;
   private readonly logger: KubeLogger;
-  private readonly counters: EventRecorderStats = { recorded: 0, created: 0, patched: 0, folded: 0, dropped: { queueFull: 0, spam: 0, rejected: 0, failed: 0 } };
+  private readonly counters: EventRecorderStats = {
+    recorded: 0,
+    created: 0,
+    patched: 0,
+    folded: 0,
+    dropped: { queueFull: 0, spam: 0, rejected: 0, failed: 0 },
+  };
   private running: Promise<void> | undefined;
   private sequence = 0;
 
@@ -109,7 +115,8 @@ export class EventRecorder {
     }
     if (this.queue.length >= (this.options.queueSize ?? 1000)) {
       this.counters.dropped.queueFull += 1;
-      if (this.counters.dropped.queueFull % 100 === 1) this.logger.warn({ dropped: this.counters.dropped.queueFull, reason }, 'event queue full; dropping events');
+      if (this.counters.dropped.queueFull % 100 === 1)
+        this.logger.warn({ dropped: this.counters.dropped.queueFull, reason }, 'event queue full; dropping events');
       return;
     }
     const pending: Pending = { key, component, involved, type, reason, message, count: 1, first: now, last: now };

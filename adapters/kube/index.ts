@@ -5,7 +5,15 @@
 // kubeconfig file itself; client-node's KubeConfig module (the generated API, ~45 MiB) is loaded
 // lazily, only for kubeconfig files needing exec plugins, auth providers or proxies.
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-export { CONTROLLER_NAMES, DAEMON_USER_AGENT, kubeClients, kubeClientsFrom, kubeconfigCredentials, type KubeClientOptions, type KubeClients } from './clients.js';
+export {
+  CONTROLLER_NAMES,
+  DAEMON_USER_AGENT,
+  kubeClients,
+  kubeClientsFrom,
+  kubeconfigCredentials,
+  type KubeClientOptions,
+  type KubeClients,
+} from './clients.js';
 export { chooseKruiseVersions, kruiseServedResources, serverVersion, type KruiseVersions, type ServerVersion } from './discovery.js';
 export { KUBE_ERROR_RETRYABLE, KubeApiError, kubeErrorType, type KubeErrorType } from './errors.js';
 export {
@@ -22,7 +30,15 @@ export {
 export { EventRecorder, type EventRecorderOptions, type EventRecorderStats } from './events.js';
 export { inClusterAuth, isInCluster, SERVICE_ACCOUNT_DIR, type InClusterOptions } from './in-cluster.js';
 export { kubeconfigAuth, type KubeconfigCredentials } from './kubeconfig.js';
-export { Informer, watchResource, type InformerState, type InformerStats, type Observation, type RestartReason, type WatchResourceOptions } from './informer.js';
+export {
+  Informer,
+  watchResource,
+  type InformerState,
+  type InformerStats,
+  type Observation,
+  type RestartReason,
+  type WatchResourceOptions,
+} from './informer.js';
 export { silentLogger, type KubeLogger } from './log.js';
 export { applyMergePatch, jsonEqual, objectKey, type KubeObject, type ObjectMeta } from './objects.js';
 export {
@@ -52,6 +68,14 @@ export {
   type ResourceKind,
 } from './resources.js';
 export { DEFAULT_CONFIG_NAMESPACE, SecretsReader, type KubeSecret, type SecretLookup, type SecretsReaderOptions, type SecretsReaderStats } from './secrets.js';
-export { StatusWriter, UPSTREAM_STATUS_LIMITS, type KindLimit, type StatusShape, type StatusWriterOptions, type StatusWriterStats, type WriteOutcome } from './status-writer.js';
+export {
+  StatusWriter,
+  UPSTREAM_STATUS_LIMITS,
+  type KindLimit,
+  type StatusShape,
+  type StatusWriterOptions,
+  type StatusWriterStats,
+  type WriteOutcome,
+} from './status-writer.js';
 export { TokenBucket } from './token-bucket.js';
 export { KubeTransport, type KubeAuthSource, type KubeMethod, type KubeRequest, type KubeResponse, type TransportOptions } from './transport.js';

@@ -112,7 +112,14 @@ export class Informer<T extends KubeObject> extends Observable<Observation<T>> {
 
   stats(): InformerStats {
     const r = this.core.reflector;
-    return { state: r.state, synced: r.cache.synced, objects: r.cache.objects.size, ...r.counters, restartsByReason: { ...r.restartsByReason }, ...r.cache.counters };
+    return {
+      state: r.state,
+      synced: r.cache.synced,
+      objects: r.cache.objects.size,
+      ...r.counters,
+      restartsByReason: { ...r.restartsByReason },
+      ...r.cache.counters,
+    };
   }
 }
 

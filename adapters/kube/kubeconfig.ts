@@ -64,7 +64,8 @@ export function kubeconfigAuth(file: string, options: { tokenRefreshMs?: number 
   const token = text(user.token);
   const tokenFile = text(user.tokenFile);
   const username = text(user.username);
-  if ((token !== undefined || tokenFile !== undefined) && username !== undefined) throw new Error(`kubeconfig ${file}: a user has a username/password or a bearer token, not both`);
+  if ((token !== undefined || tokenFile !== undefined) && username !== undefined)
+    throw new Error(`kubeconfig ${file}: a user has a username/password or a bearer token, not both`);
   const basic = username === undefined ? undefined : `Basic ${Buffer.from(`${username}:${text(user.password) ?? ''}`).toString('base64')}`;
   const refreshMs = options.tokenRefreshMs ?? 60_000;
   let cached: { value: string; readAt: number } | undefined;

@@ -111,7 +111,14 @@ export class Reflector<T extends KubeObject> {
       const delayMs = outcome.healthy ? 0 : backoff.next(error instanceof KubeApiError ? (error.retryAfterMs ?? 0) : 0);
       this.counters.restarts += 1;
       this.restartsByReason[reason] += 1;
-      const fields = { informer: this.options.name, reason, delayMs, attempt: backoff.attempt, resourceVersion: this.cache.resourceVersion, ...(error !== undefined ? { err: errField(error) } : {}) };
+      const fields = {
+        informer: this.options.name,
+        reason,
+        delayMs,
+        attempt: backoff.attempt,
+        resourceVersion: this.cache.resourceVersion,
+        ...(error !== undefined ? { err: errField(error) } : {}),
+      };
       if (reason === 'closed' && outcome.healthy) this.options.logger.info(fields, 'watch ended; resuming');
       else this.options.logger.warn(fields, outcome.kind === 'failed' && outcome.phase === 'list' ? 'list failed; retrying' : 'watch restarting');
       if (delayMs > 0) {
@@ -127,7 +134,13 @@ export class Reflector<T extends KubeObject> {
     this.counters.lists += 1;
     try {
       const query = { fieldSelector, labelSelector, resourceVersion };
-      const list = await transport.request<ListBody<T>>({ method: 'GET', path, query, signal: s.abort.signal, timeoutMs: this.options.listTimeoutMs ?? 60_000 });
+      const list = await transport.request<ListBody<T>>({
+        method: 'GET',
+        path,
+        query,
+        signal: s.abort.signal,
+        timeoutMs: this.options.listTimeoutMs ?? 60_000,
+      });
       if (s.stopped) return { kind: 'stopped' };
       this.cache.replace(list);
       return { kind: 'listed' };
@@ -163,7 +176,13 @@ export class Reflector<T extends KubeObject> {
     };
     let watchdog = setTimeout(check, watchdogMs);
     try {
-      const query = { fieldSelector, labelSelector, resourceVersion: this.cache.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(timeoutSeconds) };
+      const query = {
+        fieldSelector,
+        labelSelector,
+        resourceVersion: this.cache.resourceVersion,
+        allowWatchBookmarks: 'true',
+        timeoutSeconds: String(timeoutSeconds),
+      };
       await streamWatch(transport, {
         path,
         query,

@@ -31,8 +31,20 @@ export interface ObjectRef extends ResourceKind {
 export const podKind: ResourceKind = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
 export const eventKind: ResourceKind = { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true };
 export const secretKind: ResourceKind = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true };
-export const nodeImageKind = (version: KruiseVersion): ResourceKind => ({ group: KRUISE_GROUP, version, plural: 'nodeimages', kind: 'NodeImage', namespaced: false });
-export const crrKind = (version: KruiseVersion): ResourceKind => ({ group: KRUISE_GROUP, version, plural: 'containerrecreaterequests', kind: 'ContainerRecreateRequest', namespaced: true });
+export const nodeImageKind = (version: KruiseVersion): ResourceKind => ({
+  group: KRUISE_GROUP,
+  version,
+  plural: 'nodeimages',
+  kind: 'NodeImage',
+  namespaced: false,
+});
+export const crrKind = (version: KruiseVersion): ResourceKind => ({
+  group: KRUISE_GROUP,
+  version,
+  plural: 'containerrecreaterequests',
+  kind: 'ContainerRecreateRequest',
+  namespaced: true,
+});
 export const nodePodProbeKind: ResourceKind = { group: KRUISE_GROUP, version: 'v1alpha1', plural: 'nodepodprobes', kind: 'NodePodProbe', namespaced: false };
 
 export const apiVersionOf = (k: Pick<ResourceKind, 'group' | 'version'>): string => (k.group === '' ? k.version : `${k.group}/${k.version}`);
@@ -60,7 +72,12 @@ export const crrLabelSelector = (node: string): string => `${CRR_NODE_NAME_LABEL
 type Extra<T extends KubeObject> = Omit<WatchResourceOptions<T>, 'transport' | 'path' | 'fieldSelector' | 'labelSelector'>;
 
 /** The node's NodeImage (named after the node), contract §3.2. */
-export function nodeImageInformer<T extends KubeObject = KubeObject>(transport: KubeTransport, node: string, version: KruiseVersion, extra: Extra<T> = {}): Informer<T> {
+export function nodeImageInformer<T extends KubeObject = KubeObject>(
+  transport: KubeTransport,
+  node: string,
+  version: KruiseVersion,
+  extra: Extra<T> = {},
+): Informer<T> {
   return watchResource<T>({ name: 'nodeImage', ...extra, transport, path: collectionPath(nodeImageKind(version)), fieldSelector: `metadata.name=${node}` });
 }
 
@@ -70,7 +87,12 @@ export function nodePodProbeInformer<T extends KubeObject = KubeObject>(transpor
 }
 
 /** Active CRRs of the node in every namespace, contract §4.2. */
-export function crrInformer<T extends KubeObject = KubeObject>(transport: KubeTransport, node: string, version: KruiseVersion, extra: Extra<T> = {}): Informer<T> {
+export function crrInformer<T extends KubeObject = KubeObject>(
+  transport: KubeTransport,
+  node: string,
+  version: KruiseVersion,
+  extra: Extra<T> = {},
+): Informer<T> {
   return watchResource<T>({ name: 'crr', ...extra, transport, path: collectionPath(crrKind(version)), labelSelector: crrLabelSelector(node) });
 }
 

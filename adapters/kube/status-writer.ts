@@ -68,7 +68,17 @@ export class StatusWriter {
   private readonly slots = new Map<string, Slot>();
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly logger: KubeLogger;
-  private readonly counters: StatusWriterStats = { intents: 0, writes: 0, skips: 0, superseded: 0, conflicts: 0, retries: 0, throttled: 0, notFound: 0, failures: 0 };
+  private readonly counters: StatusWriterStats = {
+    intents: 0,
+    writes: 0,
+    skips: 0,
+    superseded: 0,
+    conflicts: 0,
+    retries: 0,
+    throttled: 0,
+    notFound: 0,
+    failures: 0,
+  };
   /** Aborted by flush(), so writes waiting for a token go at once. */
   private wake = new AbortController();
   private flushing = 0;
@@ -151,7 +161,10 @@ export class StatusWriter {
         took = bucket.tryTake();
         if (!took) {
           this.counters.throttled += 1;
-          took = await bucket.take(this.wake.signal).then(() => true, () => false);
+          took = await bucket.take(this.wake.signal).then(
+            () => true,
+            () => false,
+          );
           if (slot.pending) {
             // A newer intent arrived while this one waited for its token: write that one instead.
             this.settle(job, 'superseded');

@@ -73,7 +73,10 @@ interface Agents {
 }
 
 // TCP keep-alive probes after 30 s idle, as client-go's dialer and client-node configure.
-const newAgents = (): Agents => ({ http: new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000 }), https: new HttpsAgent({ keepAlive: true, keepAliveMsecs: 30_000 }) });
+const newAgents = (): Agents => ({
+  http: new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000 }),
+  https: new HttpsAgent({ keepAlive: true, keepAliveMsecs: 30_000 }),
+});
 
 export class KubeTransport {
   private readonly limiter: TokenBucket | undefined;

@@ -40,11 +40,7 @@ const SID = /^S-1-\d+(-\d+)+$/;
  * grant inherit to new files and subdirectories, so files created later need no call of their own.
  * A group-based HostProcess user (KEP-1981) needs its own SID added to `grants`.
  */
-export function icaclsRestrictCommand(
-  target: string,
-  kind: PermissionTarget,
-  grants: readonly AclGrant[] = PRIVATE_GRANTS,
-): CommandLine {
+export function icaclsRestrictCommand(target: string, kind: PermissionTarget, grants: readonly AclGrant[] = PRIVATE_GRANTS): CommandLine {
   // icacls reads an argument starting with `/` as a switch, and `\x` / `C:x` would resolve against
   // the current drive or directory: demand a fully qualified path.
   const normalised = path.win32.normalize(target);

@@ -100,7 +100,10 @@ export function createAtomicWriter(config: AtomicWriterConfig): AtomicWriter {
             `atomic write of ${target} failed: renaming ${path.basename(temp)} over it failed with ${code} ` +
               `${attempt} times in ${(waitedMs / 1000).toFixed(1)} s; another process (antivirus, an indexer, ` +
               `a reader without FILE_SHARE_DELETE) probably holds one of them open`,
-            target, code, attempt, { cause: err },
+            target,
+            code,
+            attempt,
+            { cause: err },
           );
         }
         const delay = renameDelayMs(retry, attempt);
@@ -139,10 +142,7 @@ export function createAtomicWriter(config: AtomicWriterConfig): AtomicWriter {
       if (err instanceof AtomicWriteError) throw err;
       const code = errorCode(err);
       const step = renamed ? 'syncing its directory' : 'writing it';
-      throw new AtomicWriteError(
-        `atomic write of ${target} failed while ${step}: ${errorMessage(err)}`,
-        target, code, 1, { cause: err },
-      );
+      throw new AtomicWriteError(`atomic write of ${target} failed while ${step}: ${errorMessage(err)}`, target, code, 1, { cause: err });
     }
   };
 }

@@ -37,7 +37,11 @@ export interface LinuxEndpointOptions {
 export function linuxEndpointCandidates(options: LinuxEndpointOptions = {}): CriEndpointCandidate[] {
   if (options.endpoint !== undefined && options.endpoint !== '') return override(options.endpoint);
   const dir = options.hostRunDir ?? LINUX_HOST_RUN_DIR;
-  const candidate = (file: string, type: CriEndpointCandidate['type']): CriEndpointCandidate => ({ type, uri: `unix://${dir}/${file}`, statPath: `${dir}/${file}` });
+  const candidate = (file: string, type: CriEndpointCandidate['type']): CriEndpointCandidate => ({
+    type,
+    uri: `unix://${dir}/${file}`,
+    statPath: `${dir}/${file}`,
+  });
   // `--socket-file=F`: the only candidate, no fallback to auto-detection when it is missing.
   if (options.socketFile) return [candidate(options.socketFile, 'common-cri')];
   return LINUX_SOCKETS.map(({ file, type }) => candidate(file, type));

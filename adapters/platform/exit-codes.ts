@@ -36,10 +36,38 @@ export const WINDOWS_EXIT_CODES: ReadonlyMap<number, Known> = new Map<number, Kn
 
 /** Linux signal numbers (x86-64 and arm64 share them). */
 const LINUX_SIGNALS: readonly string[] = [
-  '', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL',
-  'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT',
-  'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF',
-  'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS',
+  '',
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGILL',
+  'SIGTRAP',
+  'SIGABRT',
+  'SIGBUS',
+  'SIGFPE',
+  'SIGKILL',
+  'SIGUSR1',
+  'SIGSEGV',
+  'SIGUSR2',
+  'SIGPIPE',
+  'SIGALRM',
+  'SIGTERM',
+  'SIGSTKFLT',
+  'SIGCHLD',
+  'SIGCONT',
+  'SIGSTOP',
+  'SIGTSTP',
+  'SIGTTIN',
+  'SIGTTOU',
+  'SIGURG',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGVTALRM',
+  'SIGPROF',
+  'SIGWINCH',
+  'SIGIO',
+  'SIGPWR',
+  'SIGSYS',
 ];
 
 const LINUX_SHELL_CODES: ReadonlyMap<number, Known> = new Map<number, Known>([
@@ -48,7 +76,7 @@ const LINUX_SHELL_CODES: ReadonlyMap<number, Known> = new Map<number, Known>([
 ]);
 
 export function hex32(raw: number): string {
-  return '0x' + (raw >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  return `0x${(raw >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
 }
 
 function base(raw: number): { raw: number; unsigned: number; hex: string; success: boolean } {

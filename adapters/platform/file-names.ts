@@ -24,7 +24,7 @@ function keep(ch: string): boolean {
 }
 
 function escapeChar(ch: string): string {
-  return [...utf8.encode(ch)].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('');
+  return [...utf8.encode(ch)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 }
 
 export function encodeFileName(name: string): string {

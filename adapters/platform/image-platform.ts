@@ -97,7 +97,9 @@ const describeEntry = (e: ImagePlatformEntry): string =>
  */
 export function platformVerdict(entries: readonly ImagePlatformEntry[], host: HostPlatform, rules: ImagePlatformRules): PlatformVerdict {
   const arch = ociArchitecture(host.architecture);
-  const entry = entries.find((e) => e.os === host.os && ociArchitecture(e.architecture) === arch && rules.osVersionCompatible(host.osVersion, e.osVersion ?? ''));
+  const entry = entries.find(
+    (e) => e.os === host.os && ociArchitecture(e.architecture) === arch && rules.osVersionCompatible(host.osVersion, e.osVersion ?? ''),
+  );
   if (entry) return { runs: true, entry };
   const hostText = `${host.os}/${arch}${host.osVersion ? ` ${host.osVersion}` : ''}`;
   const offered = entries.length === 0 ? 'none' : entries.map(describeEntry).join(', ');

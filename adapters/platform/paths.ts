@@ -23,17 +23,14 @@ export function posixPathOps(): PathOps {
     isFullyQualified: (x) => x.startsWith('/'),
     pinToSystemDrive: (x) => x,
     toLongPath: (x) => x,
-    podLogPath: (ns, pod, uid, container, restart) =>
-      p.join('/var/log/pods', `${ns}_${pod}_${uid}`, container, `${restart}.log`),
-    serviceAccountCandidates: () => [
-      { prefix: '', tokenFile: `${SERVICEACCOUNT_ROOT}/token`, why: 'the projected service-account volume' },
-    ],
+    podLogPath: (ns, pod, uid, container, restart) => p.join('/var/log/pods', `${ns}_${pod}_${uid}`, container, `${restart}.log`),
+    serviceAccountCandidates: () => [{ prefix: '', tokenFile: `${SERVICEACCOUNT_ROOT}/token`, why: 'the projected service-account volume' }],
   };
 }
 
 /** `C:` from `SystemDrive` when it looks like a drive, else `C:`. */
 export function systemDrive(env: Readonly<Record<string, string | undefined>>): string {
-  const drive = env['SystemDrive'] ?? env['SYSTEMDRIVE'];
+  const drive = env.SystemDrive ?? env.SYSTEMDRIVE;
   return drive !== undefined && /^[A-Za-z]:$/.test(drive) ? drive.toUpperCase() : 'C:';
 }
 
@@ -64,17 +61,16 @@ export function win32PathOps(env: Readonly<Record<string, string | undefined>>):
     isFullyQualified: fullyQualified,
     pinToSystemDrive: pin,
     toLongPath: (x) => w.toNamespacedPath(pin(x)),
-    podLogPath: (ns, pod, uid, container, restart) =>
-      w.join(`${drive}\\var\\log\\pods`, `${ns}_${pod}_${uid}`, container, `${restart}.log`),
+    podLogPath: (ns, pod, uid, container, restart) => w.join(`${drive}\\var\\log\\pods`, `${ns}_${pod}_${uid}`, container, `${restart}.log`),
     serviceAccountCandidates: () => {
       const out: ServiceAccountCandidate[] = [
         {
           prefix: drive,
-          tokenFile: w.join(drive + '\\', SERVICEACCOUNT_ROOT, 'token'),
+          tokenFile: w.join(`${drive}\\`, SERVICEACCOUNT_ROOT, 'token'),
           why: 'HostProcess bind mode (containerd >= 1.7): volumes appear at their mountPath on the system drive',
         },
       ];
-      const sandbox = env['CONTAINER_SANDBOX_MOUNT_POINT'];
+      const sandbox = env.CONTAINER_SANDBOX_MOUNT_POINT;
       if (sandbox !== undefined && sandbox !== '') {
         const prefix = sandbox.replace(/[\\/]+$/, '');
         out.push({

@@ -33,11 +33,7 @@ export const windowsStopSemantics: StopSemantics = {
   summary: 'a pod stop is a crash: no signal reaches Node (SIGTERM listeners never fire on Windows); exit handlers may not run',
 };
 
-export function registerShutdownHooks(
-  semantics: StopSemantics,
-  source: SignalSource,
-  handlers: ShutdownHandlers,
-): ShutdownRegistration {
+export function registerShutdownHooks(semantics: StopSemantics, source: SignalSource, handlers: ShutdownHandlers): ShutdownRegistration {
   const registered: { event: string; listener: (...args: unknown[]) => void }[] = [];
   for (const signal of semantics.hookedSignals) {
     const listener = (): void => handlers.onSignal(signal);

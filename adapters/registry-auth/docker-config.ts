@@ -82,12 +82,7 @@ export function parsePullSecrets(secrets: readonly PullSecretLike[]): DockerConf
   return secrets.flatMap((s) => parsePullSecret(s));
 }
 
-function parseEntry(
-  registryKey: string,
-  raw: unknown,
-  index: number,
-  fail: (reason: BadSecretReason, detail: string) => never,
-): DockerConfigEntry {
+function parseEntry(registryKey: string, raw: unknown, index: number, fail: (reason: BadSecretReason, detail: string) => never): DockerConfigEntry {
   const where = `registry entry #${index + 1}`;
   if (raw === null) return { registryKey, username: '', password: '' };
   if (!isObject(raw)) return fail('badShape', `${where} is not a JSON object`);
@@ -130,7 +125,7 @@ function parseEntry(
 
 /** Go's encoding/json matches keys to fields case-insensitively; the last such key wins. */
 function foldedField(object: Record<string, unknown>, name: string): unknown {
-  let found: unknown = undefined;
+  let found: unknown ;
   for (const [key, value] of Object.entries(object)) if (key.toLowerCase() === name) found = value;
   return found;
 }

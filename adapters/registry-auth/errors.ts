@@ -1,10 +1,7 @@
 // Typed errors of the registry-auth adapter. Messages name the secret (namespace/name) and what
 // was wrong with it, never a value from it: no registry key, user name, password or token.
 
-export type RegistryAuthErrorType =
-  | 'registryAuth.badSecret'
-  | 'registryAuth.badImageReference'
-  | 'registryAuth.allCredentialsFailed';
+export type RegistryAuthErrorType = 'registryAuth.badSecret' | 'registryAuth.badImageReference' | 'registryAuth.allCredentialsFailed';
 
 export type BadSecretReason =
   | 'badBase64' // a Secret data value is not base64

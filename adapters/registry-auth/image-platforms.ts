@@ -177,12 +177,19 @@ async function lookupWith(credential: RegistryCredential | undefined, reference:
   }
   const config = str(record(body.config).digest);
   if (!config) throw new Unknown(`the manifest of ${reference} (${mediaType || 'no media type'}) names no config`);
-  const blob = await session.json(`blobs/${config}`, 'application/vnd.oci.image.config.v1+json, application/vnd.docker.container.image.v1+json, application/json');
+  const blob = await session.json(
+    `blobs/${config}`,
+    'application/vnd.oci.image.config.v1+json, application/vnd.docker.container.image.v1+json, application/json',
+  );
   return { type: 'found', kind: 'manifest', entries: [entryOf(blob.body)] };
 }
 
 /** The platforms `reference` offers, trying `credentials` in order (none: anonymous). Throws only the caller's abort reason. */
-export async function imagePlatforms(reference: string, credentials: readonly RegistryCredential[], options: ImagePlatformsOptions = {}): Promise<PlatformsLookup> {
+export async function imagePlatforms(
+  reference: string,
+  credentials: readonly RegistryCredential[],
+  options: ImagePlatformsOptions = {},
+): Promise<PlatformsLookup> {
   const budget = AbortSignal.timeout(options.timeoutMs ?? 10_000);
   const signal = options.signal ? AbortSignal.any([options.signal, budget]) : budget;
   const doFetch = options.fetch ?? fetch;

@@ -34,4 +34,11 @@ export { globMatch, parseSchemelessUrl, urlsMatchStr, type SchemelessUrl } from 
 export { keyringFromSecrets } from './from-secrets.js';
 export { pullAttempts, type PullAttemptOptions, type PullAttemptPlan } from './attempts.js';
 export { REDACTED, redactAuth, type AuthConfigFields, type RedactedAuthConfig } from './redact.js';
-export { imagePlatforms, parseChallenge, registryLocation, type ImagePlatformsOptions, type PlatformsLookup, type RegistryCredential } from './image-platforms.js';
+export {
+  imagePlatforms,
+  parseChallenge,
+  registryLocation,
+  type ImagePlatformsOptions,
+  type PlatformsLookup,
+  type RegistryCredential,
+} from './image-platforms.js';

@@ -73,7 +73,11 @@ export function crrPodEffects(deps: CrrPodEffectsDeps) {
       const cri = deps.criFor(input.runtimeName);
       const spec = crrKillSpec(input);
       if (!cri || !spec) {
-        sendBack({ type: 'kill.failed', at: now(), message: cri ? `invalid container ID ${JSON.stringify(input.container.containerID)}` : noRuntime(input.runtimeName).message });
+        sendBack({
+          type: 'kill.failed',
+          at: now(),
+          message: cri ? `invalid container ID ${JSON.stringify(input.container.containerID)}` : noRuntime(input.runtimeName).message,
+        });
         return;
       }
       const mayAct = () => deps.barrier.durable();

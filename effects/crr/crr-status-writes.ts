@@ -59,13 +59,21 @@ class Retry {
 }
 
 /** One attempt of one write: its resourceVersion, null, or a Retry. Throws what is not worth retrying. */
-async function attempt(deps: CrrWriteDeps, ref: ObjectRef, write: CrrStatusWrite, signal: AbortSignal, cached: KubeObject | undefined): Promise<string | null | Retry> {
+async function attempt(
+  deps: CrrWriteDeps,
+  ref: ObjectRef,
+  write: CrrStatusWrite,
+  signal: AbortSignal,
+  cached: KubeObject | undefined,
+): Promise<string | null | Retry> {
   const { transport } = deps;
   const rv = (o: KubeObject) => o.metadata?.resourceVersion ?? null;
   try {
     if (write.kind === 'states') {
       const body = { status: { containerRecreateStates: write.states.map(upstreamState) } };
-      return rv(await transport.request<KubeObject>({ method: 'PATCH', path: objectPath(ref, 'status'), body, contentType: 'application/merge-patch+json', signal }));
+      return rv(
+        await transport.request<KubeObject>({ method: 'PATCH', path: objectPath(ref, 'status'), body, contentType: 'application/merge-patch+json', signal }),
+      );
     }
     const live = cached ?? (await transport.request<KubeObject>({ method: 'GET', path: objectPath(ref), signal }));
     const status = modified(write, (live.status ?? {}) as CrrStatus);
@@ -104,7 +112,8 @@ export async function writeCrrStatus(deps: CrrWriteDeps, namespace: string, writ
     cached = undefined;
     if (!(outcome instanceof Retry)) return { name: write.name, resourceVersion: outcome };
     const exhausted = outcome.why === 'conflict' ? ++conflicts > (deps.maxConflicts ?? 5) : ++failures > (deps.maxRetries ?? 5);
-    if (exhausted) throw new Error(`${write.kind} write of ContainerRecreateRequest ${namespace}/${write.name} gave up: ${outcome.error.message}`, { cause: outcome.error });
+    if (exhausted)
+      throw new Error(`${write.kind} write of ContainerRecreateRequest ${namespace}/${write.name} gave up: ${outcome.error.message}`, { cause: outcome.error });
     if (outcome.why === 'transient') await sleep(backoff.next(outcome.error.retryAfterMs ?? 0), signal);
   }
 }

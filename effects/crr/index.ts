@@ -2,6 +2,25 @@
 // container-meta restarter) and the CRR status writes.
 export { bindCrrPod, CRR_POD_MACHINE_ID, crrKillSpec, crrPodEffects, type CrrCri, type CrrPodEffectsDeps } from './crr-pod.effects.js';
 export { upstreamState, writeCrrStatus, writeCrrStatuses, type CrrWriteDeps, type CrrWriteResult } from './crr-status-writes.js';
-export { killContainer, MIN_GRACE_SECONDS, type EventSink, type KillCri, type KillDeps, type KillHooks, type KillOutcome, type KillSpec } from './kill-container.js';
+export {
+  killContainer,
+  MIN_GRACE_SECONDS,
+  type EventSink,
+  type KillCri,
+  type KillDeps,
+  type KillHooks,
+  type KillOutcome,
+  type KillSpec,
+} from './kill-container.js';
 export { ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_NAME, LABEL_POD_UID, readPodContainers, type PodContainersCri } from './pod-containers.js';
-export { exitedWith, hookFailure, LIFECYCLE_USER_AGENT, resolvePort, runPreStop, type HookFailure, type PreStopCri, type PreStopPlatform, type PreStopTarget } from './pre-stop.js';
+export {
+  exitedWith,
+  hookFailure,
+  LIFECYCLE_USER_AGENT,
+  resolvePort,
+  runPreStop,
+  type HookFailure,
+  type PreStopCri,
+  type PreStopPlatform,
+  type PreStopTarget,
+} from './pre-stop.js';

@@ -79,13 +79,24 @@ async function currentState(cri: KillCri, id: string, signal: AbortSignal): Prom
 }
 
 /** The hook raced against the grace; the hook is cancelled when the grace wins. */
-async function preStopWithinGrace(deps: KillDeps, spec: KillSpec, handler: PreStopHandler, grace: number, signal: AbortSignal): Promise<HookFailure | undefined> {
+async function preStopWithinGrace(
+  deps: KillDeps,
+  spec: KillSpec,
+  handler: PreStopHandler,
+  grace: number,
+  signal: AbortSignal,
+): Promise<HookFailure | undefined> {
   const hookAbort = new AbortController();
   const forward = () => hookAbort.abort(signal.reason);
   signal.addEventListener('abort', forward, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<'graceOver'>((resolve) => (timer = setTimeout(() => resolve('graceOver'), grace * 1000)));
-  const target = { containerId: spec.containerId, containerName: spec.container.name, ports: spec.container.ports, podDesc: `${spec.pod.name}_${spec.pod.namespace}(${spec.pod.uid})` };
+  const target = {
+    containerId: spec.containerId,
+    containerName: spec.container.name,
+    ports: spec.container.ports,
+    podDesc: `${spec.pod.name}_${spec.pod.namespace}(${spec.pod.uid})`,
+  };
   const hook = runPreStop(deps.cri, target, handler, deps.platform, hookAbort.signal);
   hook.catch(() => undefined); // once the grace wins, the cancelled hook's rejection is nobody's business
   try {
@@ -114,7 +125,8 @@ export async function killContainer(deps: KillDeps, spec: KillSpec, signal: Abor
   const podObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: spec.pod.name, namespace: spec.pod.namespace, uid: spec.pod.uid } };
   const involved = involvedObjectOf(podObject, containerFieldPath(spec.container.name));
   // kubelet's recordContainerEvent: a container ID in a message becomes the container's name.
-  const event = (type: EventType, reason: string, message: string) => deps.events.record(spec.component, involved, type, reason, message.split(id).join(spec.container.name));
+  const event = (type: EventType, reason: string, message: string) =>
+    deps.events.record(spec.component, involved, type, reason, message.split(id).join(spec.container.name));
   event('Normal', EVENT_REASONS.killing, spec.killingMessage);
 
   let grace = spec.gracePeriodSeconds;

@@ -50,7 +50,11 @@ function toRuntimeContainer(name: string, runtimeName: string, listed: Container
 }
 
 /** The first of `candidates` (newest first) that still exists, or undefined when none does. */
-async function newestExisting(cri: PodContainersCri, candidates: readonly Container[], signal: AbortSignal): Promise<{ listed: Container; status: ContainerStatus } | undefined> {
+async function newestExisting(
+  cri: PodContainersCri,
+  candidates: readonly Container[],
+  signal: AbortSignal,
+): Promise<{ listed: Container; status: ContainerStatus } | undefined> {
   for (const listed of candidates) {
     try {
       const { status } = await cri.containerStatus(signal, { container_id: listed.id });

@@ -72,7 +72,13 @@ export function hookFailure(handler: PreStopHandler, target: PreStopTarget, erro
   return { error, eventMessage: `HTTP lifecycle hook (${handler.httpGet?.path ?? ''}) ${where}` };
 }
 
-async function runExec(cri: PreStopCri, target: PreStopTarget, command: readonly string[], platform: PreStopPlatform, signal: AbortSignal): Promise<HookFailure | undefined> {
+async function runExec(
+  cri: PreStopCri,
+  target: PreStopTarget,
+  command: readonly string[],
+  platform: PreStopPlatform,
+  signal: AbortSignal,
+): Promise<HookFailure | undefined> {
   const { output } = platform;
   let error: string;
   let text = '';
@@ -132,7 +138,7 @@ async function runHttpGet(target: PreStopTarget, action: NonNullable<PreStopHand
       const headers: Record<string, string> = {};
       for (const h of action.httpHeaders ?? []) headers[h.name] = h.value;
       headers['User-Agent'] ??= LIFECYCLE_USER_AGENT;
-      headers['Accept'] ??= '*/*';
+      headers.Accept ??= '*/*';
       await get(url, headers, signal);
     } catch (e) {
       if (signal.aborted) throw e;
@@ -147,7 +153,13 @@ async function runHttpGet(target: PreStopTarget, action: NonNullable<PreStopHand
  * Runs the hook; resolves with its failure, or undefined when it succeeded. Rejects only when
  * `signal` aborts (the caller's grace ran out or the effect was stopped).
  */
-export async function runPreStop(cri: PreStopCri, target: PreStopTarget, handler: PreStopHandler, platform: PreStopPlatform, signal: AbortSignal): Promise<HookFailure | undefined> {
+export async function runPreStop(
+  cri: PreStopCri,
+  target: PreStopTarget,
+  handler: PreStopHandler,
+  platform: PreStopPlatform,
+  signal: AbortSignal,
+): Promise<HookFailure | undefined> {
   if (handler.exec) return runExec(cri, target, handler.exec.command, platform, signal);
   if (handler.httpGet) return runHttpGet(target, handler.httpGet, signal);
   const error = `invalid handler: ${goHandler(handler)}`;

@@ -44,7 +44,9 @@ export function blobFetchEffects(store: BlobStore, barrier: DurabilityBarrier) {
       }
     }),
     verifyDigest: durablePromise<{ ok: boolean; actual: string }, { digest: string }>(barrier, async (input) => {
-      const actual = `sha256:${createHash('sha256').update(await readFile(blobPath(store, input.digest))).digest('hex')}`;
+      const actual = `sha256:${createHash('sha256')
+        .update(await readFile(blobPath(store, input.digest)))
+        .digest('hex')}`;
       return { ok: actual === input.digest, actual };
     }),
   };

@@ -3,4 +3,14 @@ export { deferredBarrier, type DeferredBarrier } from './deferred-barrier.js';
 export { bindImageTag, imageTagEffects, type ImageTagEffectsDeps } from './image-tag.effects.js';
 export { watchOwnIngests } from './progress.js';
 export { imagePlatformCheck, type PlatformCheckDeps } from './platform-check.js';
-export { aggregateMessage, credentialsOf, noAuth, pullAttempt, unavailableSecretsNote, type AuthFor, type AuthLookup, type PullAttempt, type PullOutcome } from './pull-attempt.js';
+export {
+  aggregateMessage,
+  credentialsOf,
+  noAuth,
+  pullAttempt,
+  unavailableSecretsNote,
+  type AuthFor,
+  type AuthLookup,
+  type PullAttempt,
+  type PullOutcome,
+} from './pull-attempt.js';

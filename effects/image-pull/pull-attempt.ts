@@ -51,7 +51,13 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 const isDeadline = (error: unknown): boolean => error instanceof CriError && error.type === 'cri.deadlineExceeded';
 
 /** Runs one attempt; rejects only with the signal's reason when the caller aborts. */
-export async function pullAttempt(cri: Pick<CriClient, 'pullImage'>, authFor: AuthFor, attempt: PullAttempt, signal: AbortSignal, now: () => number): Promise<PullOutcome> {
+export async function pullAttempt(
+  cri: Pick<CriClient, 'pullImage'>,
+  authFor: AuthFor,
+  attempt: PullAttempt,
+  signal: AbortSignal,
+  now: () => number,
+): Promise<PullOutcome> {
   const deadline = now() + Math.max(0, attempt.timeoutMs);
   const call = (auth: AuthConfig | undefined) =>
     cri.pullImage(
@@ -76,7 +82,11 @@ export async function pullAttempt(cri: Pick<CriClient, 'pullImage'>, authFor: Au
       return { ok: true };
     } catch (error) {
       signal.throwIfAborted();
-      return { ok: false, message: `Failed to pull image reference ${JSON.stringify(attempt.reference)}: ${messageOf(error)}${note}`, deadlineExceeded: isDeadline(error) };
+      return {
+        ok: false,
+        message: `Failed to pull image reference ${JSON.stringify(attempt.reference)}: ${messageOf(error)}${note}`,
+        deadlineExceeded: isDeadline(error),
+      };
     }
   }
   const errors: unknown[] = [];

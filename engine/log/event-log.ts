@@ -58,7 +58,11 @@ export class EventLog {
   private collecting: Promise<unknown> = Promise.resolve();
   private readonly opts: Required<Omit<EventLogOptions, 'onSegmentRemoved'>> & Pick<EventLogOptions, 'onSegmentRemoved'>;
 
-  private constructor(options: EventLogOptions, private readonly book: SegmentBook, lastSeq: number) {
+  private constructor(
+    options: EventLogOptions,
+    private readonly book: SegmentBook,
+    lastSeq: number,
+  ) {
     this.opts = {
       fsync: 'group',
       commitDelayMs: 5,

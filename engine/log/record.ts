@@ -72,12 +72,18 @@ const CLOSING_BRACE = Buffer.from('}');
  */
 export function decodeRecordBytes(buffer: Buffer, start: number, end: number): LogRecord | string {
   const suffixStart = end - CRC_SUFFIX_LENGTH;
-  if (suffixStart <= start || buffer[end - 1] !== 0x7d || buffer[end - 2] !== 0x22 || buffer.compare(CRC_PREFIX, 0, CRC_PREFIX.length, suffixStart, suffixStart + CRC_PREFIX.length) !== 0) {
+  if (
+    suffixStart <= start ||
+    buffer[end - 1] !== 0x7d ||
+    buffer[end - 2] !== 0x22 ||
+    buffer.compare(CRC_PREFIX, 0, CRC_PREFIX.length, suffixStart, suffixStart + CRC_PREFIX.length) !== 0
+  ) {
     return 'line has no crc member';
   }
   const expected = Number.parseInt(buffer.toString('latin1', end - 10, end - 2), 16);
   const actual = crc32(CLOSING_BRACE, crc32(buffer.subarray(start, suffixStart)));
-  if (Number.isNaN(expected) || actual !== expected) return `crc mismatch: line says ${buffer.toString('latin1', end - 10, end - 2)}, content gives ${actual.toString(16).padStart(8, '0')}`;
+  if (Number.isNaN(expected) || actual !== expected)
+    return `crc mismatch: line says ${buffer.toString('latin1', end - 10, end - 2)}, content gives ${actual.toString(16).padStart(8, '0')}`;
   let parsed: unknown;
   try {
     // Parse the checked body (without the crc member): no `delete`, which would slow every later

@@ -2,7 +2,16 @@
 // decision step leaves for the transitions to read. Plain JSON, as every machine context must be
 // (the snapshot hash and the event log cover it). The shapes shared with effects/ and the glue
 // live in types.ts.
-import type { ContainerRecreateState, CrrPodInput, CrrStatusWrite, CrrView, KillContainerInput, PodContainersInput, PodView, RuntimeContainer } from './types.js';
+import type {
+  ContainerRecreateState,
+  CrrPodInput,
+  CrrStatusWrite,
+  CrrView,
+  KillContainerInput,
+  PodContainersInput,
+  PodView,
+  RuntimeContainer,
+} from './types.js';
 
 /**
  * Where one container of the picked CRR is in its recreation: `pending` (not killed yet, or not on

@@ -54,7 +54,8 @@ const requeueMs = (plan: Plan): number => (plan.kind === 'requeue' ? plan.delayM
 /** The planned writes (none unless the plan is a write). */
 const plannedWrites = (plan: Plan) => (plan.kind === 'write' ? plan.writes : []);
 /** The planned inspection: the plan's own, or the one that runs alongside its writes. */
-const plannedInspection = (plan: Plan): PodContainersInput | undefined => (plan.kind === 'inspect' ? plan.input : plan.kind === 'write' ? plan.inspect : undefined);
+const plannedInspection = (plan: Plan): PodContainersInput | undefined =>
+  plan.kind === 'inspect' ? plan.input : plan.kind === 'write' ? plan.inspect : undefined;
 const NO_INSPECTION: PodContainersInput = { runtimeName: '', podUid: '' };
 const passStep = (step: PassStep) => ({ plan: step.plan, picked: step.picked, walk: step.walk, containers: step.containers });
 

@@ -60,8 +60,7 @@ function daysFromCivil(year: number, month: number, day: number): number {
 export function parseGoRfc3339(value: string): GoTimeParse {
   const all = utf8(value);
   const fail = (message: string): GoTimeParse => ({ ok: false, error: `parsing time ${quote(all)}${message}` });
-  const cannot = (rest: Uint8Array, element: string): GoTimeParse =>
-    fail(` as ${quote(utf8(LAYOUT))}: cannot parse ${quote(rest)} as ${quote(utf8(element))}`);
+  const cannot = (rest: Uint8Array, element: string): GoTimeParse => fail(` as ${quote(utf8(LAYOUT))}: cannot parse ${quote(rest)} as ${quote(utf8(element))}`);
   const got = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, fractionMs: 0, offsetSeconds: 0 };
   let rest = all;
   for (const chunk of CHUNKS) {

@@ -71,7 +71,12 @@ export function evaluate(ctx: Ctx): PassStep {
   const runtime = ctx.runtime.containers;
   const states = computeStates(crr, ctx.pod, runtime, ctx.clockMs);
   if (!statesEqual(crr.states, states)) {
-    return { plan: { kind: 'write', writes: [{ name: crr.name, kind: 'states', states }] }, picked: crr.name, walk: null, containers: containerRecords(crr, states, runtime) };
+    return {
+      plan: { kind: 'write', writes: [{ name: crr.name, kind: 'states', states }] },
+      picked: crr.name,
+      walk: null,
+      containers: containerRecords(crr, states, runtime),
+    };
   }
   return followWalk(ctx, crr, walkStates(states, 0, crr.strategy, runtime), runtime);
 }
@@ -89,7 +94,12 @@ export function resumeWalk(ctx: Ctx, result: KillResult): PassStep {
 
 function followWalk(ctx: Ctx, crr: CrrView, outcome: WalkOutcome, runtime: readonly RuntimeContainer[]): PassStep {
   if (outcome.kind === 'complete') {
-    return { plan: { kind: 'write', writes: [complete(crr, '', ctx.clockMs)] }, picked: crr.name, walk: null, containers: containerRecords(crr, crr.states, runtime) };
+    return {
+      plan: { kind: 'write', writes: [complete(crr, '', ctx.clockMs)] },
+      picked: crr.name,
+      walk: null,
+      containers: containerRecords(crr, crr.states, runtime),
+    };
   }
   if (outcome.kind === 'kill') {
     const spec = crr.containers.find((c) => c.name === outcome.container.name)!;

@@ -228,7 +228,8 @@ export const imageTagMachine = setup({
   },
   states: {
     waiting: {
-      description: 'Phase Waiting: queued until the host grants a worker slot (FIFO, unbounded when the pool is). A reference the runtime could never pull fails at its first observation.',
+      description:
+        'Phase Waiting: queued until the host grants a worker slot (FIFO, unbounded when the pool is). A reference the runtime could never pull fails at its first observation.',
       on: {
         'k8s.tagVersionChanged': { guard: 'sameVersionInvalidReference', target: 'failed', actions: ['startWorker', 'recordInvalidReference', 'fail'] },
         'engine.slotGranted': [
@@ -255,7 +256,8 @@ export const imageTagMachine = setup({
       },
     },
     checkingPlatform: {
-      description: 'Windows nodes, before the first pull: the registry says which platforms the image offers; none that runs on this host fails the tag at once.',
+      description:
+        'Windows nodes, before the first pull: the registry says which platforms the image offers; none that runs on this host fails the tag at once.',
       invoke: {
         id: 'platformCheck',
         src: 'imagePlatformCheck',

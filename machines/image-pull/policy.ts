@@ -58,7 +58,9 @@ export const canceledMessage = (name: string, tag: string): string => `pulling i
 /** Upstream's "is canceled", saying why when the spec's own timeoutSeconds left the attempt no time. */
 export function attemptCanceledMessage(name: string, tag: string, policy: TagPullPolicy | undefined): string {
   const seconds = policy?.timeoutSeconds;
-  return seconds !== undefined && seconds <= 0 ? `${canceledMessage(name, tag)} (timeoutSeconds ${seconds} leaves no time to pull)` : canceledMessage(name, tag);
+  return seconds !== undefined && seconds <= 0
+    ? `${canceledMessage(name, tag)} (timeoutSeconds ${seconds} leaves no time to pull)`
+    : canceledMessage(name, tag);
 }
 export const stoppedMessage = (name: string, tag: string): string => `pulling image ${name}:${tag} is stopped`;
 export const notFoundMessage = (name: string, tag: string): string => `image ${name}:${tag} not found`;

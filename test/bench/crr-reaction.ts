@@ -97,13 +97,24 @@ export async function run(): Promise<Result[]> {
       try {
         await ask({ cmd: 'pods', from, count: Math.min(POD_BATCH, PODS - from), image: bed.images.busybox });
       } catch (error) {
-        throw new Error(`pods ${from}+ did not all run; the kubelet simulator's last errors: ${sim.errors.slice(-3).map((e) => e.message).join(' | ')}`, { cause: error });
+        throw new Error(
+          `pods ${from}+ did not all run; the kubelet simulator's last errors: ${sim.errors
+            .slice(-3)
+            .map((e) => e.message)
+            .join(' | ')}`,
+          { cause: error },
+        );
       }
     }
     progress(`${PODS} pods running on containerd (${((Date.now() - t) / 1000).toFixed(1)} s)`);
 
     const { startDeployedDaemon } = await import('./deployed-daemon.js');
-    daemon = await startDeployedDaemon({ dir, nodeName: support.NODE, criEndpoint: bed.endpoint, credentials: { kind: 'kubeconfig', yaml: api.ready.kubeconfigYaml } });
+    daemon = await startDeployedDaemon({
+      dir,
+      nodeName: support.NODE,
+      criEndpoint: bed.endpoint,
+      credentials: { kind: 'kubeconfig', yaml: api.ready.kubeconfigYaml },
+    });
     progress(`${daemon.argv.join(' ')} dist/daemon/cli.js run … (pid ${daemon.pid}) is healthy`);
     await sleep(3000);
     const stops = await support.StopContainerLog.follow(join(bed.dir, 'log', 'containerd.log'));
@@ -179,7 +190,12 @@ export function percentile(sorted: readonly number[], p: number): number {
  * the pod's crrPod records in the daemon's log (whole ms, hence the 1 ms slack) and the API
  * server's stored writes. A label seen twice in one sample gets `#2`.
  */
-function breakdown(title: string, samples: readonly Sample[], steps: ReadonlyArray<{ time: number; key: string; label: string }>, trace: readonly TraceEntry[]): string[] {
+function breakdown(
+  title: string,
+  samples: readonly Sample[],
+  steps: ReadonlyArray<{ time: number; key: string; label: string }>,
+  trace: readonly TraceEntry[],
+): string[] {
   const offsets = new Map<string, number[]>();
   for (const s of samples) {
     const key = `default/${s.crr.pod}`;
@@ -197,9 +213,19 @@ function breakdown(title: string, samples: readonly Sample[], steps: ReadonlyArr
     }
     offsets.set('containerd: StopContainer arrived', [...(offsets.get('containerd: StopContainer arrived') ?? []), s.ms]);
   }
-  const rows = [...offsets].map(([label, values]) => ({ label, n: values.length, median: percentile([...values].sort((a, b) => a - b), 0.5) }));
+  const rows = [...offsets].map(([label, values]) => ({
+    label,
+    n: values.length,
+    median: percentile(
+      [...values].sort((a, b) => a - b),
+      0.5,
+    ),
+  }));
   rows.sort((a, b) => a.median - b.median);
-  return [`where the time goes (median ms after creation, over ${title}; daemon and request stamps are whole ms):`, ...rows.map((r) => `  ${r.median.toFixed(1).padStart(7)}  ${r.label}${r.n === samples.length ? '' : ` (in ${r.n})`}`)];
+  return [
+    `where the time goes (median ms after creation, over ${title}; daemon and request stamps are whole ms):`,
+    ...rows.map((r) => `  ${r.median.toFixed(1).padStart(7)}  ${r.label}${r.n === samples.length ? '' : ` (in ${r.n})`}`),
+  ];
 }
 
 if (process.argv[1] === SELF && process.argv[2] === '--crr-reaction-api') {

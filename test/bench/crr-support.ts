@@ -111,7 +111,8 @@ export class StopContainerLog {
   }
 }
 
-const STOP_LINE = /^time="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)" level=info msg="StopContainer for \\"([0-9a-f]+)\\" with timeout \d+ \(s\)"/;
+const STOP_LINE =
+  /^time="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)" level=info msg="StopContainer for \\"([0-9a-f]+)\\" with timeout \d+ \(s\)"/;
 
 /** `{ id, at }` (wall-clock ms, sub-ms from the nanoseconds) of a StopContainer request line, else undefined. */
 export function parseStopLine(line: string): { id: string; at: number } | undefined {
@@ -174,7 +175,12 @@ export async function serveApi(): Promise<void> {
           const crr = createCrr(api, { name: `${msg.prefix}-${pod}`, podName: pod, containers: ['main'], strategy: { terminationGracePeriodSeconds: 2 } });
           const spec = crr.spec as { containers: Array<{ statusContext: { containerID: string } }> };
           const id = spec.containers[0]!.statusContext.containerID;
-          return { name: crr.metadata.name!, pod, containerId: id.slice(id.indexOf('://') + 3), createdAt: created.get(crr.metadata.name!)! } satisfies CreatedCrr;
+          return {
+            name: crr.metadata.name!,
+            pod,
+            containerId: id.slice(id.indexOf('://') + 3),
+            createdAt: created.get(crr.metadata.name!)!,
+          } satisfies CreatedCrr;
         });
         return made;
       }
@@ -206,7 +212,10 @@ export async function serveApi(): Promise<void> {
 /** The store's own event times: CRR creation (ADDED), and the writes on each CRR's way to the kill. */
 function tap(created: Map<string, number>, trace: TraceEntry[]) {
   const seen = new Map<string, string>();
-  return (event: { type: string; object: { kind?: string; metadata: { name?: string }; spec?: unknown; status?: unknown; reason?: unknown; involvedObject?: unknown } }): void => {
+  return (event: {
+    type: string;
+    object: { kind?: string; metadata: { name?: string }; spec?: unknown; status?: unknown; reason?: unknown; involvedObject?: unknown };
+  }): void => {
     const at = preciseNow();
     const o = event.object;
     if (o.kind === 'ContainerRecreateRequest') {
@@ -232,9 +241,13 @@ function tap(created: Map<string, number>, trace: TraceEntry[]) {
  * stamps): the first byte of the daemon's work after an effect's durability wait is a request.
  */
 function daemonRequests(api: Api): TraceEntry[] {
-  const podOf = (name: string) => (api.store.get({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: NS, name })?.spec as { podName?: string } | undefined)?.podName;
+  const podOf = (name: string) =>
+    (api.store.get({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: NS, name })?.spec as { podName?: string } | undefined)
+      ?.podName;
   return api.requests
-    .filter((r) => r.resource === 'containerrecreaterequests' && r.name !== undefined && r.query.watch !== 'true' && (r.userAgent ?? '').includes('kruise-daemon'))
+    .filter(
+      (r) => r.resource === 'containerrecreaterequests' && r.name !== undefined && r.query.watch !== 'true' && (r.userAgent ?? '').includes('kruise-daemon'),
+    )
     .map((r) => ({ at: r.time, pod: podOf(r.name!) ?? '', what: `api: ${r.method} ${r.resource}${r.subresource ? `/${r.subresource}` : ''} arrived` }));
 }
 
@@ -250,7 +263,8 @@ async function runPods(api: Api, from: number, count: number, image: string): Pr
     });
   }
   const ready = (o: unknown) => {
-    const s = (o as { status?: { containerStatuses?: Array<{ ready: boolean; state: { running?: unknown }; containerID?: string }> } } | undefined)?.status?.containerStatuses?.[0];
+    const s = (o as { status?: { containerStatuses?: Array<{ ready: boolean; state: { running?: unknown }; containerID?: string }> } } | undefined)?.status
+      ?.containerStatuses?.[0];
     return s?.ready === true && s.state.running !== undefined;
   };
   const ids: Record<string, string> = {};

@@ -48,7 +48,8 @@ export async function deployedLinuxDaemon(): Promise<{ command: string[]; args: 
   const dockerfile = await readFile(join(ROOT, 'deploy/Dockerfile'), 'utf8');
   const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
   const env: Record<string, string> = {};
-  for (const [, pairs] of runtimeStage.matchAll(/^ENV (.+)$/gm)) for (const [, k, v] of pairs!.matchAll(/(\w+)=("[^"]*"|\S+)/g)) env[k!] = v!.replace(/^"(.*)"$/, '$1');
+  for (const [, pairs] of runtimeStage.matchAll(/^ENV (.+)$/gm))
+    for (const [, k, v] of pairs!.matchAll(/(\w+)=("[^"]*"|\S+)/g)) env[k!] = v!.replace(/^"(.*)"$/, '$1');
   const args = field(container, 'args');
   return { command: command as string[], args: Array.isArray(args) ? (args as string[]) : [], env };
 }
@@ -103,7 +104,11 @@ export async function startDeployedDaemon(options: DeployedDaemonOptions): Promi
     await writeFile(overrides.kubeconfig, credentials.yaml, { mode: 0o600 });
   }
   const flagName = (arg: string) => /^--?([^=]+)/.exec(arg)?.[1];
-  const args = [...rest.slice(scriptAt + 1), ...deployed.args.filter((a) => !(flagName(a)! in overrides)), ...Object.entries(overrides).map(([k, v]) => `--${k}=${v}`)];
+  const args = [
+    ...rest.slice(scriptAt + 1),
+    ...deployed.args.filter((a) => !(flagName(a)! in overrides)),
+    ...Object.entries(overrides).map(([k, v]) => `--${k}=${v}`),
+  ];
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...deployed.env, ...options.extraEnv, NODE_NAME: options.nodeName };
   const argv = [process.execPath, ...nodeFlags, join(ROOT, script.slice(IMAGE_DIR.length)), ...args];
 

@@ -34,7 +34,7 @@ describe.skipIf(!probe.ok)('a limited cgroup', () => {
     cgroup = undefined;
   });
 
-  it('holds the wrapped process from its start, with the kubelet\'s quota and the memory limit written', async () => {
+  it("holds the wrapped process from its start, with the kubelet's quota and the memory limit written", async () => {
     const limited = await make(50, 128 * 2 ** 20);
     // The process reads its own cgroup membership: it is inside before it runs anything else.
     const { code, stdout } = await runToEnd(limited.wrap(['sh', '-c', 'cat /proc/self/cgroup']));
@@ -54,7 +54,7 @@ describe.skipIf(!probe.ok)('a limited cgroup', () => {
 
   it('counts an OOM kill when the process allocates past the limit, and the peak near the limit', async () => {
     const limited = await make(1000, 32 * 2 ** 20);
-    const hog = "const kept = []; for (;;) kept.push(Buffer.alloc(1 << 20, 1));";
+    const hog = 'const kept = []; for (;;) kept.push(Buffer.alloc(1 << 20, 1));';
     const { signal } = await runToEnd(limited.wrap([process.execPath, '-e', hog]));
     expect(signal).toBe('SIGKILL');
     const stats = await limited.stats();

@@ -174,51 +174,62 @@ export async function createLimitedCgroup(name: string, limits: Pick<Limits, 'cp
   if (cpuV1 !== undefined && memoryV1 !== undefined) {
     const cpu = join(cpuV1, own.v1.get('cpu') ?? '/', name);
     const memory = join(memoryV1, own.v1.get('memory') ?? '/', name);
-    return make(1, [cpu, memory], async () => {
-      await writeFile(join(cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
-      await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(quota));
-      await writeFile(join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
-    }, async () => {
-      const oom = parseFlatKeyed(await readFile(join(memory, 'memory.oom_control'), 'utf8'));
-      const cpuStat = parseFlatKeyed(await readFile(join(cpu, 'cpu.stat'), 'utf8'));
-      return {
-        memoryPeakBytes: Number(await readFile(join(memory, 'memory.max_usage_in_bytes'), 'utf8')),
-        limitHits: Number(await readFile(join(memory, 'memory.failcnt'), 'utf8')),
-        oomKills: oom.oom_kill ?? NaN,
-        cpuPeriods: cpuStat.nr_periods ?? NaN,
-        cpuThrottledPeriods: cpuStat.nr_throttled ?? NaN,
-        cpuThrottledSeconds: (cpuStat.throttled_time ?? NaN) / 1e9,
-      };
-    });
+    return make(
+      1,
+      [cpu, memory],
+      async () => {
+        await writeFile(join(cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
+        await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(quota));
+        await writeFile(join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+      },
+      async () => {
+        const oom = parseFlatKeyed(await readFile(join(memory, 'memory.oom_control'), 'utf8'));
+        const cpuStat = parseFlatKeyed(await readFile(join(cpu, 'cpu.stat'), 'utf8'));
+        return {
+          memoryPeakBytes: Number(await readFile(join(memory, 'memory.max_usage_in_bytes'), 'utf8')),
+          limitHits: Number(await readFile(join(memory, 'memory.failcnt'), 'utf8')),
+          oomKills: oom.oom_kill ?? NaN,
+          cpuPeriods: cpuStat.nr_periods ?? NaN,
+          cpuThrottledPeriods: cpuStat.nr_throttled ?? NaN,
+          cpuThrottledSeconds: (cpuStat.throttled_time ?? NaN) / 1e9,
+        };
+      },
+    );
   }
   if (mounts.v2 === undefined || own.v2 === undefined) return { ok: false, reason: 'no cgroup v1 cpu and memory hierarchies, and no cgroup v2 mount' };
   const parent = join(mounts.v2, own.v2);
   const dir = join(parent, name);
   try {
     const available = (await readFile(join(mounts.v2, 'cgroup.controllers'), 'utf8')).split(/\s+/);
-    if (!available.includes('cpu') || !available.includes('memory')) return { ok: false, reason: `cgroup v2 at ${mounts.v2} lacks the cpu or memory controller` };
+    if (!available.includes('cpu') || !available.includes('memory'))
+      return { ok: false, reason: `cgroup v2 at ${mounts.v2} lacks the cpu or memory controller` };
     const enabled = (await readFile(join(parent, 'cgroup.subtree_control'), 'utf8')).split(/\s+/);
     // Fails (EBUSY) where our cgroup holds processes and is not the root: v2's no-internal-processes rule.
     if (!enabled.includes('cpu') || !enabled.includes('memory')) await writeFile(join(parent, 'cgroup.subtree_control'), '+cpu +memory');
   } catch (error) {
     return { ok: false, reason: `cannot enable the cpu and memory controllers under ${parent}: ${errorText(error)}` };
   }
-  return make(2, [dir], async () => {
-    await writeFile(join(dir, 'cpu.max'), `${quota} ${CFS_PERIOD_US}`);
-    await writeFile(join(dir, 'memory.max'), String(limits.memoryBytes));
-  }, async () => {
-    const events = parseFlatKeyed(await readFile(join(dir, 'memory.events'), 'utf8'));
-    const cpuStat = parseFlatKeyed(await readFile(join(dir, 'cpu.stat'), 'utf8'));
-    const peak = await readFile(join(dir, 'memory.peak'), 'utf8').catch(() => 'NaN'); // Linux ≥ 5.19
-    return {
-      memoryPeakBytes: Number(peak),
-      limitHits: events.max ?? NaN,
-      oomKills: events.oom_kill ?? NaN,
-      cpuPeriods: cpuStat.nr_periods ?? NaN,
-      cpuThrottledPeriods: cpuStat.nr_throttled ?? NaN,
-      cpuThrottledSeconds: (cpuStat.throttled_usec ?? NaN) / 1e6,
-    };
-  });
+  return make(
+    2,
+    [dir],
+    async () => {
+      await writeFile(join(dir, 'cpu.max'), `${quota} ${CFS_PERIOD_US}`);
+      await writeFile(join(dir, 'memory.max'), String(limits.memoryBytes));
+    },
+    async () => {
+      const events = parseFlatKeyed(await readFile(join(dir, 'memory.events'), 'utf8'));
+      const cpuStat = parseFlatKeyed(await readFile(join(dir, 'cpu.stat'), 'utf8'));
+      const peak = await readFile(join(dir, 'memory.peak'), 'utf8').catch(() => 'NaN'); // Linux ≥ 5.19
+      return {
+        memoryPeakBytes: Number(peak),
+        limitHits: events.max ?? NaN,
+        oomKills: events.oom_kill ?? NaN,
+        cpuPeriods: cpuStat.nr_periods ?? NaN,
+        cpuThrottledPeriods: cpuStat.nr_throttled ?? NaN,
+        cpuThrottledSeconds: (cpuStat.throttled_usec ?? NaN) / 1e6,
+      };
+    },
+  );
 }
 
 async function make(version: 1 | 2, dirs: string[], configure: () => Promise<void>, stats: () => Promise<CgroupStats>): Promise<CgroupAttempt> {

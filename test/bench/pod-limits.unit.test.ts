@@ -3,7 +3,17 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cfsQuotaUs, cpuMillis, daemonSetLimits, livenessTimeoutMs, memoryBytes, parseCgroupMounts, parseFlatKeyed, parseProcCgroup, parseQuantity } from './pod-limits.js';
+import {
+  cfsQuotaUs,
+  cpuMillis,
+  daemonSetLimits,
+  livenessTimeoutMs,
+  memoryBytes,
+  parseCgroupMounts,
+  parseFlatKeyed,
+  parseProcCgroup,
+  parseQuantity,
+} from './pod-limits.js';
 
 describe('Kubernetes quantities', () => {
   it('reads CPU in millicores, rounding up as the API server does', () => {
@@ -69,7 +79,14 @@ ${resources}
 
 describe('daemonSetLimits', () => {
   it("reads the named container's limits, quoted or not", async () => {
-    const resources = ['          resources:', '            requests:', '              cpu: "0"', '            limits:', '              cpu: 250m', "              memory: '96Mi'"].join('\n');
+    const resources = [
+      '          resources:',
+      '            requests:',
+      '              cpu: "0"',
+      '            limits:',
+      '              cpu: 250m',
+      "              memory: '96Mi'",
+    ].join('\n');
     expect(await daemonSetLimits(manifest(resources))).toEqual({ cpu: '250m', memory: '96Mi', cpuMillis: 250, memoryBytes: 96 * 2 ** 20 });
     expect(await daemonSetLimits(manifest(resources), 'sidecar')).toMatchObject({ cpuMillis: 2000, memoryBytes: 2 ** 30 });
   });
@@ -82,7 +99,9 @@ describe('daemonSetLimits', () => {
 
   it('says so when the container or its limits are missing', async () => {
     await expect(daemonSetLimits(manifest(''), 'nope')).rejects.toThrow(/no DaemonSet with a container named nope/);
-    await expect(daemonSetLimits(manifest(['          resources:', '            limits:', '              cpu: 1'].join('\n')))).rejects.toThrow(/no cpu and memory limits/);
+    await expect(daemonSetLimits(manifest(['          resources:', '            limits:', '              cpu: 1'].join('\n')))).rejects.toThrow(
+      /no cpu and memory limits/,
+    );
   });
 
   it("parses deploy/base/daemonset-linux.yaml's own limits", async () => {
@@ -96,7 +115,8 @@ describe('daemonSetLimits', () => {
 });
 
 describe('livenessTimeoutMs', () => {
-  const probe = (extra: string[]) => ['          livenessProbe:', '            httpGet:', '              path: /healthz', '              port: 10221', ...extra].join('\n');
+  const probe = (extra: string[]) =>
+    ['          livenessProbe:', '            httpGet:', '              path: /healthz', '              port: 10221', ...extra].join('\n');
   it("reads the probe's timeoutSeconds, 1 s when unset (the kubelet's default)", async () => {
     expect(await livenessTimeoutMs(manifest(probe(['            timeoutSeconds: 3'])))).toBe(3000);
     expect(await livenessTimeoutMs(manifest(probe([])))).toBe(1000);

@@ -20,7 +20,7 @@ export async function run(): Promise<Result[]> {
     let tags = 0;
     // The daemon's first status (the NodeImage without images: desired 0) is not a tag's: let it
     // land before counting, as upstream's first sync would write it too.
-    await support.waitFor(() => support.nodeImageOf(api)?.status, 'the daemon\'s first status', 30_000);
+    await support.waitFor(() => support.nodeImageOf(api)?.status, "the daemon's first status", 30_000);
     await daemon.puller.idle();
     api.requests.clear();
     const rounds: number[] = [];
@@ -30,7 +30,10 @@ export async function run(): Promise<Result[]> {
       const added = await support.pullThroughDaemon(api, `round${round}`, refs);
       const done = refs.map((ref) => daemon.pullsDone.slice(before).find((p) => p.image === ref)?.at ?? Date.now());
       rounds.push(added);
-      upstream += support.upstreamWrites(refs.map(() => added), done);
+      upstream += support.upstreamWrites(
+        refs.map(() => added),
+        done,
+      );
       tags += refs.length;
       progress(`round ${round}: ${refs.length} tags pulled in ${((Math.max(...done) - added) / 1000).toFixed(2)} s`);
     }
@@ -38,7 +41,9 @@ export async function run(): Promise<Result[]> {
     await new Promise((r) => setTimeout(r, 3000));
     const firstAdded = rounds[0]!;
     const writes = api.requests.filter((r) => r.resource === 'nodeimages' && r.subresource === 'status' && (r.method === 'PUT' || r.method === 'PATCH'));
-    progress(`status writes at (s after the first jobs): ${writes.map((w) => ((w.time - firstAdded) / 1000).toFixed(2)).join(', ')}; rounds added at ${rounds.map((t) => ((t - firstAdded) / 1000).toFixed(2)).join(', ')}`);
+    progress(
+      `status writes at (s after the first jobs): ${writes.map((w) => ((w.time - firstAdded) / 1000).toFixed(2)).join(', ')}; rounds added at ${rounds.map((t) => ((t - firstAdded) / 1000).toFixed(2)).join(', ')}`,
+    );
     progress(`${writes.length} status writes for ${tags} tag pulls; upstream's cadence: ${upstream.toFixed(1)}`);
     return [
       atMost('pull-api-writes.per-tag', writes.length / tags, 'writes/tag', round(upstream / tags)),

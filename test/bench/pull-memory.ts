@@ -101,7 +101,7 @@ export async function run(): Promise<Result[]> {
     );
     results.push(...(await limitedRun(namespaceFlags)));
   } else {
-    progress('in-cluster credentials not measured, with or without the pod\'s limits: no mount namespace (unshare) for the service-account files here');
+    progress("in-cluster credentials not measured, with or without the pod's limits: no mount namespace (unshare) for the service-account files here");
   }
   const k = await measure('kubeconfig');
   results.push(
@@ -122,7 +122,9 @@ function timings(figure: typeof import('./report.js').figure, prefix: string, m:
     ...since(m.timeline.allSucceededAt, `seconds-to-${TAGS}-succeeded`),
     ...(m.died ? [] : [figure(`${prefix}.daemon-cpu-seconds`, m.cpuSeconds, 's')]),
     figure(`${prefix}.healthz-probes`, m.healthz.probes, 'probes'),
-    ...(m.healthz.probes > 0 ? [figure(`${prefix}.healthz-max`, m.healthz.maxMs, 'ms'), figure(`${prefix}.healthz-over-probe-timeout`, m.healthz.slow, 'probes')] : []),
+    ...(m.healthz.probes > 0
+      ? [figure(`${prefix}.healthz-max`, m.healthz.maxMs, 'ms'), figure(`${prefix}.healthz-over-probe-timeout`, m.healthz.slow, 'probes')]
+      : []),
   ];
 }
 
@@ -143,7 +145,9 @@ async function limitedRun(namespaceFlags: string[]): Promise<Result[]> {
   }
   const cgroup = attempt.cgroup;
   try {
-    progress(`limited: cgroup v${cgroup.version} ${cgroup.dirs.join(' ')}: cpu ${limits.cpu} (CFS quota ${cfsQuotaUs(limits.cpuMillis)} µs per ${CFS_PERIOD_US} µs), memory ${limits.memory} (${limits.memoryBytes} bytes)`);
+    progress(
+      `limited: cgroup v${cgroup.version} ${cgroup.dirs.join(' ')}: cpu ${limits.cpu} (CFS quota ${cfsQuotaUs(limits.cpuMillis)} µs per ${CFS_PERIOD_US} µs), memory ${limits.memory} (${limits.memoryBytes} bytes)`,
+    );
     let m: Measured | undefined;
     let failure: unknown;
     try {
@@ -212,11 +216,14 @@ async function measure(mode: Mode, options: { namespaceFlags?: string[]; cgroup?
     progress(`${label}: ${daemon.started} … (pid ${daemon.pid}) is healthy after ${healthySeconds.toFixed(1)} s`);
     await new Promise((r) => setTimeout(r, 2000));
     const idle = await sample(daemon.pid, 30);
-    progress(`${label}: ${TAGS} ImagePullJobs of ${TAGS} images (${IMAGE_BYTES >> 20} MiB each at ${PULL_BYTES_PER_SECOND >> 20} MiB/s on the simulated runtime)`);
+    progress(
+      `${label}: ${TAGS} ImagePullJobs of ${TAGS} images (${IMAGE_BYTES >> 20} MiB each at ${PULL_BYTES_PER_SECOND >> 20} MiB/s on the simulated runtime)`,
+    );
     await bed.call({ cmd: 'jobs' });
     watch = watchDaemon(daemon.pid, daemon.get, probeTimeoutMs);
     const phases = async () => (await bed.call({ cmd: 'phases' })) as Phases;
-    const exited = () => (daemon!.child.exitCode !== null || daemon!.child.signalCode !== null ? `exit ${daemon!.child.exitCode ?? daemon!.child.signalCode}` : undefined);
+    const exited = () =>
+      daemon!.child.exitCode !== null || daemon!.child.signalCode !== null ? `exit ${daemon!.child.exitCode ?? daemon!.child.signalCode}` : undefined;
     let seen: Phases = {};
     let inFlight: (Memory & { medianMiB: number }) | undefined;
     if (!cgroup) {
@@ -291,7 +298,10 @@ function watchDaemon(pid: number, get: (path: string) => Promise<{ status: numbe
   const probing = (async () => {
     while (running) {
       const started = performance.now();
-      const ok = await get('/healthz').then((r) => r.status === 200, () => false);
+      const ok = await get('/healthz').then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (!ok) return;
       const ms = performance.now() - started;
       healthz.maxMs = Math.max(healthz.maxMs, ms);
@@ -392,7 +402,12 @@ async function serveBed(): Promise<void> {
   process.on('message', (msg: { cmd: string }) => {
     if (msg.cmd === 'jobs') {
       refs.forEach((image, i) => {
-        const job = api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', metadata: { name: `job-${i}`, namespace: 'apps' }, spec: { image, imagePullPolicy: 'Always' } });
+        const job = api.store.create({
+          apiVersion: 'apps.kruise.io/v1beta1',
+          kind: 'ImagePullJob',
+          metadata: { name: `job-${i}`, namespace: 'apps' },
+          spec: { image, imagePullPolicy: 'Always' },
+        });
         nodeImageFromImagePullJob(api, job as never, [NODE]);
       });
       timeline = { specAt: Date.now() };

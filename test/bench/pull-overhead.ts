@@ -55,7 +55,9 @@ export async function run(): Promise<Result[]> {
     for (let i = 0; i < ROUNDS; i += 1) {
       directs.push(await direct());
       daemons.push(await viaDaemon());
-      progress(`round ${i + 1}: direct ${directs[i]!.toFixed(2)} s, daemon ${daemons[i]!.toFixed(2)} s (its last PullImage returned at ${pullsDone.at(-1)!.toFixed(2)} s)`);
+      progress(
+        `round ${i + 1}: direct ${directs[i]!.toFixed(2)} s, daemon ${daemons[i]!.toFixed(2)} s (its last PullImage returned at ${pullsDone.at(-1)!.toFixed(2)} s)`,
+      );
     }
     const d = median(directs);
     const k = median(daemons);

@@ -26,7 +26,13 @@ export interface PullDaemon {
 }
 
 /** The daemon's image-puller stack on `clients` and the runtime at `endpoint`, logging to `logDir`. */
-export async function startPullDaemon(options: { clients: KubeClients; endpoint: string; logDir: string; maxWorkers?: number; authFor?: AuthFor }): Promise<PullDaemon> {
+export async function startPullDaemon(options: {
+  clients: KubeClients;
+  endpoint: string;
+  logDir: string;
+  maxWorkers?: number;
+  authFor?: AuthFor;
+}): Promise<PullDaemon> {
   const transport = options.clients.forController(CONTROLLER_NAMES.imagePuller);
   const informer = nodeImageInformer(transport, NODE, 'v1beta1');
   const writer = new StatusWriter({ transport, limits: {} }); // the puller keeps upstream's 0.5 writes/s, burst 5 itself, as in the daemon
@@ -174,7 +180,12 @@ export async function pullThroughDaemon(api: Api, jobPrefix: string, refs: reado
   const { nodeImageFromImagePullJob } = await import('../bed/manager/index.js');
   const added = Date.now();
   refs.forEach((image, i) => {
-    const job = api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', metadata: { name: `${jobPrefix}-${i}`, namespace: 'apps' }, spec: { image, imagePullPolicy: 'Always' } }) as KubeObject;
+    const job = api.store.create({
+      apiVersion: 'apps.kruise.io/v1beta1',
+      kind: 'ImagePullJob',
+      metadata: { name: `${jobPrefix}-${i}`, namespace: 'apps' },
+      spec: { image, imagePullPolicy: 'Always' },
+    }) as KubeObject;
     nodeImageFromImagePullJob(api, job as never, [NODE]);
   });
   const specImages = (nodeImageOf(api)?.spec as { images?: Record<string, { tags: Array<{ tag: string; version: number }> }> }).images ?? {};

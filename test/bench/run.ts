@@ -41,7 +41,9 @@ async function main(argv: string[]): Promise<number> {
   const names = argv.filter((arg) => !arg.startsWith('-'));
   const unknown = names.filter((name) => !(name in BENCHMARKS));
   if (unknownFlags.length > 0 || unknown.length > 0) {
-    process.stderr.write(`unknown ${[...unknownFlags, ...unknown].join(', ')}\nusage: run.js [${Object.keys(BENCHMARKS).join('|')} …] [--json] [--in-process]\n`);
+    process.stderr.write(
+      `unknown ${[...unknownFlags, ...unknown].join(', ')}\nusage: run.js [${Object.keys(BENCHMARKS).join('|')} …] [--json] [--in-process]\n`,
+    );
     return 2;
   }
   const selected = names.length > 0 ? names : Object.keys(BENCHMARKS);

@@ -71,14 +71,20 @@ async function runIn(dir: string): Promise<Result[]> {
   }
 }
 
-type PodInformer = ReturnType<(typeof import('../../adapters/kube/index.js'))['podInformer']>;
+type PodInformer = ReturnType<typeof import('../../adapters/kube/index.js')['podInformer']>;
 
 /**
  * The two timed phases: subscribe until all PODS are observed (the list), then a burst of PODS
  * modifications until all are observed. `settle` runs inside each phase's clock (log durability),
  * `whileWatching` after both, before the informer stops.
  */
-async function phases(server: BenchChild<ServerReady>, informer: PodInformer, onUpsert: (key: string, pod: object) => void, settle: () => Promise<void>, whileWatching = () => {}) {
+async function phases(
+  server: BenchChild<ServerReady>,
+  informer: PodInformer,
+  onUpsert: (key: string, pod: object) => void,
+  settle: () => Promise<void>,
+  whileWatching = () => {},
+) {
   const { progress, timed } = await import('./harness.js');
   let upserts = 0;
   let waiting: { count: number; resolve: () => void } | undefined;
@@ -115,7 +121,12 @@ async function measureInformerAlone(server: BenchChild<ServerReady>) {
   const { kubeClients, podInformer } = await import('../../adapters/kube/index.js');
   (await import('./harness.js')).progress(`initial list of ${PODS} pods through the informer alone (a subscriber that counts)`);
   const informer = podInformer((await kubeClients(server.ready.kubeconfig)).transport, NODE, { watchTimeoutSeconds: 3600 });
-  return phases(server, informer, () => undefined, async () => undefined);
+  return phases(
+    server,
+    informer,
+    () => undefined,
+    async () => undefined,
+  );
 }
 
 async function measureFanIn(dir: string, server: BenchChild<ServerReady>) {
@@ -128,12 +139,26 @@ async function measureFanIn(dir: string, server: BenchChild<ServerReady>) {
   const { collectGarbage, progress } = await import('./harness.js');
   // One actor per pod UID; each observation lands in its context, so every step is a new snapshot.
   const podObserver = setup({
-    types: { context: {} as { rv: string; seen: number }, input: {} as Record<string, never>, events: {} as { type: 'k8s.podObserved'; pod: { metadata?: { resourceVersion?: string } } } },
+    types: {
+      context: {} as { rv: string; seen: number },
+      input: {} as Record<string, never>,
+      events: {} as { type: 'k8s.podObserved'; pod: { metadata?: { resourceVersion?: string } } },
+    },
     actions: { remember: assign({ rv: ({ event }) => event.pod.metadata?.resourceVersion ?? '', seen: ({ context }) => context.seen + 1 }) },
-  }).createMachine({ id: 'benchPodObserver', version: '1', context: { rv: '', seen: 0 }, initial: 'observing', states: { observing: { on: { 'k8s.podObserved': { actions: 'remember' } } } } });
+  }).createMachine({
+    id: 'benchPodObserver',
+    version: '1',
+    context: { rv: '', seen: 0 },
+    initial: 'observing',
+    states: { observing: { on: { 'k8s.podObserved': { actions: 'remember' } } } },
+  });
 
   const { log } = await EventLog.open({ dir, fsync: 'group' });
-  const host = new ActorHost({ log, clock: new LiveClock(), registry: registryOf([{ machine: podObserver, summary: 'benchmark: remembers the last pod seen' }]) });
+  const host = new ActorHost({
+    log,
+    clock: new LiveClock(),
+    registry: registryOf([{ machine: podObserver, summary: 'benchmark: remembers the last pod seen' }]),
+  });
   const informer = podInformer((await kubeClients(server.ready.kubeconfig)).transport, NODE, { watchTimeoutSeconds: 3600 });
   const noInput = () => ({});
   const deliver = (key: string, pod: object) => host.deliver(key, 'benchPodObserver', { type: 'k8s.podObserved', pod }, noInput);
@@ -175,8 +200,20 @@ function benchPod(node: string, i: number): object {
   const containers = ['main', 'sidecar'].map((name) => ({ name, image: `registry.example/${name}:1.0`, env: [{ name: 'MODE', value: 'bench' }] }));
   const statuses = containers.map(({ name }, c) => ({ name, ready: true, restartCount: 0, containerID: `containerd://${String(c).repeat(59)}${id}` }));
   const owner = { apiVersion: 'apps.kruise.io/v1alpha1', kind: 'CloneSet', name: 'bench', uid: 'owner-uid', controller: true };
-  const metadata = { name: `${node}-pod-${id}`, namespace: `ns-${i % 20}`, labels: { app: 'bench' }, annotations: { 'kruise.io/sidecarset-hash': '{}' }, ownerReferences: [owner] };
-  return { apiVersion: 'v1', kind: 'Pod', metadata, spec: { nodeName: node, containers }, status: { phase: 'Running', podIP: `10.0.${i >> 8}.${i & 255}`, containerStatuses: statuses } };
+  const metadata = {
+    name: `${node}-pod-${id}`,
+    namespace: `ns-${i % 20}`,
+    labels: { app: 'bench' },
+    annotations: { 'kruise.io/sidecarset-hash': '{}' },
+    ownerReferences: [owner],
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata,
+    spec: { nodeName: node, containers },
+    status: { phase: 'Running', podIP: `10.0.${i >> 8}.${i & 255}`, containerStatuses: statuses },
+  };
 }
 
 /** Child: the fake API server, driven over IPC (seed, modify). */
@@ -191,7 +228,10 @@ async function serveFakeApi(dir: string): Promise<void> {
     if (msg.cmd === 'modify') {
       round += 1;
       for (const pod of api.store.list('v1', 'Pod', { fieldSelector: `spec.nodeName=${msg.node}` })) {
-        api.store.patch({ apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name! }, { metadata: { labels: { round: String(round) } } });
+        api.store.patch(
+          { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace!, name: pod.metadata.name! },
+          { metadata: { labels: { round: String(round) } } },
+        );
       }
     }
     process.send!({ done: msg.cmd });

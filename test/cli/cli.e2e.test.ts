@@ -113,20 +113,24 @@ describe('the kruised command line', () => {
     expect(noCommand.code).toBe(2);
   });
 
-  it.skipIf(!runtimeBed())('shows the daemon on a node of its own in the demo: real containerd, fake API server, kubelet simulator', { timeout: 120_000 }, async () => {
-    const dir = await tempDir();
-    const result = await runCli(['demo', '--chunk-delay-ms', '0', '--data-dir', dir]);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('cluster: kruised is healthy: runtime found, API server reached, informers synced');
-    expect(result.stdout).toMatch(/pod default\/web runs on the real containerd as containerd:\/\/([0-9a-f]{64}) \(restartCount 0\)/);
-    const first = /as (containerd:\/\/[0-9a-f]{64}) \(restartCount 0\)/.exec(result.stdout)?.[1];
-    const second = /restarted it as (containerd:\/\/[0-9a-f]{64}) \(restartCount 1\)/.exec(result.stdout)?.[1];
-    expect(second).toBeDefined();
-    expect(second).not.toBe(first);
-    await expectCrrRestart(result.stdout, dir, 'containerd');
-    expect(result.stdout).toMatch(/cluster: NodeImage demo-node status: Succeeded, progress 100, imageID \S+@sha256:[0-9a-f]{64}/);
-    expect(result.stdout).toContain('cluster: everything it started is stopped and removed');
-  });
+  it.skipIf(!runtimeBed())(
+    'shows the daemon on a node of its own in the demo: real containerd, fake API server, kubelet simulator',
+    { timeout: 120_000 },
+    async () => {
+      const dir = await tempDir();
+      const result = await runCli(['demo', '--chunk-delay-ms', '0', '--data-dir', dir]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('cluster: kruised is healthy: runtime found, API server reached, informers synced');
+      expect(result.stdout).toMatch(/pod default\/web runs on the real containerd as containerd:\/\/([0-9a-f]{64}) \(restartCount 0\)/);
+      const first = /as (containerd:\/\/[0-9a-f]{64}) \(restartCount 0\)/.exec(result.stdout)?.[1];
+      const second = /restarted it as (containerd:\/\/[0-9a-f]{64}) \(restartCount 1\)/.exec(result.stdout)?.[1];
+      expect(second).toBeDefined();
+      expect(second).not.toBe(first);
+      await expectCrrRestart(result.stdout, dir, 'containerd');
+      expect(result.stdout).toMatch(/cluster: NodeImage demo-node status: Succeeded, progress 100, imageID \S+@sha256:[0-9a-f]{64}/);
+      expect(result.stdout).toContain('cluster: everything it started is stopped and removed');
+    },
+  );
 
   it('falls back to the clearly labelled simulated runtime in the demo when no real containerd can run', async () => {
     const dir = await tempDir();
@@ -144,7 +148,7 @@ describe('the kruised command line', () => {
     expect(result.stdout).toContain('cluster: everything it started is stopped and removed');
   });
 
-  it('writes every machine\'s Stately JSON and Mermaid chart with charts --out', async () => {
+  it("writes every machine's Stately JSON and Mermaid chart with charts --out", async () => {
     const out = await tempDir();
     const result = await runCli(['charts', '--out', out]);
     expect(result.code).toBe(0);
@@ -161,10 +165,13 @@ describe('the kruised command line', () => {
     expect(result.stdout).toContain('not found NODE_NAME in environments');
   });
 
-  it('exits with upstream\'s message when no container runtime answers', async () => {
+  it("exits with upstream's message when no container runtime answers", async () => {
     const dataDir = await tempDir();
     const port = await freePort();
-    const result = await runCli(['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, '--cri-endpoint=unix:///nonexistent/containerd.sock'], { NODE_NAME: 'node-a' });
+    const result = await runCli(
+      ['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, '--cri-endpoint=unix:///nonexistent/containerd.sock'],
+      { NODE_NAME: 'node-a' },
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('failed to new runtime factory: not found container runtime sock');
   });
@@ -176,52 +183,80 @@ describe('the kruised command line', () => {
     await writeFile(kubeconfig, UNREACHABLE_KUBECONFIG.replace('PORT', String(await freePort())));
     const port = await freePort();
     const cri = bed ? bed.endpoint : 'unix:///nonexistent.sock';
-    const result = await runCli(['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${cri}`, `--kubeconfig=${kubeconfig}`], { NODE_NAME: 'node-a' });
+    const result = await runCli(
+      ['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${cri}`, `--kubeconfig=${kubeconfig}`],
+      { NODE_NAME: 'node-a' },
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(bed ? 'cannot reach the API server' : 'not found container runtime sock');
   });
 
-  it.skipIf(!runtimeBed())('runs as a daemon on a real containerd and the API server: healthy once its informers synced, observes its NodeImage, stops cleanly on SIGTERM', async () => {
-    const api = await startFakeApiServer();
-    const dataDir = await tempDir();
-    const kubeconfig = join(dataDir, 'kubeconfig');
-    await writeFile(kubeconfig, api.kubeconfigYaml());
-    const port = await freePort();
-    const daemon = startCli(['run', '--logtostderr=true', '--v=4', `--addr=127.0.0.1:${port}`, '--feature-gates=ImagePullJobGate=true', '--socket-file=', '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${runtimeBed()!.endpoint}`, `--kubeconfig=${kubeconfig}`], { NODE_NAME: 'node-a' });
-    try {
-      let health: Response | undefined;
-      const notReady = new Set<string>();
-      for (let i = 0; i < 600 && health?.status !== 200; i += 1) {
-        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-        if (health?.status === 500) notReady.add(await health.text());
-        if (health?.status !== 200) await new Promise((r) => setTimeout(r, 25));
+  it.skipIf(!runtimeBed())(
+    'runs as a daemon on a real containerd and the API server: healthy once its informers synced, observes its NodeImage, stops cleanly on SIGTERM',
+    async () => {
+      const api = await startFakeApiServer();
+      const dataDir = await tempDir();
+      const kubeconfig = join(dataDir, 'kubeconfig');
+      await writeFile(kubeconfig, api.kubeconfigYaml());
+      const port = await freePort();
+      const daemon = startCli(
+        [
+          'run',
+          '--logtostderr=true',
+          '--v=4',
+          `--addr=127.0.0.1:${port}`,
+          '--feature-gates=ImagePullJobGate=true',
+          '--socket-file=',
+          '--enable-pprof=false',
+          `--data-dir=${dataDir}`,
+          `--cri-endpoint=${runtimeBed()!.endpoint}`,
+          `--kubeconfig=${kubeconfig}`,
+        ],
+        { NODE_NAME: 'node-a' },
+      );
+      try {
+        let health: Response | undefined;
+        const notReady = new Set<string>();
+        for (let i = 0; i < 600 && health?.status !== 200; i += 1) {
+          health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+          if (health?.status === 500) notReady.add(await health.text());
+          if (health?.status !== 200) await new Promise((r) => setTimeout(r, 25));
+        }
+        for (const body of notReady)
+          expect(body).toMatch(
+            /^check (eventLogRecovered|nodeImageInformerSynced|crrInformerSynced|nodePodProbeInformerSynced|podInformerSynced) failed, err: not synced$/,
+          );
+        expect(health?.status).toBe(200);
+        expect(await health?.text()).toBe('ok');
+        api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-a' }, spec: { images: {} } });
+        api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-b' }, spec: { images: {} } });
+        let metrics = '';
+        for (let i = 0; i < 200 && !/^kruised_kube_observations_total [1-9]/m.test(metrics); i += 1) {
+          await new Promise((r) => setTimeout(r, 25));
+          metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        }
+        expect(metrics).toMatch(/^kruised_live_actors 0$/m);
+        const requests = api.requests.filter({ resource: 'nodeimages' });
+        expect(requests.every((r) => r.userAgent?.startsWith('kruise-daemon/kruise-daemon-imagepuller'))).toBe(true);
+        expect(requests.some((r) => r.rawQuery.includes('fieldSelector=metadata.name%3Dnode-a'))).toBe(true);
+      } finally {
+        daemon.child.kill('SIGTERM');
       }
-      for (const body of notReady) expect(body).toMatch(/^check (eventLogRecovered|nodeImageInformerSynced|crrInformerSynced|nodePodProbeInformerSynced|podInformerSynced) failed, err: not synced$/);
-      expect(health?.status).toBe(200);
-      expect(await health?.text()).toBe('ok');
-      api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-a' }, spec: { images: {} } });
-      api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-b' }, spec: { images: {} } });
-      let metrics = '';
-      for (let i = 0; i < 200 && !/^kruised_kube_observations_total [1-9]/m.test(metrics); i += 1) {
-        await new Promise((r) => setTimeout(r, 25));
-        metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      }
-      expect(metrics).toMatch(/^kruised_live_actors 0$/m);
-      const requests = api.requests.filter({ resource: 'nodeimages' });
-      expect(requests.every((r) => r.userAgent?.startsWith('kruise-daemon/kruise-daemon-imagepuller'))).toBe(true);
-      expect(requests.some((r) => r.rawQuery.includes('fieldSelector=metadata.name%3Dnode-a'))).toBe(true);
-    } finally {
-      daemon.child.kill('SIGTERM');
-    }
-    const result = await daemon.done;
-    expect(result.code).toBe(0);
-    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
-    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; key?: string; informer?: string });
-    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['CRI runtime found', 'connected to the API server', 'event log recovered', 'kruised is running', 'shutting down']));
-    expect(lines.find((l) => l.msg === 'CRI runtime found')).toMatchObject({ runtime: 'containerd' });
-    const observed = lines.filter((l) => l.msg === 'observed' && l.informer === 'nodeImage').map((l) => l.key);
-    expect(observed).toContain('node-a');
-    expect(observed).not.toContain('node-b');
-    await api.close();
-  });
+      const result = await daemon.done;
+      expect(result.code).toBe(0);
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+      const lines = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { msg: string; key?: string; informer?: string });
+      expect(lines.map((l) => l.msg)).toEqual(
+        expect.arrayContaining(['CRI runtime found', 'connected to the API server', 'event log recovered', 'kruised is running', 'shutting down']),
+      );
+      expect(lines.find((l) => l.msg === 'CRI runtime found')).toMatchObject({ runtime: 'containerd' });
+      const observed = lines.filter((l) => l.msg === 'observed' && l.informer === 'nodeImage').map((l) => l.key);
+      expect(observed).toContain('node-a');
+      expect(observed).not.toContain('node-b');
+      await api.close();
+    },
+  );
 });

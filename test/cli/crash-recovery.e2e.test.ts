@@ -77,8 +77,14 @@ describe('crash recovery of the real daemon process', () => {
 
     const records = await readAllRecords(join(crashDir, 'events'));
     for (const key of Object.keys(expected)) {
-      expect(records.filter((r) => r.key === key && r.kind === 'spawn'), `${key} spawned once`).toHaveLength(1);
-      expect(records.filter((r) => r.key === key && r.kind === 'stop'), `${key} stopped once`).toHaveLength(1);
+      expect(
+        records.filter((r) => r.key === key && r.kind === 'spawn'),
+        `${key} spawned once`,
+      ).toHaveLength(1);
+      expect(
+        records.filter((r) => r.key === key && r.kind === 'stop'),
+        `${key} stopped once`,
+      ).toHaveLength(1);
     }
   });
 });

@@ -18,7 +18,11 @@ import { tempDir } from '../support/tmp.js';
 const NODE = 'node-a';
 const LOOP = 'while true; do sleep 1 & wait $!; done';
 
-interface CrrStatus { phase?: string; completionTime?: string; containerRecreateStates?: Array<{ name: string; phase: string; isKilled?: boolean }> }
+interface CrrStatus {
+  phase?: string;
+  completionTime?: string;
+  containerRecreateStates?: Array<{ name: string; phase: string; isKilled?: boolean }>;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -46,7 +50,11 @@ describe.skipIf(!runtimeBed())('ContainerRecreateRequests in kruised run', () =>
     const kubeconfig = join(dataDir, 'kubeconfig');
     await writeFile(kubeconfig, api.kubeconfigYaml());
     const port = await freePort();
-    const start = () => startCli(['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${bed.endpoint}`, `--kubeconfig=${kubeconfig}`], { NODE_NAME: NODE });
+    const start = () =>
+      startCli(
+        ['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${bed.endpoint}`, `--kubeconfig=${kubeconfig}`],
+        { NODE_NAME: NODE },
+      );
     const healthy = async () => {
       for (let i = 0; i < 600; i += 1) {
         const health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
@@ -59,10 +67,16 @@ describe.skipIf(!runtimeBed())('ContainerRecreateRequests in kruised run', () =>
     const crrRef = (name: string) => ({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: 'default', name });
     const main = (p: KubeObject | undefined) => (p as unknown as PodJson | undefined)?.status?.containerStatuses?.find((c) => c.name === 'main');
     const runPod = async (name: string) => {
-      api.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: NODE, terminationGracePeriodSeconds: 2, containers: [{ name: 'main', image: bed.images.busybox, command: ['sh', '-c', LOOP] }] } });
+      api.store.create({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'default' },
+        spec: { nodeName: NODE, terminationGracePeriodSeconds: 2, containers: [{ name: 'main', image: bed.images.busybox, command: ['sh', '-c', LOOP] }] },
+      });
       return main(await api.store.waitFor(podRef(name), (p) => main(p)?.ready === true, 30_000))!;
     };
-    const completed = async (name: string) => (await api.store.waitFor(crrRef(name), (o) => typeof (o?.status as CrrStatus | undefined)?.completionTime === 'string', 30_000))!.status as CrrStatus;
+    const completed = async (name: string) =>
+      (await api.store.waitFor(crrRef(name), (o) => typeof (o?.status as CrrStatus | undefined)?.completionTime === 'string', 30_000))!.status as CrrStatus;
 
     let daemon = start();
     try {
@@ -70,7 +84,10 @@ describe.skipIf(!runtimeBed())('ContainerRecreateRequests in kruised run', () =>
       // 1. A plain restart.
       const before = await runPod('web-0');
       createCrr(api, { name: 'restart-web', podName: 'web-0', containers: ['main'] });
-      expect(await completed('restart-web')).toMatchObject({ phase: 'Completed', containerRecreateStates: [{ name: 'main', phase: 'Succeeded', isKilled: true }] });
+      expect(await completed('restart-web')).toMatchObject({
+        phase: 'Completed',
+        containerRecreateStates: [{ name: 'main', phase: 'Succeeded', isKilled: true }],
+      });
       const after = main(api.store.get(podRef('web-0')))!;
       expect(after.containerID).not.toBe(before.containerID);
       expect(after.restartCount).toBe(before.restartCount + 1);
@@ -90,14 +107,19 @@ describe.skipIf(!runtimeBed())('ContainerRecreateRequests in kruised run', () =>
 
       daemon = start();
       await healthy();
-      expect(await completed('restart-survivor')).toMatchObject({ phase: 'Completed', containerRecreateStates: [{ name: 'main', phase: 'Succeeded', isKilled: true }] });
+      expect(await completed('restart-survivor')).toMatchObject({
+        phase: 'Completed',
+        containerRecreateStates: [{ name: 'main', phase: 'Succeeded', isKilled: true }],
+      });
       const survivor = main(api.store.get(podRef('web-1')))!;
       expect(survivor.containerID).not.toBe(old.containerID);
       expect(survivor.restartCount).toBe(old.restartCount + 1);
       // No second kill: the pod's only Killing event is the first run's, and the restart count stays put.
       await new Promise((r) => setTimeout(r, 1_000));
       expect(main(api.store.get(podRef('web-1')))!.restartCount).toBe(old.restartCount + 1);
-      const killing = api.store.list('v1', 'Event', { namespace: 'default' }).filter((e) => (e as { reason?: string }).reason === 'Killing' && (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'web-1');
+      const killing = api.store
+        .list('v1', 'Event', { namespace: 'default' })
+        .filter((e) => (e as { reason?: string }).reason === 'Killing' && (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'web-1');
       expect(killing.map((e) => (e as { count?: number }).count ?? 1)).toEqual([1]);
 
       const writes = api.requests.filter({ resource: 'containerrecreaterequests', subresource: 'status' });

@@ -14,7 +14,12 @@ import { runtimeBed } from '../bed/runtime-bed.js';
 import { runCli } from '../support/cli.js';
 import { cliDaemonBed, NODE, NODE_IMAGE } from './image-puller-daemon.js';
 
-interface TagStatus { tag: string; phase: string; version: number; completionTime?: string }
+interface TagStatus {
+  tag: string;
+  phase: string;
+  version: number;
+  completionTime?: string;
+}
 type Status = { imageStatuses?: Record<string, { tags?: TagStatus[] }> };
 
 /** Whether the event log under `dir` holds a spawn record of an imageTag actor (written, so a SIGKILL keeps it). */
@@ -50,7 +55,12 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run: SIGKILL mid-pul
         });
         const first = await env.start();
         const before = new Set(((await ingests.snapshot()).statuses ?? []).map((s) => s.ref));
-        const job = env.api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', metadata: { name: 'big', namespace: 'default' }, spec: { image: big, imagePullPolicy: 'Always' } });
+        const job = env.api.store.create({
+          apiVersion: 'apps.kruise.io/v1beta1',
+          kind: 'ImagePullJob',
+          metadata: { name: 'big', namespace: 'default' },
+          spec: { image: big, imagePullPolicy: 'Always' },
+        });
         nodeImageFromImagePullJob(env.api, job, [NODE]);
         for (let i = 0; i < 3000; i += 1) {
           const snap = await ingests.snapshot();
@@ -70,7 +80,11 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run: SIGKILL mid-pul
 
         const second = await env.start();
         try {
-          await env.api.store.waitFor(NODE_IMAGE, (o) => (o?.status as Status | undefined)?.imageStatuses?.[name]?.tags?.some((t) => t.tag === tag && t.phase === 'Succeeded') ?? false, 60_000);
+          await env.api.store.waitFor(
+            NODE_IMAGE,
+            (o) => (o?.status as Status | undefined)?.imageStatuses?.[name]?.tags?.some((t) => t.tag === tag && t.phase === 'Succeeded') ?? false,
+            60_000,
+          );
           await new Promise((r) => setTimeout(r, 1_500)); // room for a second write or event, were there one
         } finally {
           second.child.kill('SIGTERM');

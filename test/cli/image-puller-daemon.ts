@@ -40,7 +40,15 @@ export async function cliDaemonBed(bed: RuntimeBed): Promise<CliDaemonBed> {
     async start(extraArgs = []) {
       const port = await freePort();
       const daemon = startCli(
-        ['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${bed.endpoint}`, `--kubeconfig=${kubeconfig}`, ...extraArgs],
+        [
+          'run',
+          `--addr=127.0.0.1:${port}`,
+          '--enable-pprof=false',
+          `--data-dir=${dataDir}`,
+          `--cri-endpoint=${bed.endpoint}`,
+          `--kubeconfig=${kubeconfig}`,
+          ...extraArgs,
+        ],
         { NODE_NAME: NODE },
       );
       for (let i = 0; i < 1200; i += 1) {

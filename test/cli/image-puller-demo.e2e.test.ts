@@ -11,11 +11,18 @@ describe.skipIf(!runtimeBed())('kruised demo: live pull progress', () => {
     const dir = await tempDir();
     const result = await runCli(['demo', '--chunk-delay-ms', '0', '--data-dir', dir]);
     expect(result.code).toBe(0);
-    const lines = [...result.stdout.matchAll(/^cluster: NodeImage demo-node (\S+): (\w+), progress (\d+)%$/gm)].map((m) => ({ image: m[1]!, phase: m[2]!, progress: Number(m[3]) }));
+    const lines = [...result.stdout.matchAll(/^cluster: NodeImage demo-node (\S+): (\w+), progress (\d+)%$/gm)].map((m) => ({
+      image: m[1]!,
+      phase: m[2]!,
+      progress: Number(m[3]),
+    }));
     expect(lines.length, result.stdout).toBeGreaterThanOrEqual(3);
     expect(new Set(lines.map((l) => l.image)).size).toBe(1);
     expect(lines[0]!.image).toMatch(/^127\.0\.0\.1:\d+\/big:1$/);
-    expect(lines.some((l) => l.phase === 'Pulling' && l.progress > 0 && l.progress < 100), result.stdout).toBe(true);
+    expect(
+      lines.some((l) => l.phase === 'Pulling' && l.progress > 0 && l.progress < 100),
+      result.stdout,
+    ).toBe(true);
     expect(lines.every((l, i) => i === 0 || l.progress >= lines[i - 1]!.progress)).toBe(true);
     expect(lines.at(-1)).toMatchObject({ phase: 'Succeeded', progress: 100 });
     expect(result.stdout).toContain('through a link slowed to 5 MB/s');

@@ -15,7 +15,13 @@ import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 import { cliDaemonBed, NODE, NODE_IMAGE } from './image-puller-daemon.js';
 
-interface TagStatus { tag: string; phase: string; progress?: number; imageID?: string; message?: string }
+interface TagStatus {
+  tag: string;
+  phase: string;
+  progress?: number;
+  imageID?: string;
+  message?: string;
+}
 type NodeImageStatus = { desired?: number; succeeded?: number; failed?: number; imageStatuses?: Record<string, { tags?: TagStatus[] }> };
 
 function freePort(): Promise<number> {
@@ -35,14 +41,30 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run', () => {
     const kubeconfig = join(dataDir, 'kubeconfig');
     await writeFile(kubeconfig, api.kubeconfigYaml());
     const port = await freePort();
-    const daemon = startCli(['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', `--data-dir=${dataDir}`, `--cri-endpoint=${bed.endpoint}`, `--kubeconfig=${kubeconfig}`, '--max-workers-for-pull-image=2'], { NODE_NAME: 'node-a' });
+    const daemon = startCli(
+      [
+        'run',
+        `--addr=127.0.0.1:${port}`,
+        '--enable-pprof=false',
+        `--data-dir=${dataDir}`,
+        `--cri-endpoint=${bed.endpoint}`,
+        `--kubeconfig=${kubeconfig}`,
+        '--max-workers-for-pull-image=2',
+      ],
+      { NODE_NAME: 'node-a' },
+    );
     try {
       for (let i = 0; i < 600; i += 1) {
         const health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
         if (health?.status === 200) break;
         await new Promise((r) => setTimeout(r, 25));
       }
-      const job = api.store.create({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'ImagePullJob', metadata: { name: 'pull-busybox2', namespace: 'default' }, spec: { image: bed.images.busybox2 } });
+      const job = api.store.create({
+        apiVersion: 'apps.kruise.io/v1alpha1',
+        kind: 'ImagePullJob',
+        metadata: { name: 'pull-busybox2', namespace: 'default' },
+        spec: { image: bed.images.busybox2 },
+      });
       nodeImageFromImagePullJob(api, job, ['node-a']);
       const done = await api.store.waitFor(
         { apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: 'node-a' },
@@ -76,7 +98,9 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run: digests and mal
   it('pulls a name@sha256 digest reference and reports it, while a bad reference, a negative timeoutSeconds and an unknown pull secret each end Failed with a clear message', async () => {
     const bed = runtimeBed()!;
     const env = await cliDaemonBed(bed);
-    const manifest = await fetch(`http://${bed.registry}/v2/busybox/manifests/2`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } });
+    const manifest = await fetch(`http://${bed.registry}/v2/busybox/manifests/2`, {
+      headers: { Accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+    });
     const digest = manifest.headers.get('docker-content-digest')!;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     const name = `${bed.registry}/busybox`;
@@ -95,24 +119,46 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run: digests and mal
           },
         };
       });
-      const job = env.api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', metadata: { name: 'by-digest', namespace: 'default' }, spec: { image: `${name}@${digest}`, imagePullPolicy: 'Always' } });
+      const job = env.api.store.create({
+        apiVersion: 'apps.kruise.io/v1beta1',
+        kind: 'ImagePullJob',
+        metadata: { name: 'by-digest', namespace: 'default' },
+        spec: { image: `${name}@${digest}`, imagePullPolicy: 'Always' },
+      });
       nodeImageFromImagePullJob(env.api, job, [NODE]);
-      const done = await env.api.store.waitFor(NODE_IMAGE, (o) => {
-        const st = o?.status as NodeImageStatus | undefined;
-        return (st?.succeeded ?? 0) + (st?.failed ?? 0) === 4;
-      }, 60_000);
+      const done = await env.api.store.waitFor(
+        NODE_IMAGE,
+        (o) => {
+          const st = o?.status as NodeImageStatus | undefined;
+          return (st?.succeeded ?? 0) + (st?.failed ?? 0) === 4;
+        },
+        60_000,
+      );
       const status = done!.status as NodeImageStatus;
       expect(status).toMatchObject({ desired: 4, succeeded: 1, failed: 3 });
       const entry = (image: string, t: string) => status.imageStatuses?.[image]?.tags?.find((x) => x.tag === t);
-      expect(entry(name, digest)).toMatchObject({ phase: 'Succeeded', progress: 100, imageID: expect.stringMatching(new RegExp(`^${name.replace(/[.]/g, '\\.')}@sha256:[0-9a-f]{64}$`)) });
-      expect(entry(badName, '1')).toMatchObject({ phase: 'Failed', message: `invalid image reference "${badName}:1": invalid reference format: repository name must be lowercase` });
+      expect(entry(name, digest)).toMatchObject({
+        phase: 'Succeeded',
+        progress: 100,
+        imageID: expect.stringMatching(new RegExp(`^${name.replace(/[.]/g, '\\.')}@sha256:[0-9a-f]{64}$`)),
+      });
+      expect(entry(badName, '1')).toMatchObject({
+        phase: 'Failed',
+        message: `invalid image reference "${badName}:1": invalid reference format: repository name must be lowercase`,
+      });
       expect(entry(name, '1')).toMatchObject({ phase: 'Failed', message: `pulling image ${name}:1 is canceled (timeoutSeconds -5 leaves no time to pull)` });
       expect(entry(priv, '1')?.phase).toBe('Failed');
       expect(entry(priv, '1')?.message).toMatch(/401 Unauthorized.* \(pull secret kruise-daemon-config\/not-copied-yet not found\)$/);
-      const events = env.api.store.list('v1', 'Event', { namespace: 'default' }) as Array<{ reason?: string; message?: string; involvedObject?: { kind?: string } }>;
+      const events = env.api.store.list('v1', 'Event', { namespace: 'default' }) as Array<{
+        reason?: string;
+        message?: string;
+        involvedObject?: { kind?: string };
+      }>;
       const onNodeImage = events.filter((e) => e.involvedObject?.kind === 'NodeImage');
       expect(onNodeImage.map((e) => e.reason).sort()).toEqual(['PullImageFailed', 'PullImageFailed', 'PullImageFailed', 'PullImageSucceed']);
-      expect(onNodeImage.find((e) => e.reason === 'PullImageSucceed')!.message).toMatch(new RegExp(`^Image ${name.replace(/[.]/g, '\\.')}:${digest}, ecalpsedTime`));
+      expect(onNodeImage.find((e) => e.reason === 'PullImageSucceed')!.message).toMatch(
+        new RegExp(`^Image ${name.replace(/[.]/g, '\\.')}:${digest}, ecalpsedTime`),
+      );
     } finally {
       daemon.child.kill('SIGTERM');
     }

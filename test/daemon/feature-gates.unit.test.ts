@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FEATURE_GATE_SPECS, GATE_NAMES, KRUISE_GATE_NAMES, parseFeatureGates, type GateName,
-} from '../../daemon/feature-gates.js';
+import { FEATURE_GATE_SPECS, GATE_NAMES, KRUISE_GATE_NAMES, parseFeatureGates, type GateName } from '../../daemon/feature-gates.js';
 import { FlagError } from '../../daemon/flag-parse.js';
 import { errorOf } from '../support/errors.js';
 
 const DAEMON_DEPENDENT: readonly GateName[] = [
-  'DaemonWatchingPod', 'InPlaceUpdateEnvFromMetadata', 'PodProbeMarkerGate', 'SidecarTerminator',
-  'ImagePullJobGate', 'PreDownloadImageForInPlaceUpdate', 'PreDownloadImageForDaemonSetUpdate',
+  'DaemonWatchingPod',
+  'InPlaceUpdateEnvFromMetadata',
+  'PodProbeMarkerGate',
+  'SidecarTerminator',
+  'ImagePullJobGate',
+  'PreDownloadImageForInPlaceUpdate',
+  'PreDownloadImageForDaemonSetUpdate',
   'EnhancedLivenessProbe',
 ];
 
@@ -46,7 +49,10 @@ describe('parseFeatureGates', () => {
     const g = parseFeatureGates(' ImagePullJobGate = true ,, SidecarTerminator=T,');
     expect(g.enabled('ImagePullJobGate')).toBe(true);
     expect(g.enabled('SidecarTerminator')).toBe(true);
-    expect([...g.explicit]).toEqual([['ImagePullJobGate', true], ['SidecarTerminator', true]]);
+    expect([...g.explicit]).toEqual([
+      ['ImagePullJobGate', true],
+      ['SidecarTerminator', true],
+    ]);
   });
 
   it('accepts exactly the spellings of Go strconv.ParseBool', () => {
@@ -74,9 +80,7 @@ describe('parseFeatureGates', () => {
 
   it('rejects unknown gate names case-sensitively with the component-base message', () => {
     expect(errorOf(() => parseFeatureGates('Foo=true')).message).toBe('unrecognized feature gate: Foo');
-    expect(errorOf(() => parseFeatureGates('imagepulljobgate=true')).message).toBe(
-      'unrecognized feature gate: imagepulljobgate',
-    );
+    expect(errorOf(() => parseFeatureGates('imagepulljobgate=true')).message).toBe('unrecognized feature gate: imagepulljobgate');
   });
 
   it('lets the last occurrence of a repeated gate win', () => {

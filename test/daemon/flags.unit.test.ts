@@ -9,15 +9,36 @@ describe('parseDaemonFlags defaults', () => {
   it('gives upstream and kruised defaults on linux when no flags are passed', () => {
     const f = linux([], { NODE_NAME: 'node-a' });
     expect(f).toMatchObject({
-      addr: ':10221', pprofAddr: ':10222', enablePprof: true,
-      pluginConfigFile: '/kruise/CredentialProviderPlugin.yaml', pluginBinDir: '/kruise/plugins',
-      maxWorkersForPullImage: -1, restConfigQps: 0, restConfigBurst: 0,
-      crrWorkers: 32, crrMinBackoffMs: 500, crrMaxBackoffMs: 50_000, crrMaxJitterMs: 5000,
-      socketFile: '', featureGatesSpec: '', kubeconfig: '', verbosity: 0, logtostderr: true,
-      dataDir: '/var/lib/kruised', nodeName: 'node-a', logFormat: 'json', eventLogFsync: 'group',
-      eventLogCommitDelayMs: 5, eventLogSegmentBytes: 64 * 1024 * 1024, eventLogMaxBytes: 1024 ** 3,
-      eventLogRetentionMs: 24 * 3600 * 1000, help: false, positionals: [],
-      criEndpoint: '', criBaseTimeoutMs: 0, hostRunDir: '/hostvarrun',
+      addr: ':10221',
+      pprofAddr: ':10222',
+      enablePprof: true,
+      pluginConfigFile: '/kruise/CredentialProviderPlugin.yaml',
+      pluginBinDir: '/kruise/plugins',
+      maxWorkersForPullImage: -1,
+      restConfigQps: 0,
+      restConfigBurst: 0,
+      crrWorkers: 32,
+      crrMinBackoffMs: 500,
+      crrMaxBackoffMs: 50_000,
+      crrMaxJitterMs: 5000,
+      socketFile: '',
+      featureGatesSpec: '',
+      kubeconfig: '',
+      verbosity: 0,
+      logtostderr: true,
+      dataDir: '/var/lib/kruised',
+      nodeName: 'node-a',
+      logFormat: 'json',
+      eventLogFsync: 'group',
+      eventLogCommitDelayMs: 5,
+      eventLogSegmentBytes: 64 * 1024 * 1024,
+      eventLogMaxBytes: 1024 ** 3,
+      eventLogRetentionMs: 24 * 3600 * 1000,
+      help: false,
+      positionals: [],
+      criEndpoint: '',
+      criBaseTimeoutMs: 0,
+      hostRunDir: '/hostvarrun',
     });
     expect(f.setFlags.size).toBe(0);
     expect(linux(['--cri-base-timeout=30s', '--cri-endpoint=unix:///run/containerd/containerd.sock']).criBaseTimeoutMs).toBe(30_000);
@@ -39,8 +60,13 @@ describe('parseDaemonFlags defaults', () => {
 describe('parseDaemonFlags with real deployment arguments', () => {
   it('parses the helm chart argument list to the values the chart means', () => {
     const f = linux([
-      '--logtostderr=true', '--v=4', '--addr=:10221', '--feature-gates=ImagePullJobGate=true',
-      '--socket-file=', '--enable-pprof=true', '--pprof-addr=localhost:10222',
+      '--logtostderr=true',
+      '--v=4',
+      '--addr=:10221',
+      '--feature-gates=ImagePullJobGate=true',
+      '--socket-file=',
+      '--enable-pprof=true',
+      '--pprof-addr=localhost:10222',
     ]);
     expect(f.logtostderr).toBe(true);
     expect(f.verbosity).toBe(4);
@@ -141,9 +167,19 @@ describe('parseDaemonFlags value checks', () => {
 
   it('accepts the common klog flags in both underscore and dash spellings and validates their kinds', () => {
     const f = linux([
-      '--alsologtostderr', '--log_dir=/tmp', '--log-dir', '/tmp', '--log-file=/x', '--stderrthreshold=INFO',
-      '--vmodule=foo=2', '--skip-headers', '--one_output=true', '--add-dir-header', '--log-file-max-size=100',
-      '--skip-log-headers', '--log_backtrace_at=main.go:10',
+      '--alsologtostderr',
+      '--log_dir=/tmp',
+      '--log-dir',
+      '/tmp',
+      '--log-file=/x',
+      '--stderrthreshold=INFO',
+      '--vmodule=foo=2',
+      '--skip-headers',
+      '--one_output=true',
+      '--add-dir-header',
+      '--log-file-max-size=100',
+      '--skip-log-headers',
+      '--log_backtrace_at=main.go:10',
     ]);
     expect(f.setFlags.has('log_dir')).toBe(true);
     expect(() => linux(['--stderrthreshold=LOUD'])).toThrow(/stderrthreshold/);

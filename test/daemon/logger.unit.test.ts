@@ -19,7 +19,10 @@ function capture(isTTY = false): { stream: PassThrough; text: () => string } {
 }
 
 const jsonLines = (text: string): Record<string, unknown>[] =>
-  text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -43,20 +46,45 @@ describe('createLogger json format', () => {
   it('redacts passwords, tokens, auth headers and docker config secrets', () => {
     const out = capture();
     const log = createLogger({ format: 'json', destination: out.stream });
-    log.info({
-      password: 'pw-top', token: 'tok-top', authorization: 'Bearer top', registryAuth: 'ra-top',
-      headers: { authorization: 'Basic hdr', accept: 'json' },
-      creds: {
-        username: 'alice', password: 'pw-nested', auth: 'auth-nested', token: 'tok-nested',
-        dockerconfigjson: 'dcj-nested', registryAuth: 'ra-nested', headers: { authorization: 'Basic nested' },
+    log.info(
+      {
+        password: 'pw-top',
+        token: 'tok-top',
+        authorization: 'Bearer top',
+        registryAuth: 'ra-top',
+        headers: { authorization: 'Basic hdr', accept: 'json' },
+        creds: {
+          username: 'alice',
+          password: 'pw-nested',
+          auth: 'auth-nested',
+          token: 'tok-nested',
+          dockerconfigjson: 'dcj-nested',
+          registryAuth: 'ra-nested',
+          headers: { authorization: 'Basic nested' },
+        },
+        data: { '.dockerconfigjson': 'dcj-data', '.dockercfg': 'cfg-data' },
+        pullSecret: { data: { '.dockerconfigjson': 'dcj-deep', '.dockercfg': 'cfg-deep' }, secret: 's-nested' },
       },
-      data: { '.dockerconfigjson': 'dcj-data', '.dockercfg': 'cfg-data' },
-      pullSecret: { data: { '.dockerconfigjson': 'dcj-deep', '.dockercfg': 'cfg-deep' }, secret: 's-nested' },
-    }, 'pulling');
+      'pulling',
+    );
     const text = out.text();
     for (const leaked of [
-      'pw-top', 'tok-top', 'Bearer top', 'ra-top', 'Basic hdr', 'pw-nested', 'auth-nested', 'tok-nested',
-      'dcj-nested', 'ra-nested', 'Basic nested', 'dcj-data', 'cfg-data', 'dcj-deep', 'cfg-deep', 's-nested',
+      'pw-top',
+      'tok-top',
+      'Bearer top',
+      'ra-top',
+      'Basic hdr',
+      'pw-nested',
+      'auth-nested',
+      'tok-nested',
+      'dcj-nested',
+      'ra-nested',
+      'Basic nested',
+      'dcj-data',
+      'cfg-data',
+      'dcj-deep',
+      'cfg-deep',
+      's-nested',
     ]) {
       expect(text).not.toContain(leaked);
     }

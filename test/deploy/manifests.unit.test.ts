@@ -70,7 +70,9 @@ describe('deploy/base kustomization', () => {
   });
 
   it('lists every YAML file in deploy/base under resources', () => {
-    const yamlFiles = readdirSync(BASE).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml').sort();
+    const yamlFiles = readdirSync(BASE)
+      .filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml')
+      .sort();
     expect([...resources].sort()).toEqual(yamlFiles);
   });
 
@@ -102,8 +104,13 @@ describe('the Linux DaemonSet', () => {
 
   it('keeps the upstream Helm chart argument list in the chart order', () => {
     expect(linuxArgs).toEqual([
-      '--logtostderr=true', '--v=4', '--addr=:10221', '--feature-gates=ImagePullJobGate=true',
-      '--socket-file=', '--enable-pprof=true', '--pprof-addr=localhost:10222',
+      '--logtostderr=true',
+      '--v=4',
+      '--addr=:10221',
+      '--feature-gates=ImagePullJobGate=true',
+      '--socket-file=',
+      '--enable-pprof=true',
+      '--pprof-addr=localhost:10222',
     ]);
   });
 
@@ -214,11 +221,7 @@ describe('the Windows DaemonSet', () => {
 
   it('runs node.exe and the package entry script from the sandbox mount point, with the run subcommand', () => {
     const command = strings(c.command);
-    expect(command).toEqual([
-      `${MOUNT}\\kruised\\node.exe`,
-      `${MOUNT}\\kruised\\${PACKAGE.bin.kruised.replaceAll('/', '\\')}`,
-      'run',
-    ]);
+    expect(command).toEqual([`${MOUNT}\\kruised\\node.exe`, `${MOUNT}\\kruised\\${PACKAGE.bin.kruised.replaceAll('/', '\\')}`, 'run']);
     const dockerfile = readFileSync(`${DEPLOY}Dockerfile.windows`, 'utf8');
     expect(dockerfile).toMatch(/^FROM --platform=windows\/amd64 \$\{BASE_IMAGE\}:\$\{BASE_IMAGE_VERSION\}$/m);
     expect(dockerfile).toMatch(/^ARG BASE_IMAGE=mcr\.microsoft\.com\/oss\/kubernetes\/windows-host-process-containers-base-image$/m);
@@ -249,10 +252,12 @@ describe('both DaemonSets', () => {
 describe('RBAC', () => {
   const rbac = docsOf('rbac.yaml');
   const triples = (role: Obj): string[] =>
-    asList(role.rules).map(asMap).flatMap((rule) => {
-      expect(Object.keys(rule).sort(), 'rules use only apiGroups, resources and verbs').toEqual(['apiGroups', 'resources', 'verbs']);
-      return strings(rule.apiGroups).flatMap((g) => strings(rule.resources).flatMap((r) => strings(rule.verbs).map((v) => `${g}|${r}|${v}`)));
-    });
+    asList(role.rules)
+      .map(asMap)
+      .flatMap((rule) => {
+        expect(Object.keys(rule).sort(), 'rules use only apiGroups, resources and verbs').toEqual(['apiGroups', 'resources', 'verbs']);
+        return strings(rule.apiGroups).flatMap((g) => strings(rule.resources).flatMap((r) => strings(rule.verbs).map((v) => `${g}|${r}|${v}`)));
+      });
 
   // Contract §1.2, ClusterRole kruise-daemon-role as the Helm chart has it.
   const CONTRACT_TABLE: ReadonlyArray<readonly [group: string, resource: string, verbs: string]> = [
@@ -307,16 +312,9 @@ describe('RBAC', () => {
 
 describe('the mini YAML reader the tests above rely on', () => {
   it('reads quoted scalars, flow lists, comments and nested sequences of mappings the way YAML does', () => {
-    const [doc] = parseYamlDocuments([
-      'a: "NT AUTHORITY\\\\SYSTEM" # comment',
-      "b: '%X%\\dir' ",
-      'c: ["", "x", y]',
-      'd:',
-      '- k: v',
-      '  l:',
-      '    - --e=:1',
-      'f: g:h',
-    ].join('\n'));
+    const [doc] = parseYamlDocuments(
+      ['a: "NT AUTHORITY\\\\SYSTEM" # comment', "b: '%X%\\dir' ", 'c: ["", "x", y]', 'd:', '- k: v', '  l:', '    - --e=:1', 'f: g:h'].join('\n'),
+    );
     expect(doc).toEqual({ a: 'NT AUTHORITY\\SYSTEM', b: '%X%\\dir', c: ['', 'x', 'y'], d: [{ k: 'v', l: ['--e=:1'] }], f: 'g:h' });
   });
 

@@ -24,12 +24,14 @@ export function parseYamlDocuments(source: string): Yaml[] {
     if (text.trim() === '') return;
     docs.at(-1)!.push({ indent: text.length - text.trimStart().length, text: text.trimStart(), no: i + 1 });
   });
-  return docs.filter((d) => d.length > 0).map((lines) => {
-    const cursor = { i: 0 };
-    const value = parseBlock(lines, cursor, lines[0]!.indent);
-    if (cursor.i < lines.length) throw new Error(`line ${lines[cursor.i]!.no}: unexpected indentation`);
-    return value;
-  });
+  return docs
+    .filter((d) => d.length > 0)
+    .map((lines) => {
+      const cursor = { i: 0 };
+      const value = parseBlock(lines, cursor, lines[0]!.indent);
+      if (cursor.i < lines.length) throw new Error(`line ${lines[cursor.i]!.no}: unexpected indentation`);
+      return value;
+    });
 }
 
 function stripComment(line: string): string {

@@ -54,7 +54,9 @@ describe('the actor host', () => {
     await settle();
     clock.advance(300);
     await settle();
-    const types = (await records()).map((r) => `${r.kind}:${(r.event as { type?: string; reason?: string }).type ?? (r.event as { reason?: string }).reason ?? ''}`);
+    const types = (await records()).map(
+      (r) => `${r.kind}:${(r.event as { type?: string; reason?: string }).type ?? (r.event as { reason?: string }).reason ?? ''}`,
+    );
     expect(types).toEqual([
       'spawn:',
       'event:demo.slotGranted',

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, encodeRecord, RecordDecodeError, type LogRecord } from '../../engine/log/record.js';
 
-const record: LogRecord = { seq: 42, time: 1_764_236_800_123, key: 'ns/pod', machine: 'counter', version: '1', kind: 'event', event: { type: 'test.bump', note: 'é ✓' }, state: 'abc' };
+const record: LogRecord = {
+  seq: 42,
+  time: 1_764_236_800_123,
+  key: 'ns/pod',
+  machine: 'counter',
+  version: '1',
+  kind: 'event',
+  event: { type: 'test.bump', note: 'é ✓' },
+  state: 'abc',
+};
 
 describe('event log records', () => {
   it('encodes a record as one JSON line whose last member is a crc32 and decodes it back', () => {

@@ -17,7 +17,12 @@ async function recordedLog(): Promise<string> {
   const dir = await tempDir();
   const { log } = await EventLog.open({ dir, commitDelayMs: 1 });
   const clock = new SimulatedClock();
-  const host = new ActorHost({ log, clock, registry: testRegistry, bind: (e) => (e.id === 'blobFetch' ? e.machine.provide({ actors: blobFetchDoubles() }) : e.machine) });
+  const host = new ActorHost({
+    log,
+    clock,
+    registry: testRegistry,
+    bind: (e) => (e.id === 'blobFetch' ? e.machine.provide({ actors: blobFetchDoubles() }) : e.machine),
+  });
   host.deliver('blob-ok', 'blobFetch', { type: 'demo.slotGranted' }, () => ({ digest: 'sha256:ok', source: 'ok', maxAttempts: 2 }));
   host.deliver('blob-bad', 'blobFetch', { type: 'demo.slotGranted' }, () => ({ digest: 'sha256:bad', source: 'ok', maxAttempts: 2 }));
   host.deliver('count', 'counter', { type: 'test.bump' }, () => ({ limit: 3 }));
@@ -65,7 +70,7 @@ describe('replay', () => {
     expect(result.records).toBe(5);
   });
 
-  it('catches one edited event and reports where today\'s code decides differently', async () => {
+  it("catches one edited event and reports where today's code decides differently", async () => {
     const dir = await recordedLog();
     const path = await onlySegment(dir);
     const lines = (await readFile(path, 'utf8')).trim().split('\n');
@@ -94,7 +99,13 @@ describe('replay', () => {
     const throwing = registryOf([
       {
         // An assign runs inside the pure transition (plain custom actions are only collected).
-        machine: counterMachine.provide({ actions: { bump: assign(() => { throw new Error('bump broke'); }) } }),
+        machine: counterMachine.provide({
+          actions: {
+            bump: assign(() => {
+              throw new Error('bump broke');
+            }),
+          },
+        }),
         summary: 'a counter whose bump now throws',
       },
       { machine: testRegistry.get('blobFetch')!.machine, summary: '' },

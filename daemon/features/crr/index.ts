@@ -1,6 +1,14 @@
 // ContainerRecreateRequests (contract §4, §5): the glue between the CRR and pod informers and the
 // per-pod `crrPod` actors, and the views it reads CRRs and pods into.
-export { createCrrController, crrPodInput, CRR_POD_MACHINE, type CrrController, type CrrControllerOptions, type CrrControllerStats, type CrrHost } from './controller.js';
+export {
+  createCrrController,
+  crrPodInput,
+  CRR_POD_MACHINE,
+  type CrrController,
+  type CrrControllerOptions,
+  type CrrControllerStats,
+  type CrrHost,
+} from './controller.js';
 export { CrrGroups, PodIndex } from './groups.js';
 export {
   byCreation,

@@ -61,7 +61,9 @@ function preStopOf(v: unknown): PreStopHandler | null {
   const httpPort = intOrString(http.port);
   if (httpPort !== undefined) {
     const scheme = http.scheme === 'HTTPS' ? 'HTTPS' : http.scheme === 'HTTP' ? 'HTTP' : undefined;
-    const headers = list(http.httpHeaders).map(record).map((h) => ({ name: str(h.name), value: str(h.value) }));
+    const headers = list(http.httpHeaders)
+      .map(record)
+      .map((h) => ({ name: str(h.name), value: str(h.value) }));
     out.httpGet = {
       port: httpPort,
       ...(str(http.path) ? { path: str(http.path) } : {}),
@@ -185,7 +187,11 @@ export function crrView(obj: KubeObject, served: KruiseVersion): CrrReading {
   const problems: string[] = [];
   const snapshot = version === 'v1alpha1' ? v1alpha1Snapshot(obj) : snapshotOf(status.containerStatusSnapshot);
   if (snapshot.error) {
-    problems.push(version === 'v1alpha1' ? `annotation ${CRR_SYNC_STATUSES_ANNOTATION} is malformed: ${snapshot.error}` : `status.containerStatusSnapshot is malformed: ${snapshot.error}`);
+    problems.push(
+      version === 'v1alpha1'
+        ? `annotation ${CRR_SYNC_STATUSES_ANNOTATION} is malformed: ${snapshot.error}`
+        : `status.containerStatusSnapshot is malformed: ${snapshot.error}`,
+    );
   }
   const unreadyAcquiredAt = version === 'v1alpha1' ? (meta.annotations?.[CRR_UNREADY_ACQUIRED_ANNOTATION] ?? null) : preRecreateGraceTime(status);
   const created = Date.parse(str(meta.creationTimestamp));

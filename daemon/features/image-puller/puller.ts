@@ -179,7 +179,13 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     if (reason === 'error' && !finished.has(key)) {
       // The actor threw: the tag fails with upstream's internal-error text rather than hanging.
       const at = options.now();
-      const status: ImageTagStatus = { tag: meta.tag, phase: 'Failed', version: meta.version, completionTime: rfc3339(at), message: `pulling image ${meta.image}:${meta.tag} internal error` };
+      const status: ImageTagStatus = {
+        tag: meta.tag,
+        phase: 'Failed',
+        version: meta.version,
+        completionTime: rfc3339(at),
+        message: `pulling image ${meta.image}:${meta.tag} internal error`,
+      };
       finished.set(key, status);
       logger.error({ key }, 'image tag actor failed; its tag is marked Failed');
     } else if (!finished.has(key)) {

@@ -10,13 +10,7 @@
 // given back). A failed write is tried again after upstream's 3–5 s requeue. When a write lands
 // (written, or skipped because the object already held it) `onPersisted` gets the status now in
 // the API server, so the puller can tell finished actors their entry is safe.
-import {
-  nodeImageRef,
-  TokenBucket,
-  type KruiseVersion,
-  type KubeObject,
-  type StatusWriter,
-} from '../../../adapters/kube/index.js';
+import { nodeImageRef, TokenBucket, type KruiseVersion, type KubeObject, type StatusWriter } from '../../../adapters/kube/index.js';
 import type { NodeImageStatus } from './status.js';
 import { writeUrgency, type WriteUrgency } from './write-urgency.js';
 

@@ -47,10 +47,20 @@ export function wireImagePuller(flags: DaemonFlags, os: PlatformOs, cluster: Clu
   });
   // On Windows the host's OS version (`10.0.<build>`, what containerd's platform matcher uses)
   // decides which index entries can run; os.release() gives it there.
-  const platformCheck = os === 'windows' ? { host: { os: 'windows' as const, architecture: ociArchitecture(process.arch), osVersion: release() }, rules: windowsImagePlatform, logger: log } : undefined;
+  const platformCheck =
+    os === 'windows'
+      ? { host: { os: 'windows' as const, architecture: ociArchitecture(process.arch), osVersion: release() }, rules: windowsImagePlatform, logger: log }
+      : undefined;
   return {
     wiring: {
-      bind: bindImageTag({ cri: runtime.client, barrier, now: Date.now, authFor: authFromPullSecrets(secrets), progressReader, ...(platformCheck ? { platformCheck } : {}) }),
+      bind: bindImageTag({
+        cri: runtime.client,
+        barrier,
+        now: Date.now,
+        authFor: authFromPullSecrets(secrets),
+        progressReader,
+        ...(platformCheck ? { platformCheck } : {}),
+      }),
       onStep: puller.onStep,
       onStopped: puller.onStopped,
     },

@@ -120,7 +120,7 @@ describe.skipIf(bed === undefined)(`the CRI client against a real containerd ${r
       expect(r.stderr.length).toBe(0);
     });
 
-    it('returns a failing command\'s exit code as data, not as an error', async () => {
+    it("returns a failing command's exit code as data, not as an error", async () => {
       const r = await cri.execSync(undefined, { container_id: id, cmd: ['sh', '-c', 'echo oops >&2; exit 3'], timeout: 0 });
       expect(r.exit_code).toBe(3);
       expect(r.stderr.toString('utf8')).toBe('oops\n');

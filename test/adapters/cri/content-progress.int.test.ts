@@ -1,7 +1,4 @@
-// Pull progress from containerd's content ingests (issue 4): ListStatuses against the bed's real
-// containerd 1.6 while a CRI PullImage of the ~50 MB image runs, and the fallback against a
-// runtime without the content service (the simulated CRI runtime, which serves only runtime.v1).
-import { setTimeout as sleep } from 'node:timers/promises';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createContentProgressReader,

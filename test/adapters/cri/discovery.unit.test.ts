@@ -10,7 +10,7 @@ import {
 } from '../../../adapters/cri/index.js';
 
 describe('Linux runtime candidates', () => {
-  it('lists upstream\'s six sockets in order under the host run dir', () => {
+  it("lists upstream's six sockets in order under the host run dir", () => {
     expect(linuxRuntimeCandidates({ hostRunDir: '/hostvarrun' })).toEqual([
       { type: 'containerd', uri: 'unix:///hostvarrun/containerd.sock', statPath: '/hostvarrun/containerd.sock' },
       { type: 'containerd', uri: 'unix:///hostvarrun/containerd/containerd.sock', statPath: '/hostvarrun/containerd/containerd.sock' },
@@ -51,7 +51,7 @@ describe('Linux runtime candidates', () => {
 });
 
 describe('Windows runtime candidates', () => {
-  it('is exactly containerd\'s default pipe, unless configured', () => {
+  it("is exactly containerd's default pipe, unless configured", () => {
     expect(windowsRuntimeCandidates()).toEqual([{ type: 'containerd', uri: 'npipe://./pipe/containerd-containerd', statPath: null }]);
     expect(windowsRuntimeCandidates({ endpoint: 'npipe:////./pipe/other' })[0]?.uri).toBe('npipe:////./pipe/other');
   });
@@ -95,7 +95,12 @@ describe('validating candidates as upstream does', () => {
   });
 
   it('skips a candidate that fails any step, closes it, and keeps the survivors in order', async () => {
-    const fakes = { 'unix:///a': fakeClient('a', 'ListImages'), 'unix:///b': fakeClient('cri-o'), 'unix:///c': fakeClient('c', 'Version'), 'unix:///d': fakeClient('containerd') };
+    const fakes = {
+      'unix:///a': fakeClient('a', 'ListImages'),
+      'unix:///b': fakeClient('cri-o'),
+      'unix:///c': fakeClient('c', 'Version'),
+      'unix:///d': fakeClient('containerd'),
+    };
     const { runtimes, rejected } = await discoverRuntimes(Object.keys(fakes).map(candidate), {
       connect: (c) => fakes[c.uri as keyof typeof fakes].client,
     });

@@ -76,8 +76,12 @@ describe('parsing Linux CRI endpoints as kubelet does', () => {
     expect(parseCriEndpoint(endpoint, 'linux')).toEqual({ protocol: 'unix', path });
   });
 
-  it('accepts a bare absolute path as kubelet\'s deprecated unix:// fallback', () => {
-    expect(parseCriEndpoint('/run/containerd/containerd.sock', 'linux')).toMatchObject({ protocol: 'unix', path: '/run/containerd/containerd.sock', warning: expect.stringMatching(/deprecated/) });
+  it("accepts a bare absolute path as kubelet's deprecated unix:// fallback", () => {
+    expect(parseCriEndpoint('/run/containerd/containerd.sock', 'linux')).toMatchObject({
+      protocol: 'unix',
+      path: '/run/containerd/containerd.sock',
+      warning: expect.stringMatching(/deprecated/),
+    });
   });
 
   it.each([
@@ -121,10 +125,14 @@ describe('the grpc-js target for an endpoint', () => {
     expect(uri).toMatchObject({ scheme: 'unix', path: '\\\\.\\pipe\\containerd-containerd' });
     const addresses = await new Promise<unknown>((resolve) => {
       const options: ChannelOptions = {};
-      const resolver = experimental.createResolver(uri!, (endpoints) => {
-        resolve(endpoints.ok ? endpoints.value.flatMap((e) => e.addresses) : endpoints.error);
-        return true;
-      }, options);
+      const resolver = experimental.createResolver(
+        uri!,
+        (endpoints) => {
+          resolve(endpoints.ok ? endpoints.value.flatMap((e) => e.addresses) : endpoints.error);
+          return true;
+        },
+        options,
+      );
       resolver.updateResolution();
     });
     expect(addresses).toEqual([{ path: '\\\\.\\pipe\\containerd-containerd' }]);

@@ -10,7 +10,9 @@ const OUR_PROTO = fileURLToPath(new URL('../../../adapters/cri/proto/runtime-v1.
 const present = existsSync(CONTAINERD);
 
 if (!present) {
-  console.warn(`\n!!! proto-descriptor.int.test.ts SKIPPED: ${CONTAINERD} is absent, so our runtime.v1 subset is NOT checked against a real containerd descriptor.\n`);
+  console.warn(
+    `\n!!! proto-descriptor.int.test.ts SKIPPED: ${CONTAINERD} is absent, so our runtime.v1 subset is NOT checked against a real containerd descriptor.\n`,
+  );
 }
 
 describe.skipIf(!present)(`our runtime.v1 subset against the descriptor inside ${CONTAINERD}`, () => {
@@ -39,7 +41,7 @@ describe.skipIf(!present)(`our runtime.v1 subset against the descriptor inside $
     expect(ours.services.get('runtime.v1.ImageService')?.size).toBe(5);
   });
 
-  it('gives every field of every message the runtime\'s number, type and cardinality', () => {
+  it("gives every field of every message the runtime's number, type and cardinality", () => {
     const mismatches: string[] = [];
     for (const [message, fields] of ours.messages) {
       const real = theirs.messages.get(message);
@@ -68,7 +70,7 @@ describe.skipIf(!present)(`our runtime.v1 subset against the descriptor inside $
     expect([...ours.messages.get('runtime.v1.ContainerStatus')!.keys()].sort()).toEqual(status.sort());
   });
 
-  it('gives every enum value the runtime\'s number and leaves none out', () => {
+  it("gives every enum value the runtime's number and leaves none out", () => {
     for (const [name, values] of ours.enums) {
       expect(Object.fromEntries(values), name).toEqual(Object.fromEntries(theirs.enums.get(name) ?? []));
     }

@@ -44,7 +44,11 @@ describe('choosing the runtime for a pod by the scheme of its container IDs', ()
   });
 
   it('fails when the scheme names a runtime the daemon did not discover', () => {
-    expect(lookupRuntime(runtimes, ['docker://1'])).toMatchObject({ ok: false, reason: 'unknownRuntime', message: 'not found runtime service for docker in daemon' });
+    expect(lookupRuntime(runtimes, ['docker://1'])).toMatchObject({
+      ok: false,
+      reason: 'unknownRuntime',
+      message: 'not found runtime service for docker in daemon',
+    });
   });
 
   it('fails on an ID without a scheme', () => {

@@ -41,7 +41,7 @@ describe.skipIf(bed === undefined)(`the Windows profile over a stand-in named pi
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('parses upstream\'s Windows endpoint into the pipe path and dials it through the resolver', () => {
+  it("parses upstream's Windows endpoint into the pipe path and dials it through the resolver", () => {
     expect(cri.endpoint).toMatchObject({ protocol: 'npipe', host: '.', name: 'containerd-containerd', path: PIPE });
     expect(cri.target).toBe(`unix://${proxy.socketPath}`);
     expect(proxy.socketPath.endsWith('/\\\\.\\pipe\\containerd-containerd')).toBe(true);

@@ -31,7 +31,7 @@ describe('token bucket', () => {
   });
 
   it('gives a refunded token back without exceeding the burst', () => {
-    let now = 0;
+    const now = 0;
     const bucket = new TokenBucket(1, 1, () => now);
     expect(bucket.tryTake()).toBe(true);
     bucket.refund();
@@ -63,7 +63,10 @@ describe('JSON helpers', () => {
   });
 
   it('applies a JSON merge patch: objects merge, null deletes, arrays replace', () => {
-    expect(applyMergePatch({ phase: 'Recreating', states: [1], keep: { x: 1 } }, { states: [2], keep: { y: 2 }, phase: null })).toEqual({ states: [2], keep: { x: 1, y: 2 } });
+    expect(applyMergePatch({ phase: 'Recreating', states: [1], keep: { x: 1 } }, { states: [2], keep: { y: 2 }, phase: null })).toEqual({
+      states: [2],
+      keep: { x: 1, y: 2 },
+    });
     expect(applyMergePatch(undefined, { a: 1 })).toEqual({ a: 1 });
   });
 });
@@ -77,7 +80,10 @@ describe('API errors', () => {
     const throttled = errorFromStatus({ code: 429, reason: 'TooManyRequests', details: { retryAfterSeconds: 3 } }, 429, { method: 'GET', path: '/x' });
     expect(throttled).toBeInstanceOf(KubeApiError);
     expect(throttled).toMatchObject({ type: 'kube.tooManyRequests', retryable: true, retryAfterMs: 3000 });
-    expect(errorFromStatus({ code: 403, reason: 'Forbidden', message: 'no' }, 403, { method: 'GET', path: '/x' })).toMatchObject({ retryable: false, message: 'GET /x: 403 no' });
+    expect(errorFromStatus({ code: 403, reason: 'Forbidden', message: 'no' }, 403, { method: 'GET', path: '/x' })).toMatchObject({
+      retryable: false,
+      message: 'GET /x: 403 no',
+    });
   });
 
   it('prefers the Retry-After header to the Status details', () => {

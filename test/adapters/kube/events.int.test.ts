@@ -14,14 +14,18 @@ import { nodeImageObject, podObject } from '../../bed/apiserver/fixtures.js';
 import { kubeFixture, until } from './support.js';
 
 const eventsIn = (api: Awaited<ReturnType<typeof kubeFixture>>['api'], namespace: string) =>
-  api.store.list('v1', 'Event', { namespace }) as Array<KubeObject & { count?: number; reason?: string; message?: string; firstTimestamp?: string; lastTimestamp?: string }>;
+  api.store.list('v1', 'Event', { namespace }) as Array<
+    KubeObject & { count?: number; reason?: string; message?: string; firstTimestamp?: string; lastTimestamp?: string }
+  >;
 
 describe('events recorder', () => {
   it('puts a NodeImage event in namespace default with upstream source, reason, type and message', async () => {
     const { api, clients } = await kubeFixture();
     const nodeImage = api.store.create(nodeImageObject('node-a'));
     const recorder = new EventRecorder({ transport: clients.forController(EVENT_COMPONENTS.imagePuller), host: 'node-a' });
-    recorder.forComponent(EVENT_COMPONENTS.imagePuller).event(involvedObjectOf(nodeImage), 'Normal', EVENT_REASONS.pullImageSucceed, eventMessages.pullImageSucceed('nginx', '1.25', 12_345.5));
+    recorder
+      .forComponent(EVENT_COMPONENTS.imagePuller)
+      .event(involvedObjectOf(nodeImage), 'Normal', EVENT_REASONS.pullImageSucceed, eventMessages.pullImageSucceed('nginx', '1.25', 12_345.5));
     await recorder.idle();
     const [event] = eventsIn(api, 'default');
     expect(event).toMatchObject({
@@ -43,7 +47,13 @@ describe('events recorder', () => {
     const { api, clients } = await kubeFixture();
     const pod = api.store.create(podObject('web-0', 'node-a', { namespace: 'shop' }));
     const recorder = new EventRecorder({ transport: clients.transport, host: 'node-a' });
-    recorder.record(EVENT_COMPONENTS.crr, involvedObjectOf(pod, containerFieldPath('main')), 'Normal', EVENT_REASONS.killing, eventMessages.crrKilling('main', 'restart-1'));
+    recorder.record(
+      EVENT_COMPONENTS.crr,
+      involvedObjectOf(pod, containerFieldPath('main')),
+      'Normal',
+      EVENT_REASONS.killing,
+      eventMessages.crrKilling('main', 'restart-1'),
+    );
     await recorder.idle();
     expect(eventsIn(api, 'shop')[0]).toMatchObject({
       involvedObject: { kind: 'Pod', namespace: 'shop', name: 'web-0', fieldPath: 'spec.containers{main}' },
@@ -93,7 +103,11 @@ describe('events recorder', () => {
     probe.event(involvedObjectOf(pod), 'Normal', EVENT_REASONS.probeSucceeded, 'ok');
     probe.event(involvedObjectOf(pod), 'Normal', EVENT_REASONS.probeFailed, 'connection refused');
     await recorder.idle();
-    expect(eventsIn(api, 'default').map((e) => [e.reason, e.message, e.count]).sort()).toEqual([
+    expect(
+      eventsIn(api, 'default')
+        .map((e) => [e.reason, e.message, e.count])
+        .sort(),
+    ).toEqual([
       ['KruiseProbeFailed', 'connection refused', 1],
       ['KruiseProbeSucceeded', 'ok', 1],
     ]);

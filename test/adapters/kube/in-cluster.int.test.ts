@@ -39,7 +39,10 @@ afterEach(() => vi.unstubAllEnvs());
 describe('in-cluster credentials', () => {
   it('verifies the API server against the service-account CA, which nothing else trusts, before or after', async () => {
     const { port, seen } = await tlsServer();
-    const untrusted = new KubeTransport({ getCurrentCluster: () => ({ server: `https://127.0.0.1:${port}` }), applyToHTTPSOptions: async () => {} }, { userAgent: 'test' });
+    const untrusted = new KubeTransport(
+      { getCurrentCluster: () => ({ server: `https://127.0.0.1:${port}` }), applyToHTTPSOptions: async () => {} },
+      { userAgent: 'test' },
+    );
     const error = await serverVersion(untrusted).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubeApiError);
     expect(seen).toHaveLength(0);
@@ -59,7 +62,10 @@ describe('in-cluster credentials', () => {
   it('picks up a rotated token once its refresh period has passed', async () => {
     const { port, seen } = await tlsServer();
     const { prefix, setToken } = await serviceAccount('token-1');
-    const transport = new KubeTransport(inClusterAuth({ prefix, env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port) }, tokenRefreshMs: 0 }), { userAgent: 'test' });
+    const transport = new KubeTransport(
+      inClusterAuth({ prefix, env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port) }, tokenRefreshMs: 0 }),
+      { userAgent: 'test' },
+    );
     await serverVersion(transport);
     await setToken('token-2');
     await serverVersion(transport);

@@ -71,7 +71,10 @@ describe('kubeconfig YAML', () => {
 
   it('reads a JSON kubeconfig, with its booleans as the strings YAML would give', () => {
     const json = JSON.stringify({ clusters: [{ name: 'c', cluster: { server: 'https://h', 'insecure-skip-tls-verify': true } }], 'current-context': 'x' });
-    expect(parseKubeconfigYaml(json)).toEqual({ clusters: [{ name: 'c', cluster: { server: 'https://h', 'insecure-skip-tls-verify': 'true' } }], 'current-context': 'x' });
+    expect(parseKubeconfigYaml(json)).toEqual({
+      clusters: [{ name: 'c', cluster: { server: 'https://h', 'insecure-skip-tls-verify': 'true' } }],
+      'current-context': 'x',
+    });
   });
 
   it.each([

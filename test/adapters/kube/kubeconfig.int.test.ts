@@ -26,7 +26,11 @@ async function tlsServer(options: { clientCa?: string } = {}) {
   const seen: Seen[] = [];
   let connections = 0;
   const server: Server = createServer(
-    { key: await fixture('server.key'), cert: await fixture('server.crt'), ...(options.clientCa ? { ca: options.clientCa, requestCert: true, rejectUnauthorized: false } : {}) },
+    {
+      key: await fixture('server.key'),
+      cert: await fixture('server.crt'),
+      ...(options.clientCa ? { ca: options.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
+    },
     (req, res) => {
       const socket = req.socket as TLSSocket;
       const clientCn = socket.authorized ? (socket.getPeerCertificate().subject?.CN as string | undefined) : undefined;
@@ -50,7 +54,25 @@ async function tempDir(): Promise<string> {
 /** A kubeconfig with one context over the given cluster and user fields (block YAML). */
 function kubeconfig(cluster: Record<string, string>, user: Record<string, string>): string {
   const block = (fields: Record<string, string>) => Object.entries(fields).map(([k, v]) => `    ${k}: ${v}`);
-  return ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster:', ...block(cluster), 'users:', '- name: u', '  user:' + (Object.keys(user).length ? '' : ' {}'), ...block(user), 'contexts:', '- name: x', '  context:', '    cluster: c', '    user: u', 'current-context: x', ''].join('\n');
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: c',
+    '  cluster:',
+    ...block(cluster),
+    'users:',
+    '- name: u',
+    `  user:${Object.keys(user).length ? '' : ' {}'}`,
+    ...block(user),
+    'contexts:',
+    '- name: x',
+    '  context:',
+    '    cluster: c',
+    '    user: u',
+    'current-context: x',
+    '',
+  ].join('\n');
 }
 
 async function write(dir: string, name: string, text: string): Promise<string> {
@@ -70,7 +92,11 @@ describe('kubeconfig credentials without client-node', () => {
   it('verifies the server against the inline CA and sends the token, over one kept-alive connection', async () => {
     const server = await tlsServer();
     const dir = await tempDir();
-    const file = await write(dir, 'config', kubeconfig({ server: server.url, 'certificate-authority-data': b64(await fixture('ca.crt')) }, { token: 'inline-token' }));
+    const file = await write(
+      dir,
+      'config',
+      kubeconfig({ server: server.url, 'certificate-authority-data': b64(await fixture('ca.crt')) }, { token: 'inline-token' }),
+    );
     const clients = await kubeClients(file);
     expect(clients.credentials).toBe(`kubeconfig ${file}`);
     await serverVersion(clients.transport);
@@ -113,10 +139,21 @@ describe('kubeconfig credentials without client-node', () => {
     const server = await tlsServer({ clientCa: clientCrt });
     const dir = await tempDir();
     const ca = b64(await fixture('ca.crt'));
-    const inline = await write(dir, 'inline', kubeconfig({ server: server.url, 'certificate-authority-data': ca }, { 'client-certificate-data': b64(clientCrt), 'client-key-data': b64(await fixture('client.key')) }));
+    const inline = await write(
+      dir,
+      'inline',
+      kubeconfig(
+        { server: server.url, 'certificate-authority-data': ca },
+        { 'client-certificate-data': b64(clientCrt), 'client-key-data': b64(await fixture('client.key')) },
+      ),
+    );
     await write(dir, 'client.crt', clientCrt);
     await write(dir, 'client.key', await fixture('client.key'));
-    const files = await write(dir, 'files', kubeconfig({ server: server.url, 'certificate-authority-data': ca }, { 'client-certificate': 'client.crt', 'client-key': 'client.key' }));
+    const files = await write(
+      dir,
+      'files',
+      kubeconfig({ server: server.url, 'certificate-authority-data': ca }, { 'client-certificate': 'client.crt', 'client-key': 'client.key' }),
+    );
     const anonymous = await write(dir, 'anonymous', kubeconfig({ server: server.url, 'certificate-authority-data': ca }, {}));
     for (const file of [inline, files, anonymous]) await serverVersion(new KubeTransport(authOf(file), { userAgent: 'test' }));
     expect(server.seen.map((s) => [s.clientCn, s.authorization])).toEqual([
@@ -167,7 +204,11 @@ describe('kubeconfig credentials without client-node', () => {
   it('uses $KUBECONFIG when no file is given and no service account is mounted', async () => {
     const server = await tlsServer();
     const dir = await tempDir();
-    const file = await write(dir, 'config', kubeconfig({ server: server.url, 'certificate-authority-data': b64(await fixture('ca.crt')) }, { token: 'env-token' }));
+    const file = await write(
+      dir,
+      'config',
+      kubeconfig({ server: server.url, 'certificate-authority-data': b64(await fixture('ca.crt')) }, { token: 'env-token' }),
+    );
     vi.stubEnv('KUBECONFIG', file);
     vi.stubEnv('KUBERNETES_SERVICE_HOST', '');
     const clients = await kubeClients(undefined);

@@ -4,7 +4,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { CONTROLLER_NAMES, crrInformer, kubeClients, kubeClientsFrom, nodeImageInformer, nodePodProbeInformer, serverVersion } from '../../../adapters/kube/index.js';
+import {
+  CONTROLLER_NAMES,
+  crrInformer,
+  kubeClients,
+  kubeClientsFrom,
+  nodeImageInformer,
+  nodePodProbeInformer,
+  serverVersion,
+} from '../../../adapters/kube/index.js';
 import { crrObject, nodeImageObject } from '../../bed/apiserver/fixtures.js';
 import { kubeFixture, record, until } from './support.js';
 
@@ -45,7 +53,10 @@ describe('the daemon informers', () => {
     const crrs = record(crrInformer(clients.transport, 'node-a', 'v1beta1'));
     await crrs.synced();
     expect(crrs.summary().sort()).toEqual(['synced:crr', 'upsert:elsewhere', 'upsert:mine']);
-    api.store.patch({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: 'default', name: 'mine' }, { metadata: { labels: { 'crr.apps.kruise.io/active': null } } });
+    api.store.patch(
+      { apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: 'default', name: 'mine' },
+      { metadata: { labels: { 'crr.apps.kruise.io/active': null } } },
+    );
     await until(() => crrs.observations.length === 4, 'the CRR that is no longer active');
     expect(crrs.summary().at(-1)).toBe('delete:mine');
     expect(api.requests.filter({ resource: 'containerrecreaterequests', verb: 'watch' })[0]).toMatchObject({

@@ -60,7 +60,12 @@ describe('kube transport', () => {
         res.end('{"ok":true}');
       });
     });
-    const reply = await transport.request({ method: 'PATCH', path: '/x', body: { metadata: { labels: { é: '1' } } }, contentType: 'application/merge-patch+json' });
+    const reply = await transport.request({
+      method: 'PATCH',
+      path: '/x',
+      body: { metadata: { labels: { é: '1' } } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(reply).toEqual({ ok: true });
     const body = JSON.stringify({ metadata: { labels: { é: '1' } } });
     expect(seen).toEqual([{ method: 'PATCH', type: 'application/merge-patch+json', length: String(Buffer.byteLength(body)), agent: 'test', body }]);

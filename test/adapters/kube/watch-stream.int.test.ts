@@ -8,7 +8,11 @@ import { record, until } from './support.js';
 
 type WatchScript = (res: ServerResponse, rv: string) => void;
 
-const pod = (name: string, rv: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid: `uid-${name}`, resourceVersion: rv } });
+const pod = (name: string, rv: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', uid: `uid-${name}`, resourceVersion: rv },
+});
 
 /** Lists nothing at RV 10; the n-th watch request runs scripts[n] (the last one repeats). */
 async function scriptedServer(scripts: WatchScript[]) {
@@ -54,7 +58,10 @@ describe('watch stream edge cases', () => {
   });
 
   it('restarts with backoff after an ERROR event that is not 410, without a re-list', async () => {
-    const { transport, watches } = await scriptedServer([(res) => line(res, 'ERROR', { kind: 'Status', code: 500, reason: 'InternalError', message: 'etcd hiccup' }), silent]);
+    const { transport, watches } = await scriptedServer([
+      (res) => line(res, 'ERROR', { kind: 'Status', code: 500, reason: 'InternalError', message: 'etcd hiccup' }),
+      silent,
+    ]);
     const informer = podInformer(transport, 'node-a', { backoff: { initialMs: 20 } });
     record(informer);
     await until(() => watches.length === 2, 'the second watch');

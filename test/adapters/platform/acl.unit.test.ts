@@ -16,7 +16,12 @@ describe('icacls argv', () => {
 
   it('restricts a file without inheritance flags', () => {
     expect(icaclsRestrictCommand('C:\\ProgramData\\kruised\\pull-secret.json', 'file').args).toEqual([
-      'C:\\ProgramData\\kruised\\pull-secret.json', '/inheritance:r', '/grant:r', '*S-1-5-18:F', '/grant:r', '*S-1-5-32-544:F',
+      'C:\\ProgramData\\kruised\\pull-secret.json',
+      '/inheritance:r',
+      '/grant:r',
+      '*S-1-5-18:F',
+      '/grant:r',
+      '*S-1-5-32-544:F',
     ]);
   });
 
@@ -74,7 +79,9 @@ describe('permission plans per profile', () => {
 
   it('reports a failed icacls run with its exit code and output', async () => {
     const runner = new FakeRunner({ exitCode: 5, signal: null, stdout: '', stderr: 'C:\\x: Access is denied.\r\n' });
-    const err = await windowsWith(runner).permissions.restrict('C:\\x', 'file').catch((e: unknown) => e);
+    const err = await windowsWith(runner)
+      .permissions.restrict('C:\\x', 'file')
+      .catch((e: unknown) => e);
     expect((err as Error).message).toBe('restricting access to C:\\x failed: icacls.exe ended with exit code 5: C:\\x: Access is denied.');
   });
 });

@@ -1,9 +1,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  AtomicWriteError, isAtomicWriteTemp, platformProfile, renameDelayMs, WINDOWS_RENAME_RETRY,
-} from '../../../adapters/platform/index.js';
+import { AtomicWriteError, isAtomicWriteTemp, platformProfile, renameDelayMs, WINDOWS_RENAME_RETRY } from '../../../adapters/platform/index.js';
 import { tempDir } from '../../support/tmp.js';
 import { FakeFs, FakeProcess, FakeRunner, RecordingSleep } from './fakes.js';
 
@@ -65,7 +63,12 @@ function windowsWithFakeFs(renameRetry?: { maxAttempts: number }) {
   fs.dirSyncError = 'EPERM'; // what FlushFileBuffers on a read-only directory handle gives
   const sleep = new RecordingSleep();
   const profile = platformProfile('windows', {
-    fs, sleep: sleep.sleep, process: new FakeProcess(), run: new FakeRunner().run, env: {}, tempSuffix: () => '7-abcd',
+    fs,
+    sleep: sleep.sleep,
+    process: new FakeProcess(),
+    run: new FakeRunner().run,
+    env: {},
+    tempSuffix: () => '7-abcd',
     ...(renameRetry !== undefined ? { renameRetry } : {}),
   });
   return { fs, sleep, profile };

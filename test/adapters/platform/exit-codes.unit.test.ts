@@ -8,10 +8,28 @@ const windows = platformProfile('windows', seams);
 
 describe('Windows exit codes', () => {
   it.each([
-    [-1073741510, 3221225786, '0xC000013A', 'STATUS_CONTROL_C_EXIT', 'exit code 0xC000013A STATUS_CONTROL_C_EXIT (ended by a Ctrl event, as on a container stop, reported as -1073741510)'],
-    [0xc0000005 | 0, 0xc0000005, '0xC0000005', 'STATUS_ACCESS_VIOLATION', 'exit code 0xC0000005 STATUS_ACCESS_VIOLATION (invalid memory access, reported as -1073741819)'],
+    [
+      -1073741510,
+      3221225786,
+      '0xC000013A',
+      'STATUS_CONTROL_C_EXIT',
+      'exit code 0xC000013A STATUS_CONTROL_C_EXIT (ended by a Ctrl event, as on a container stop, reported as -1073741510)',
+    ],
+    [
+      0xc0000005 | 0,
+      0xc0000005,
+      '0xC0000005',
+      'STATUS_ACCESS_VIOLATION',
+      'exit code 0xC0000005 STATUS_ACCESS_VIOLATION (invalid memory access, reported as -1073741819)',
+    ],
     [0xc0000005, 0xc0000005, '0xC0000005', 'STATUS_ACCESS_VIOLATION', 'exit code 0xC0000005 STATUS_ACCESS_VIOLATION (invalid memory access)'],
-    [-1073741819, 0xc0000005, '0xC0000005', 'STATUS_ACCESS_VIOLATION', 'exit code 0xC0000005 STATUS_ACCESS_VIOLATION (invalid memory access, reported as -1073741819)'],
+    [
+      -1073741819,
+      0xc0000005,
+      '0xC0000005',
+      'STATUS_ACCESS_VIOLATION',
+      'exit code 0xC0000005 STATUS_ACCESS_VIOLATION (invalid memory access, reported as -1073741819)',
+    ],
     [-1073740791, 0xc0000409, '0xC0000409', 'STATUS_STACK_BUFFER_OVERRUN', undefined],
     [-1073741515, 0xc0000135, '0xC0000135', 'STATUS_DLL_NOT_FOUND', undefined],
     [-532462766, 0xe0434352, '0xE0434352', 'CLR_EXCEPTION', undefined],

@@ -1,7 +1,14 @@
 // Which of an image's platforms a node can run (windows.md §2.7), as a table: Windows hosts of
 // the ltsc2019, ltsc2022 and ltsc2025 generations against indexes a registry serves.
 import { describe, expect, it } from 'vitest';
-import { linuxImagePlatform, ociArchitecture, platformVerdict, windowsImagePlatform, type HostPlatform, type ImagePlatformEntry } from '../../../adapters/platform/image-platform.js';
+import {
+  linuxImagePlatform,
+  ociArchitecture,
+  platformVerdict,
+  windowsImagePlatform,
+  type HostPlatform,
+  type ImagePlatformEntry,
+} from '../../../adapters/platform/image-platform.js';
 
 const win = (osVersion: string, architecture = 'amd64'): ImagePlatformEntry => ({ os: 'windows', architecture, osVersion });
 const linux = (architecture = 'amd64', variant?: string): ImagePlatformEntry => ({ os: 'linux', architecture, ...(variant ? { variant } : {}), osVersion: '' });
@@ -42,7 +49,10 @@ describe('platformVerdict on Windows hosts', () => {
   });
 
   it('applies only os and architecture on Linux hosts', () => {
-    expect(platformVerdict([win('10.0.20348.1'), linux('arm64')], { os: 'linux', architecture: 'arm64', osVersion: '' }, linuxImagePlatform)).toMatchObject({ runs: true, entry: { os: 'linux' } });
+    expect(platformVerdict([win('10.0.20348.1'), linux('arm64')], { os: 'linux', architecture: 'arm64', osVersion: '' }, linuxImagePlatform)).toMatchObject({
+      runs: true,
+      entry: { os: 'linux' },
+    });
     expect(platformVerdict([win('10.0.20348.1')], { os: 'linux', architecture: 'amd64', osVersion: '' }, linuxImagePlatform)).toMatchObject({ runs: false });
   });
 });

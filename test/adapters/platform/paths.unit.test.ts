@@ -1,8 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeFileName, encodeFileName, isPortableFileName, pickServiceAccount, platformProfile,
-} from '../../../adapters/platform/index.js';
+import { decodeFileName, encodeFileName, isPortableFileName, pickServiceAccount, platformProfile } from '../../../adapters/platform/index.js';
 import { FakeFs, FakeProcess, FakeRunner, RecordingSleep } from './fakes.js';
 
 function profiles(env: Record<string, string> = {}) {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  linuxChildProcess, parseWindowsOsVersion, platformOsOf, platformProfile, spawnRunner, WINDOWS_BUILD_LABEL,
-  WINDOWS_CONTAINERD_ENDPOINT, windowsChildProcess, windowsOsVersionCompatible,
+  linuxChildProcess,
+  parseWindowsOsVersion,
+  platformOsOf,
+  platformProfile,
+  spawnRunner,
+  WINDOWS_BUILD_LABEL,
+  WINDOWS_CONTAINERD_ENDPOINT,
+  windowsChildProcess,
+  windowsOsVersionCompatible,
 } from '../../../adapters/platform/index.js';
 import { FakeFs, FakeProcess, FakeRunner, RecordingSleep } from './fakes.js';
 
@@ -45,9 +52,7 @@ describe('CRI endpoint defaults', () => {
 
   it('has exactly one Windows candidate, the containerd pipe, never to be stat-ed, and no --socket-file', () => {
     expect(windows.cri.endpointCandidates()).toEqual([{ type: 'containerd', uri: 'npipe://./pipe/containerd-containerd', statPath: null }]);
-    expect(windows.cri.endpointCandidates({ socketFile: 'ignored.sock' })).toEqual([
-      { type: 'containerd', uri: WINDOWS_CONTAINERD_ENDPOINT, statPath: null },
-    ]);
+    expect(windows.cri.endpointCandidates({ socketFile: 'ignored.sock' })).toEqual([{ type: 'containerd', uri: WINDOWS_CONTAINERD_ENDPOINT, statPath: null }]);
     expect(windows.cri.socketFileFlag).toBe(false);
   });
 

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BadPullSecretError,
-  keyringFromSecrets,
-  pullAttempts,
-  redactAuth,
-} from '../../../adapters/registry-auth/index.js';
+import { BadPullSecretError, keyringFromSecrets, pullAttempts, redactAuth } from '../../../adapters/registry-auth/index.js';
 import { b64, dockerConfigJsonSecret, dockercfgSecret, rawSecret } from './fixtures.js';
 
 const secrets = [
@@ -42,7 +37,14 @@ describe('pullAttempts', () => {
 describe('redactAuth', () => {
   it('hides passwords and tokens but keeps the user name and empty fields', () => {
     const redacted = redactAuth({ username: 'bot', password: 'hunter2', auth: b64('bot:hunter2'), identity_token: '', registry_token: 'rt' });
-    expect(redacted).toEqual({ username: 'bot', password: '<redacted>', auth: '<redacted>', server_address: '', identity_token: '', registry_token: '<redacted>' });
+    expect(redacted).toEqual({
+      username: 'bot',
+      password: '<redacted>',
+      auth: '<redacted>',
+      server_address: '',
+      identity_token: '',
+      registry_token: '<redacted>',
+    });
     expect(JSON.stringify(redacted)).not.toContain('hunter2');
     expect(redactAuth(undefined)).toBeUndefined();
   });

@@ -18,9 +18,7 @@ describe('parsing kubernetes.io/dockerconfigjson secrets', () => {
     const secret = dockerConfigJsonSecret('regcred', {
       'quay.io': { username: 'ignored', password: 'ignored', auth: b64('robot:pa:ss:word') },
     });
-    expect(parsePullSecret(secret)).toEqual([
-      { registryKey: 'quay.io', username: 'robot', password: 'pa:ss:word', auth: b64('robot:pa:ss:word') },
-    ]);
+    expect(parsePullSecret(secret)).toEqual([{ registryKey: 'quay.io', username: 'robot', password: 'pa:ss:word', auth: b64('robot:pa:ss:word') }]);
   });
 
   it('decodes an unpadded auth field as kubelet does (RawStdEncoding when it does not end in "=")', () => {
@@ -93,8 +91,13 @@ describe('bad secrets', () => {
   };
 
   it('rejects a data value that is not base64, naming the secret and the key but not the value', () => {
-    const error = expectBad(rawSecret('bad', 'kubernetes.io/dockerconfigjson', '.dockerconfigjson', `{"auths":{"private.example.com":{"password":"${SECRET_TEXT}"}}}`), 'badBase64');
-    expect(error.message).toBe('pull secret kruise-daemon-config/bad (kubernetes.io/dockerconfigjson) is invalid: data key .dockerconfigjson is not valid base64');
+    const error = expectBad(
+      rawSecret('bad', 'kubernetes.io/dockerconfigjson', '.dockerconfigjson', `{"auths":{"private.example.com":{"password":"${SECRET_TEXT}"}}}`),
+      'badBase64',
+    );
+    expect(error.message).toBe(
+      'pull secret kruise-daemon-config/bad (kubernetes.io/dockerconfigjson) is invalid: data key .dockerconfigjson is not valid base64',
+    );
   });
 
   it('rejects a document that is not JSON without quoting it (JSON.parse messages would)', () => {

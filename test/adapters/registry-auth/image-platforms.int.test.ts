@@ -12,10 +12,20 @@ const INDEX = {
   mediaType: 'application/vnd.oci.image.index.v1+json',
   manifests: [
     { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:aa', size: 1, platform: { os: 'linux', architecture: 'amd64' } },
-    { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:bb', size: 1, platform: { os: 'windows', architecture: 'amd64', 'os.version': '10.0.20348.2655' } },
+    {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: 'sha256:bb',
+      size: 1,
+      platform: { os: 'windows', architecture: 'amd64', 'os.version': '10.0.20348.2655' },
+    },
   ],
 };
-const MANIFEST = { schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: 'sha256:cc', size: 1 }, layers: [] };
+const MANIFEST = {
+  schemaVersion: 2,
+  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+  config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: 'sha256:cc', size: 1 },
+  layers: [],
+};
 const CONFIG = { os: 'windows', architecture: 'amd64', 'os.version': '10.0.17763.6189', rootfs: { type: 'layers', diff_ids: [] } };
 const BASIC = `Basic ${Buffer.from('user:s3cret').toString('base64')}`;
 
@@ -64,16 +74,23 @@ describe('imagePlatforms', () => {
     });
   });
 
-  it('reads a single manifest\'s platform from its config blob', async () => {
-    expect(await imagePlatforms(`${host}/open/app:single`, [])).toEqual({ type: 'found', kind: 'manifest', entries: [{ os: 'windows', architecture: 'amd64', osVersion: '10.0.17763.6189' }] });
+  it("reads a single manifest's platform from its config blob", async () => {
+    expect(await imagePlatforms(`${host}/open/app:single`, [])).toEqual({
+      type: 'found',
+      kind: 'manifest',
+      entries: [{ os: 'windows', architecture: 'amd64', osVersion: '10.0.17763.6189' }],
+    });
   });
 
-  it('answers a Basic challenge with the pull\'s credentials, trying each in order', async () => {
-    const out = await imagePlatforms(`${host}/basic/app:single`, [{ username: 'user', password: 'wrong' }, { auth: Buffer.from('user:s3cret').toString('base64') }]);
+  it("answers a Basic challenge with the pull's credentials, trying each in order", async () => {
+    const out = await imagePlatforms(`${host}/basic/app:single`, [
+      { username: 'user', password: 'wrong' },
+      { auth: Buffer.from('user:s3cret').toString('base64') },
+    ]);
     expect(out).toMatchObject({ type: 'found', kind: 'manifest' });
   });
 
-  it('answers a Bearer challenge with a token from the realm, for the repository\'s pull scope', async () => {
+  it("answers a Bearer challenge with a token from the realm, for the repository's pull scope", async () => {
     seen.length = 0;
     const out = await imagePlatforms(`${host}/bearer/app@sha256:${'d'.repeat(64)}`, [{ username: 'user', password: 's3cret' }]);
     expect(out).toEqual({ type: 'unknown', reason: `the registry answered 404 Not Found for manifests/sha256:${'d'.repeat(64)}` });
@@ -87,7 +104,12 @@ describe('imagePlatforms', () => {
 
   it.each([
     ['no credentials for a protected repository', `basic/app:multi`, [], /^the registry answered 401 Unauthorized for manifests\/multi$/],
-    ['wrong credentials at the token service', `bearer/app:multi`, [{ username: 'user', password: 'nope' }], /^the token service 127\.0\.0\.1:\d+ answered 401$/],
+    [
+      'wrong credentials at the token service',
+      `bearer/app:multi`,
+      [{ username: 'user', password: 'nope' }],
+      /^the token service 127\.0\.0\.1:\d+ answered 401$/,
+    ],
     ['an unknown tag', `open/app:missing`, [], /^the registry answered 404 Not Found for manifests\/missing$/],
     ['an answer that is not JSON', `open/app:garbage`, [], /^manifests\/garbage is not JSON$/],
   ])('reports %s as unknown, with a reason and no secret', async (_what, path, credentials, reason) => {
@@ -103,7 +125,10 @@ describe('imagePlatforms', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     expect(await imagePlatforms(`127.0.0.1:${port}/app:1`, [])).toEqual({ type: 'unknown', reason: `127.0.0.1:${port} cannot be reached: ECONNREFUSED` });
-    expect(await imagePlatforms(`${host}/open/app:slow`, [], { timeoutMs: 300 })).toEqual({ type: 'unknown', reason: 'no answer from the registry within 300 ms' });
+    expect(await imagePlatforms(`${host}/open/app:slow`, [], { timeoutMs: 300 })).toEqual({
+      type: 'unknown',
+      reason: 'no answer from the registry within 300 ms',
+    });
   });
 
   it('never tries plain HTTP for a registry that is not on loopback', async () => {
@@ -112,7 +137,10 @@ describe('imagePlatforms', () => {
       calls.push(String(url));
       throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
     }) as typeof fetch;
-    expect(await imagePlatforms('registry.example.com/app:1', [], { fetch: failing })).toEqual({ type: 'unknown', reason: 'registry.example.com cannot be reached: ECONNREFUSED' });
+    expect(await imagePlatforms('registry.example.com/app:1', [], { fetch: failing })).toEqual({
+      type: 'unknown',
+      reason: 'registry.example.com cannot be reached: ECONNREFUSED',
+    });
     expect(calls).toEqual(['https://registry.example.com/v2/app/manifests/1']);
   });
 });

@@ -55,14 +55,24 @@ describe('discovery', () => {
     const api = await fakeApiServer();
     api.store.create(crrObject('restart-main', 'node-a', 'v1beta1'));
     const custom = api.kubeConfig().makeApiClient(CustomObjectsApi);
-    const get = (version: string) => custom.getNamespacedCustomObject({ group: kruise, version, namespace: 'default', plural: 'containerrecreaterequests', name: 'restart-main' }) as Promise<{ apiVersion: string; metadata: { uid: string } }>;
+    const get = (version: string) =>
+      custom.getNamespacedCustomObject({ group: kruise, version, namespace: 'default', plural: 'containerrecreaterequests', name: 'restart-main' }) as Promise<{
+        apiVersion: string;
+        metadata: { uid: string };
+      }>;
     const [alpha, beta] = await Promise.all([get('v1alpha1'), get('v1beta1')]);
     expect([alpha.apiVersion, beta.apiVersion]).toEqual(['apps.kruise.io/v1alpha1', 'apps.kruise.io/v1beta1']);
     expect(alpha.metadata.uid).toBe(beta.metadata.uid);
   });
 
   it('served versions can change while the server runs, as when a CRD upgrade adds v1beta1', async () => {
-    const api = await fakeApiServer({ served: { 'nodeimages.apps.kruise.io': ['v1alpha1'], 'containerrecreaterequests.apps.kruise.io': ['v1alpha1'], 'imagepulljobs.apps.kruise.io': ['v1alpha1'] } });
+    const api = await fakeApiServer({
+      served: {
+        'nodeimages.apps.kruise.io': ['v1alpha1'],
+        'containerrecreaterequests.apps.kruise.io': ['v1alpha1'],
+        'imagepulljobs.apps.kruise.io': ['v1alpha1'],
+      },
+    });
     const apis = api.kubeConfig().makeApiClient(ApisApi);
     const versions = async () => (await apis.getAPIVersions()).groups.find((g) => g.name === kruise)?.versions.map((v) => v.version);
     expect(await versions()).toEqual(['v1alpha1']);

@@ -58,18 +58,22 @@ export const errors = {
   notFound: (gr: Gr, name: string) => new ApiError(failure(404, 'NotFound', `${qualified(gr)} "${name}" not found`, detailsOf(gr, name))),
   /** A path the server has no route for (unknown or unserved group, version or resource). */
   noRoute: () => new ApiError(failure(404, 'NotFound', 'the server could not find the requested resource', {})),
-  alreadyExists: (gr: Gr, name: string) =>
-    new ApiError(failure(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, detailsOf(gr, name))),
+  alreadyExists: (gr: Gr, name: string) => new ApiError(failure(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, detailsOf(gr, name))),
   conflict: (gr: Gr, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again') =>
     new ApiError(failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(gr)} "${name}": ${why}`, detailsOf(gr, name))),
   invalid: (def: Pick<ResourceDef, 'group' | 'kind'>, name: string, causes: Array<{ field: string; message: string }>) =>
     new ApiError(
-      failure(422, 'Invalid', `${def.kind}${def.group ? `.${def.group}` : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, {
-        name,
-        ...(def.group ? { group: def.group } : {}),
-        kind: def.kind,
-        causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c.message, field: c.field })),
-      }),
+      failure(
+        422,
+        'Invalid',
+        `${def.kind}${def.group ? `.${def.group}` : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+        {
+          name,
+          ...(def.group ? { group: def.group } : {}),
+          kind: def.kind,
+          causes: causes.map((c) => ({ reason: 'FieldValueInvalid', message: c.message, field: c.field })),
+        },
+      ),
     ),
   unprocessable: (message: string) => new ApiError(failure(422, 'Invalid', message)),
   badRequest: (message: string) => new ApiError(failure(400, 'BadRequest', message)),
@@ -85,11 +89,9 @@ export const errors = {
     new ApiError(failure(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds }), {
       'Retry-After': String(retryAfterSeconds),
     }),
-  serviceUnavailable: (message = 'the server is currently unable to handle the request') =>
-    new ApiError(failure(503, 'ServiceUnavailable', message)),
+  serviceUnavailable: (message = 'the server is currently unable to handle the request') => new ApiError(failure(503, 'ServiceUnavailable', message)),
   unauthorized: () => new ApiError(failure(401, 'Unauthorized', 'Unauthorized')),
-  forbidden: (gr: Gr, name: string | undefined, message: string) =>
-    new ApiError(failure(403, 'Forbidden', message, detailsOf(gr, name ?? ''))),
+  forbidden: (gr: Gr, name: string | undefined, message: string) => new ApiError(failure(403, 'Forbidden', message, detailsOf(gr, name ?? ''))),
   /** Any status code, for fault injection. */
   generic: (code: number, message: string) => new ApiError(failure(code, code === 500 ? 'InternalError' : 'Unknown', message)),
 };

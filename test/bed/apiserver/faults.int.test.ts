@@ -79,8 +79,21 @@ describe('fault injection', () => {
     await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=node-a', labelSelector: 'app=web' });
     await core.patchNamespacedPod({ name: 'web', namespace: 'default', body: [{ op: 'add', path: '/metadata/labels', value: { app: 'web' } }] });
     const [list, patch] = api.requests.all;
-    expect(list).toMatchObject({ method: 'GET', path: '/api/v1/pods', verb: 'list', query: { fieldSelector: 'spec.nodeName=node-a', labelSelector: 'app=web' }, status: 200 });
-    expect(patch).toMatchObject({ method: 'PATCH', path: '/api/v1/namespaces/default/pods/web', verb: 'patch', name: 'web', contentType: 'application/json-patch+json', status: 200 });
+    expect(list).toMatchObject({
+      method: 'GET',
+      path: '/api/v1/pods',
+      verb: 'list',
+      query: { fieldSelector: 'spec.nodeName=node-a', labelSelector: 'app=web' },
+      status: 200,
+    });
+    expect(patch).toMatchObject({
+      method: 'PATCH',
+      path: '/api/v1/namespaces/default/pods/web',
+      verb: 'patch',
+      name: 'web',
+      contentType: 'application/json-patch+json',
+      status: 200,
+    });
     expect(patch?.userAgent).toMatch(/kubernetes-client-javascript/);
   });
 });

@@ -1,6 +1,6 @@
 // Fault injection and the request log. Faults apply after routing, so a match can name the
 // verb and resource as well as the method and path.
-import { ApiError, errors } from './errors.js';
+import { type ApiError, errors } from './errors.js';
 import type { Storage } from './storage.js';
 import type { Verb } from './types.js';
 import type { CloseMode, WatchHub } from './watch.js';

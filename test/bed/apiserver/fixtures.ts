@@ -1,6 +1,15 @@
 // Helpers for the fake API server's own tests: a server per test, object builders, polling,
 // and informers that record what they saw.
-import { CoreV1Api, CustomObjectsApi, ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { onTestFinished } from 'vitest';
 import { startFakeApiServer, type FakeApiServer, type FakeApiServerOptions } from './index.js';
 
@@ -97,7 +106,13 @@ export async function podInformer(kc: KubeConfig, node: string): Promise<Recordi
 }
 
 /** A cluster-scoped custom-object informer with a field selector, as the daemon watches NodeImage and NodePodProbe. */
-export async function clusterObjectInformer(kc: KubeConfig, group: string, version: string, plural: string, fieldSelector: string): Promise<RecordingInformer<KubernetesObject>> {
+export async function clusterObjectInformer(
+  kc: KubeConfig,
+  group: string,
+  version: string,
+  plural: string,
+  fieldSelector: string,
+): Promise<RecordingInformer<KubernetesObject>> {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const list = async () => (await custom.listClusterCustomObject({ group, version, plural, fieldSelector })) as KubernetesListObject<KubernetesObject>;
   const informer = new ListWatch<KubernetesObject>(`/apis/${group}/${version}/${plural}`, new Watch(kc), list, false, undefined, fieldSelector);
@@ -117,7 +132,12 @@ export async function rawWatch(kc: KubeConfig, path: string, params: Record<stri
   const events: RawWatch['events'] = [];
   let finish!: (err: unknown) => void;
   const done = new Promise<unknown>((resolve) => (finish = resolve));
-  const controller = await new Watch(kc).watch(path, params, (type, object: Record<string, unknown>) => events.push({ type, object }), (err) => finish(err));
+  const controller = await new Watch(kc).watch(
+    path,
+    params,
+    (type, object: Record<string, unknown>) => events.push({ type, object }),
+    (err) => finish(err),
+  );
   onTestFinished(() => controller.abort());
   return { events, done, abort: () => controller.abort() };
 }

@@ -16,7 +16,11 @@ describe('JSON merge patch (RFC 7386)', () => {
     [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
     [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
     [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
     [{ a: 'b' }, ['c'], ['c']],
     [{ e: null }, { a: 1 }, { e: null, a: 1 }],
     [[1, 2], { a: 'b', c: null }, { a: 'b' }],
@@ -74,31 +78,67 @@ describe('strategic merge patch', () => {
     metadata: { labels: { a: '1' }, finalizers: ['x'], ownerReferences: [{ uid: 'u1', name: 'one' }] },
     spec: {
       containers: [
-        { name: 'main', image: 'm:1', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] },
+        {
+          name: 'main',
+          image: 'm:1',
+          env: [
+            { name: 'A', value: '1' },
+            { name: 'B', value: '2' },
+          ],
+        },
         { name: 'side', image: 's:1' },
       ],
       tolerations: [{ key: 'k1' }],
     },
-    status: { conditions: [{ type: 'Ready', status: 'False' }, { type: 'Initialized', status: 'True' }] },
+    status: {
+      conditions: [
+        { type: 'Ready', status: 'False' },
+        { type: 'Initialized', status: 'True' },
+      ],
+    },
   };
 
   it('merges containers and env by name, conditions by type, and replaces lists without a merge key', () => {
     const result = strategicMergePatch(
       pod,
       {
-        spec: { containers: [{ name: 'main', env: [{ name: 'B', value: '3' }, { name: 'C', value: '4' }] }], tolerations: [{ key: 'k2' }] },
+        spec: {
+          containers: [
+            {
+              name: 'main',
+              env: [
+                { name: 'B', value: '3' },
+                { name: 'C', value: '4' },
+              ],
+            },
+          ],
+          tolerations: [{ key: 'k2' }],
+        },
         status: { conditions: [{ type: 'Ready', status: 'True' }] },
       },
       pods.patchMeta,
     );
     expect(result.spec).toEqual({
       containers: [
-        { name: 'main', image: 'm:1', env: [{ name: 'A', value: '1' }, { name: 'B', value: '3' }, { name: 'C', value: '4' }] },
+        {
+          name: 'main',
+          image: 'm:1',
+          env: [
+            { name: 'A', value: '1' },
+            { name: 'B', value: '3' },
+            { name: 'C', value: '4' },
+          ],
+        },
         { name: 'side', image: 's:1' },
       ],
       tolerations: [{ key: 'k2' }],
     });
-    expect(result.status).toEqual({ conditions: [{ type: 'Ready', status: 'True' }, { type: 'Initialized', status: 'True' }] });
+    expect(result.status).toEqual({
+      conditions: [
+        { type: 'Ready', status: 'True' },
+        { type: 'Initialized', status: 'True' },
+      ],
+    });
   });
 
   it('honours $patch delete in a list, $patch replace on a map, and set-merges finalizers', () => {

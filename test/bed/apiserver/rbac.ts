@@ -50,6 +50,15 @@ export const kruiseDaemonRules: readonly PolicyRule[] = [
 
 export function forbidden(def: ResourceDef, attrs: AuthorizationAttributes, user: string): ApiError {
   const scope = attrs.namespace !== undefined ? ` in the namespace "${attrs.namespace}"` : ' at the cluster scope';
-  const what = attrs.name !== undefined ? `${def.group ? `${def.plural}.${def.group}` : def.plural} "${attrs.name}"` : def.group ? `${def.plural}.${def.group}` : def.plural;
-  return errors.forbidden(def, attrs.name, `${what} is forbidden: User "${user}" cannot ${attrs.verb} resource "${attrs.resource}" in API group "${attrs.group}"${scope}`);
+  const what =
+    attrs.name !== undefined
+      ? `${def.group ? `${def.plural}.${def.group}` : def.plural} "${attrs.name}"`
+      : def.group
+        ? `${def.plural}.${def.group}`
+        : def.plural;
+  return errors.forbidden(
+    def,
+    attrs.name,
+    `${what} is forbidden: User "${user}" cannot ${attrs.verb} resource "${attrs.resource}" in API group "${attrs.group}"${scope}`,
+  );
 }

@@ -65,7 +65,7 @@ export class Registry {
   byKind(apiVersion: string, kind: string): { def: ResourceDef; version: string } {
     const { group, version } = splitApiVersion(apiVersion);
     const def = this.defs.find((d) => d.group === group && d.kind === kind);
-    if (!def || !def.versions.includes(version)) {
+    if (!def?.versions.includes(version)) {
       throw errors.badRequest(`no kind "${kind}" is registered for version "${apiVersion}" in the fake API server`);
     }
     return { def, version };

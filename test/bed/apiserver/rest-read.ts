@@ -55,9 +55,14 @@ export function listObjects(storage: Storage, route: ResourceRoute, query: URLSe
   const fields = parseFieldSelector(query.get('fieldSelector'), def);
   const rvParam = query.get('resourceVersion') ?? '';
   const rvMatch = query.get('resourceVersionMatch') ?? '';
-  if (rvMatch !== '' && rvParam === '') throw errors.unprocessable('ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (rvMatch !== '' && rvParam === '')
+    throw errors.unprocessable(
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+    );
   if (rvMatch !== '' && rvMatch !== 'Exact' && rvMatch !== 'NotOlderThan') {
-    throw errors.unprocessable(`ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`);
+    throw errors.unprocessable(
+      `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Unsupported value: "${rvMatch}": supported values: "Exact", "NotOlderThan"`,
+    );
   }
   if (rvParam !== '') {
     const rv = parseRv(rvParam);
@@ -70,7 +75,9 @@ export function listObjects(storage: Storage, route: ResourceRoute, query: URLSe
   if (token) {
     const decoded = decodeContinue(token);
     if (decoded.rv < storage.floor(def)) {
-      throw errors.expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results.');
+      throw errors.expired(
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results.',
+      );
     }
     listRv = decoded.rv;
     start = decoded.start;
@@ -95,7 +102,15 @@ export function listObjects(storage: Storage, route: ResourceRoute, query: URLSe
 }
 
 /** Opens a watch stream on `res`, or throws for a request that is invalid before the stream starts. */
-export function watchObjects(storage: Storage, hub: WatchHub, route: ResourceRoute, query: URLSearchParams, path: string, res: ServerResponse, options: ReadOptions): void {
+export function watchObjects(
+  storage: Storage,
+  hub: WatchHub,
+  route: ResourceRoute,
+  query: URLSearchParams,
+  path: string,
+  res: ServerResponse,
+  options: ReadOptions,
+): void {
   const { def } = route;
   const labels = parseLabelSelector(query.get('labelSelector'));
   const fields = parseFieldSelector(query.get('fieldSelector'), def);
@@ -105,10 +120,14 @@ export function watchObjects(storage: Storage, hub: WatchHub, route: ResourceRou
   const allowBookmarks = query.get('allowWatchBookmarks') === 'true';
   const rvMatch = query.get('resourceVersionMatch') ?? '';
   if (sendInitialEvents && (!allowBookmarks || rvMatch !== 'NotOlderThan')) {
-    throw errors.unprocessable('ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan and allowWatchBookmarks to true');
+    throw errors.unprocessable(
+      'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan and allowWatchBookmarks to true',
+    );
   }
   if (!sendInitialEvents && rvMatch !== '') {
-    throw errors.unprocessable('ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+    throw errors.unprocessable(
+      'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+    );
   }
   const timeoutParam = query.get('timeoutSeconds');
   let timeoutMs: number;

@@ -25,7 +25,8 @@ const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+jso
 
 function dryRun(query: URLSearchParams): boolean {
   const values = query.getAll('dryRun');
-  if (values.some((v) => v !== 'All')) throw errors.badRequest(`dryRun: Unsupported value: "${values.find((v) => v !== 'All') ?? ''}": supported values: "All"`);
+  if (values.some((v) => v !== 'All'))
+    throw errors.badRequest(`dryRun: Unsupported value: "${values.find((v) => v !== 'All') ?? ''}": supported values: "All"`);
   return values.length > 0;
 }
 

@@ -28,7 +28,10 @@ function truthy(value: string | null): boolean {
 }
 
 export function route(registry: Registry, method: string, pathname: string, query: URLSearchParams): Route {
-  const segments = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segments = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];

@@ -34,7 +34,7 @@ const cases: Array<[selector: string, names: string[]]> = [
   ['app=web,!tier', []],
 ];
 
-const invalid = ['app=web,', 'app in (web', '=web', '!app=web', 'app in web', 'Bad_Prefix.com/x=y', 'rank>abc', 'app=' + 'x'.repeat(64), 'a b'];
+const invalid = ['app=web,', 'app in (web', '=web', '!app=web', 'app in web', 'Bad_Prefix.com/x=y', 'rank>abc', `app=${'x'.repeat(64)}`, 'a b'];
 
 async function setup() {
   const api = await fakeApiServer();
@@ -98,7 +98,9 @@ describe('selectors', () => {
     expect([body.kind, body.apiVersion]).toEqual(['PodList', 'v1']);
     expect(body.items[0]).not.toHaveProperty('kind');
     api.store.create({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'NodePodProbe', metadata: { name: 'node-a' }, spec: {} });
-    const crs = (await (await fetch(`${api.url}/apis/apps.kruise.io/v1alpha1/nodepodprobes`, { headers: { Authorization: `Bearer ${api.token!}` } })).json()) as {
+    const crs = (await (
+      await fetch(`${api.url}/apis/apps.kruise.io/v1alpha1/nodepodprobes`, { headers: { Authorization: `Bearer ${api.token!}` } })
+    ).json()) as {
       items: Array<Record<string, unknown>>;
     };
     expect(crs.items[0]).toMatchObject({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'NodePodProbe' });

@@ -28,13 +28,17 @@ function validateKey(key: string): void {
     fail(`invalid label key "${key}": prefix part must be a lowercase RFC 1123 subdomain`);
   }
   if (name.length === 0 || name.length > 63 || !NAME.test(name)) {
-    fail(`invalid label key "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+    fail(
+      `invalid label key "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+    );
   }
 }
 
 function validateValue(value: string): void {
   if (value.length > 63 || (value.length > 0 && !NAME.test(value))) {
-    fail(`invalid label value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+    fail(
+      `invalid label value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+    );
   }
 }
 
@@ -195,9 +199,7 @@ export function parseFieldSelector(input: string | null | undefined, def: Resour
     const known = field === 'metadata.name' || (field === 'metadata.namespace' && def.namespaced) || Object.hasOwn(def.fields, field);
     if (!known) {
       throw errors.badRequest(
-        def.builtin
-          ? `field label not supported: ${field}`
-          : `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
+        def.builtin ? `field label not supported: ${field}` : `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
       );
     }
     return { field, negate: m[2] === '!=', value: unescape(m[3]!) };

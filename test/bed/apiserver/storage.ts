@@ -155,7 +155,8 @@ export class Storage {
     delete metadata.deletionGracePeriodSeconds;
     if (def.tracksGeneration) metadata.generation = 1;
     else delete metadata.generation;
-    if (dryRun) return { ...input, apiVersion: joinApiVersion(def.group, version), kind: def.kind, metadata: { ...metadata, resourceVersion: String(this.rv) } };
+    if (dryRun)
+      return { ...input, apiVersion: joinApiVersion(def.group, version), kind: def.kind, metadata: { ...metadata, resourceVersion: String(this.rv) } };
     this.rv += 1;
     metadata.resourceVersion = String(this.rv);
     const stored: KubeObject = { ...input, apiVersion: joinApiVersion(def.group, version), kind: def.kind, metadata };

@@ -9,7 +9,11 @@ const crrRef = { apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateR
 describe('the admin store', () => {
   it('create keeps the status it is given, creates a missing namespace, and hands back copies', async () => {
     const api = await fakeApiServer();
-    const created = api.store.create({ ...crrObject('restart-main', 'node-a'), metadata: { ...crrObject('x', 'node-a').metadata, name: 'restart-main', namespace: 'team-a' }, status: { phase: 'Recreating' } });
+    const created = api.store.create({
+      ...crrObject('restart-main', 'node-a'),
+      metadata: { ...crrObject('x', 'node-a').metadata, name: 'restart-main', namespace: 'team-a' },
+      status: { phase: 'Recreating' },
+    });
     expect(created.status).toEqual({ phase: 'Recreating' });
     expect(api.store.get({ apiVersion: 'v1', kind: 'Namespace', name: 'team-a' })?.status).toEqual({ phase: 'Active' });
     (created.status as { phase: string }).phase = 'mutated by the test';
@@ -39,7 +43,14 @@ describe('the admin store', () => {
     const custom = api.kubeConfig().makeApiClient(CustomObjectsApi);
     const waiting = api.store.waitFor(crrRef, (obj) => (obj?.status as { phase?: string } | undefined)?.phase === 'Recreating');
     await custom.patchNamespacedCustomObjectStatus(
-      { group: 'apps.kruise.io', version: 'v1alpha1', namespace: 'default', plural: 'containerrecreaterequests', name: 'restart-main', body: { status: { phase: 'Recreating' } } },
+      {
+        group: 'apps.kruise.io',
+        version: 'v1alpha1',
+        namespace: 'default',
+        plural: 'containerrecreaterequests',
+        name: 'restart-main',
+        body: { status: { phase: 'Recreating' } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     expect((await waiting)?.apiVersion).toBe('apps.kruise.io/v1beta1');
@@ -51,7 +62,10 @@ describe('the admin store', () => {
     const seen: string[] = [];
     const stop = api.store.subscribe((e) => seen.push(`${e.type} ${e.object.kind ?? ''} ${e.object.metadata.name ?? ''}`));
     api.store.create({ ...podObject('web', 'node-a'), metadata: { name: 'web', namespace: 'default', finalizers: ['example.com/hold'] } });
-    await api.kubeConfig().makeApiClient(CoreV1Api).patchNamespacedPod({ name: 'web', namespace: 'default', body: [{ op: 'add', path: '/metadata/labels', value: { a: 'b' } }] });
+    await api
+      .kubeConfig()
+      .makeApiClient(CoreV1Api)
+      .patchNamespacedPod({ name: 'web', namespace: 'default', body: [{ op: 'add', path: '/metadata/labels', value: { a: 'b' } }] });
     const last = api.store.delete({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'web' });
     stop();
     api.store.create(podObject('after', 'node-a'));
@@ -64,7 +78,9 @@ describe('the admin store', () => {
     api.store.create(podObject('a', 'node-a', { labels: { app: 'web' } }));
     api.store.create(podObject('b', 'node-b', { labels: { app: 'web' } }));
     api.store.create(podObject('c', 'node-a', { labels: { app: 'web' }, namespace: 'other' }));
-    const names = api.store.list('v1', 'Pod', { namespace: 'default', labelSelector: 'app=web', fieldSelector: 'spec.nodeName=node-a' }).map((p) => p.metadata.name);
+    const names = api.store
+      .list('v1', 'Pod', { namespace: 'default', labelSelector: 'app=web', fieldSelector: 'spec.nodeName=node-a' })
+      .map((p) => p.metadata.name);
     expect(names).toEqual(['a']);
   });
 });

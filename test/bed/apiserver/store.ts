@@ -54,7 +54,11 @@ export class FakeStore {
   private ensureNamespace(namespace: string): void {
     const nsDef = this.registry.all().find((d) => d.group === '' && d.plural === 'namespaces');
     if (nsDef && !this.storage.get(nsDef, undefined, namespace)) {
-      this.storage.insert(nsDef, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, 'v1');
+      this.storage.insert(
+        nsDef,
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } },
+        'v1',
+      );
     }
   }
 
@@ -133,7 +137,11 @@ export class FakeStore {
   /** Every change from now on, for every resource. Returns the unsubscribe function. */
   subscribe(listener: (event: AdminEvent) => void): () => void {
     return this.storage.subscribe((event) =>
-      listener({ type: event.type, resourceVersion: event.rv, object: this.out(event.object, event.object.apiVersion ?? joinApiVersion(event.def.group, event.def.versions[0]!)) }),
+      listener({
+        type: event.type,
+        resourceVersion: event.rv,
+        object: this.out(event.object, event.object.apiVersion ?? joinApiVersion(event.def.group, event.def.versions[0]!)),
+      }),
     );
   }
 

@@ -15,7 +15,13 @@ function validateName(def: ResourceDef, obj: KubeObject): void {
   const name = obj.metadata.name;
   if (name === undefined || name === '') return;
   const ok = def.plural === 'namespaces' ? name.length <= 63 && DNS_LABEL.test(name) : name.length <= 253 && DNS_SUBDOMAIN.test(name);
-  if (!ok) throw errors.invalid(def, name, [{ field: 'metadata.name', message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'` }]);
+  if (!ok)
+    throw errors.invalid(def, name, [
+      {
+        field: 'metadata.name',
+        message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+      },
+    ]);
 }
 
 function secretData(obj: KubeObject): KubeObject {
@@ -66,7 +72,9 @@ export function checkResourceVersion(def: ResourceDef, previous: KubeObject, nex
   const rv = next.metadata.resourceVersion;
   if (!rv) {
     if (requireVersion && !def.builtin) {
-      throw errors.invalid(def, previous.metadata.name!, [{ field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+      throw errors.invalid(def, previous.metadata.name!, [
+        { field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+      ]);
     }
     return;
   }
@@ -94,7 +102,9 @@ export function prepareForUpdate(def: ResourceDef, previous: KubeObject, next: K
   if (previous.metadata.deletionTimestamp !== undefined) {
     const before = new Set(previous.metadata.finalizers ?? []);
     if ((obj.metadata.finalizers ?? []).some((f) => !before.has(f))) {
-      throw errors.invalid(def, previous.metadata.name!, [{ field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted' }]);
+      throw errors.invalid(def, previous.metadata.name!, [
+        { field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted' },
+      ]);
     }
   }
   if (def.plural === 'secrets' && def.group === '') obj = secretData(obj);
@@ -111,14 +121,24 @@ export interface DeleteOptions {
  * DELETE of one object. With finalizers it only sets deletionTimestamp; a pod bound to a node and
  * not finished is deleted gracefully (deletionTimestamp = now + grace) unless grace is 0.
  */
-export function deleteObject(storage: Storage, def: ResourceDef, current: KubeObject, options: DeleteOptions, podGraceful: boolean): { object: KubeObject; deleted: boolean } {
+export function deleteObject(
+  storage: Storage,
+  def: ResourceDef,
+  current: KubeObject,
+  options: DeleteOptions,
+  podGraceful: boolean,
+): { object: KubeObject; deleted: boolean } {
   const name = current.metadata.name!;
   const pre = options.preconditions;
   if (pre?.uid && pre.uid !== current.metadata.uid) {
     throw errors.conflict(def, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
   }
   if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
-    throw errors.conflict(def, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ''}`);
+    throw errors.conflict(
+      def,
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ''}`,
+    );
   }
   const dryRun = options.dryRun ?? false;
   const finalizers = current.metadata.finalizers ?? [];
@@ -137,6 +157,11 @@ export function deleteObject(storage: Storage, def: ResourceDef, current: KubeOb
   if (same) return { object: current, deleted: false };
   const when = rfc3339(new Date(Date.now() + grace * 1000));
   const marked: KubeObject = { ...current, metadata: { ...current.metadata, deletionTimestamp: when, deletionGracePeriodSeconds: grace } };
-  const stored = storage.replace(def, { ...current, metadata: { ...current.metadata, deletionTimestamp: undefined, deletionGracePeriodSeconds: undefined } }, marked, dryRun);
+  const stored = storage.replace(
+    def,
+    { ...current, metadata: { ...current.metadata, deletionTimestamp: undefined, deletionGracePeriodSeconds: undefined } },
+    marked,
+    dryRun,
+  );
   return { object: stored, deleted: false };
 }

@@ -13,7 +13,13 @@ function seed(api: FakeApiServer): void {
     const pod = podObject(`pod-${String(i).padStart(5, '0')}`, 'node-a', { labels: { app: 'bench', 'pod-template-hash': '7c9f8d6b5' } });
     api.store.create({
       ...pod,
-      metadata: { ...pod.metadata, annotations: { 'kruise.io/sidecarset-hash': '{"sidecar":{"hash":"abc"}}' }, ownerReferences: [{ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'CloneSet', name: 'bench', uid: '00000000-0000-0000-0000-000000000001', controller: true }] },
+      metadata: {
+        ...pod.metadata,
+        annotations: { 'kruise.io/sidecarset-hash': '{"sidecar":{"hash":"abc"}}' },
+        ownerReferences: [
+          { apiVersion: 'apps.kruise.io/v1alpha1', kind: 'CloneSet', name: 'bench', uid: '00000000-0000-0000-0000-000000000001', controller: true },
+        ],
+      },
     });
   }
 }
@@ -21,7 +27,10 @@ function seed(api: FakeApiServer): void {
 /** Touches every pod once; `chunk` pods per macrotask (Infinity = one synchronous burst). */
 async function touchAll(api: FakeApiServer, round: number, chunk: number): Promise<void> {
   for (let i = 0; i < PODS; i += 1) {
-    api.store.patch({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: `pod-${String(i).padStart(5, '0')}` }, { metadata: { annotations: { round: String(round) } } });
+    api.store.patch(
+      { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: `pod-${String(i).padStart(5, '0')}` },
+      { metadata: { annotations: { round: String(round) } } },
+    );
     if ((i + 1) % chunk === 0) await tick();
   }
 }

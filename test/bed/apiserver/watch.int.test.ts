@@ -95,7 +95,12 @@ describe('list and watch through client-node informers', () => {
     removeLatency();
     await until(() => pods.names('add').includes('new') && pods.names('delete').includes('gone'), 'the re-list results');
 
-    expect(pods.informer.list().map((p) => p.metadata?.name).sort()).toEqual(['keep', 'new']);
+    expect(
+      pods.informer
+        .list()
+        .map((p) => p.metadata?.name)
+        .sort(),
+    ).toEqual(['keep', 'new']);
     const resumed = api.requests.filter({ verb: 'watch' })[1];
     expect(Number(resumed?.query.resourceVersion)).toBeLessThan(api.store.resourceVersion);
   });

@@ -73,7 +73,11 @@ describe('writes through client-node', () => {
       {
         name: 'web',
         namespace: 'default',
-        body: { metadata: { annotations: { 'apps.kruise.io/runtime-containers-meta': '{}' } }, spec: { nodeName: 'elsewhere' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+        body: {
+          metadata: { annotations: { 'apps.kruise.io/runtime-containers-meta': '{}' } },
+          spec: { nodeName: 'elsewhere' },
+          status: { conditions: [{ type: 'Ready', status: 'True' }] },
+        },
       },
       merge,
     );
@@ -101,7 +105,11 @@ describe('writes through client-node', () => {
     const { api, core } = await setup();
     api.store.create({ ...podObject('web', 'node-a'), metadata: { name: 'web', namespace: 'default', annotations: { keep: '1', drop: '2' } } });
     const patched = await core.patchNamespacedPod(
-      { name: 'web', namespace: 'default', body: { metadata: { annotations: { added: '3', drop: null } }, spec: { containers: [{ name: 'sidecar', image: 'pause:3.10' }] } } },
+      {
+        name: 'web',
+        namespace: 'default',
+        body: { metadata: { annotations: { added: '3', drop: null } }, spec: { containers: [{ name: 'sidecar', image: 'pause:3.10' }] } },
+      },
       strategic,
     );
     expect(patched.metadata?.annotations).toEqual({ keep: '1', added: '3' });
@@ -153,12 +161,25 @@ describe('writes through client-node', () => {
   it('the status subresource ignores spec changes, the main resource ignores status changes, and only spec bumps generation', async () => {
     const { api, custom } = await setup();
     api.store.create({ ...crrObject('restart-main', 'node-a'), status: { phase: 'Pending' } });
-    const read = async () => (await custom.getNamespacedCustomObject({ ...crr, name: 'restart-main' })) as { metadata: { generation: number; resourceVersion: string }; spec: { podName: string }; status: { phase: string } };
+    const read = async () =>
+      (await custom.getNamespacedCustomObject({ ...crr, name: 'restart-main' })) as {
+        metadata: { generation: number; resourceVersion: string };
+        spec: { podName: string };
+        status: { phase: string };
+      };
     const obj = await read();
-    await custom.replaceNamespacedCustomObjectStatus({ ...crr, name: 'restart-main', body: { ...obj, spec: { ...obj.spec, podName: 'other' }, status: { phase: 'Recreating' } } });
+    await custom.replaceNamespacedCustomObjectStatus({
+      ...crr,
+      name: 'restart-main',
+      body: { ...obj, spec: { ...obj.spec, podName: 'other' }, status: { phase: 'Recreating' } },
+    });
     const afterStatus = await read();
     expect([afterStatus.spec.podName, afterStatus.status.phase, afterStatus.metadata.generation]).toEqual(['web-0', 'Recreating', 1]);
-    await custom.replaceNamespacedCustomObject({ ...crr, name: 'restart-main', body: { ...afterStatus, spec: { ...afterStatus.spec, podName: 'other' }, status: { phase: 'Completed' } } });
+    await custom.replaceNamespacedCustomObject({
+      ...crr,
+      name: 'restart-main',
+      body: { ...afterStatus, spec: { ...afterStatus.spec, podName: 'other' }, status: { phase: 'Completed' } },
+    });
     const afterMain = await read();
     expect([afterMain.spec.podName, afterMain.status.phase, afterMain.metadata.generation]).toEqual(['other', 'Recreating', 2]);
   });
@@ -191,12 +212,19 @@ describe('writes through client-node', () => {
 
   it('deleting a CR with a finalizer only marks it; removing the finalizer deletes it', async () => {
     const { api, custom } = await setup();
-    api.store.create({ ...crrObject('restart-main', 'node-a'), metadata: { ...crrObject('x', 'node-a').metadata, name: 'restart-main', finalizers: ['crr.apps.kruise.io/unready-acquired'] } });
-    const marked = (await custom.deleteNamespacedCustomObject({ ...crr, name: 'restart-main' })) as { metadata: { deletionTimestamp?: string; generation: number } };
+    api.store.create({
+      ...crrObject('restart-main', 'node-a'),
+      metadata: { ...crrObject('x', 'node-a').metadata, name: 'restart-main', finalizers: ['crr.apps.kruise.io/unready-acquired'] },
+    });
+    const marked = (await custom.deleteNamespacedCustomObject({ ...crr, name: 'restart-main' })) as {
+      metadata: { deletionTimestamp?: string; generation: number };
+    };
     expect(marked.metadata.deletionTimestamp).toMatch(/Z$/);
     expect(marked.metadata.generation).toBe(2);
     await custom.patchNamespacedCustomObject({ ...crr, name: 'restart-main', body: { metadata: { finalizers: null } } }, merge);
-    expect(api.store.get({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: 'default', name: 'restart-main' })).toBeUndefined();
+    expect(
+      api.store.get({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: 'default', name: 'restart-main' }),
+    ).toBeUndefined();
   });
 
   it('deleting a running pod bound to a node is graceful until it is deleted again with grace 0', async () => {
@@ -212,7 +240,10 @@ describe('writes through client-node', () => {
 
   it('a secret delete answers with a success Status and stringData is stored as base64 data', async () => {
     const { core } = await setup();
-    const created = await core.createNamespacedSecret({ namespace: 'kruise-daemon-config', body: { metadata: { name: 'pull' }, stringData: { token: 'abc' } } });
+    const created = await core.createNamespacedSecret({
+      namespace: 'kruise-daemon-config',
+      body: { metadata: { name: 'pull' }, stringData: { token: 'abc' } },
+    });
     expect(created.data).toEqual({ token: Buffer.from('abc').toString('base64') });
     expect(created.type).toBe('Opaque');
     const status = await core.deleteNamespacedSecret({ name: 'pull', namespace: 'kruise-daemon-config' });

@@ -157,6 +157,12 @@ function simulateOne(cmd: string, args: string[], ctx: ExecContext, nl: string):
       return { stdout: '', stderr, exitCode: 1, sleepMs: 0 };
     }
   }
-  if (windows) return { stdout: '', stderr: `'${cmd}' is not recognized as an internal or external command,${nl}operable program or batch file.${nl}`, exitCode: 1, sleepMs: 0 };
+  if (windows)
+    return {
+      stdout: '',
+      stderr: `'${cmd}' is not recognized as an internal or external command,${nl}operable program or batch file.${nl}`,
+      exitCode: 1,
+      sleepMs: 0,
+    };
   return { stdout: '', stderr: `sh: ${cmd}: not found${nl}`, exitCode: 127, sleepMs: 0 };
 }

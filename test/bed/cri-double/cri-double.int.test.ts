@@ -13,7 +13,11 @@ const IMAGES = {
   'registry.local/private:1': { id: ID2, sizeBytes: 1_000_000, requiresAuth: { username: 'alice', password: 's3cret' } },
 };
 
-const sandboxConfig = (name: string) => ({ metadata: { name, uid: `uid-${name}`, namespace: 'default' }, labels: { app: name }, linux: { security_context: { namespace_options: { network: 'NODE' as const } } } });
+const sandboxConfig = (name: string) => ({
+  metadata: { name, uid: `uid-${name}`, namespace: 'default' },
+  labels: { app: name },
+  linux: { security_context: { namespace_options: { network: 'NODE' as const } } },
+});
 
 async function rejection(p: Promise<unknown>): Promise<CriError> {
   const e = await p.then(
@@ -39,7 +43,10 @@ describe('the simulated CRI runtime on the linux profile, through the real CRI c
   async function runContainer(name: string, command: string[], envs: { key: string; value: string }[] = []): Promise<string> {
     await cri.pullImage(undefined, { image: { image: 'busybox:1' } });
     const { pod_sandbox_id } = await cri.runPodSandbox(undefined, { config: sandboxConfig(name) });
-    const { container_id } = await cri.createContainer(undefined, { pod_sandbox_id, config: { metadata: { name }, image: { image: 'busybox:1' }, command, envs, labels: { c: name }, annotations: { note: 'kept' } } });
+    const { container_id } = await cri.createContainer(undefined, {
+      pod_sandbox_id,
+      config: { metadata: { name }, image: { image: 'busybox:1' }, command, envs, labels: { c: name }, annotations: { note: 'kept' } },
+    });
     await cri.startContainer(undefined, { container_id });
     return container_id;
   }
@@ -71,7 +78,9 @@ describe('the simulated CRI runtime on the linux profile, through the real CRI c
     const refused = await rejection(cri.pullImage(undefined, { image: { image: 'registry.local/private:1' }, auth: { username: 'alice', password: 'wrong' } }));
     expect(refused.type).toBe('cri.unauthenticated');
     expect(refused.details).toContain('401 Unauthorized');
-    expect((await cri.pullImage(undefined, { image: { image: 'registry.local/private:1' }, auth: { username: 'alice', password: 's3cret' } })).image_ref).toBe(ID2);
+    expect((await cri.pullImage(undefined, { image: { image: 'registry.local/private:1' }, auth: { username: 'alice', password: 's3cret' } })).image_ref).toBe(
+      ID2,
+    );
     const auth = Buffer.from('alice:s3cret').toString('base64');
     expect((await cri.pullImage(undefined, { image: { image: 'registry.local/private:1' }, auth: { auth } })).image_ref).toBe(ID2);
     const logged = JSON.stringify(double.calls.filter((c) => c.method === 'PullImage'));
@@ -84,7 +93,13 @@ describe('the simulated CRI runtime on the linux profile, through the real CRI c
     const id = await runContainer('web', ['sleep', '3600'], [{ key: 'GREETING', value: 'hi' }]);
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     const status = (await cri.containerStatus(undefined, { container_id: id })).status!;
-    expect(status).toMatchObject({ state: 'CONTAINER_RUNNING', exit_code: 0, labels: { c: 'web' }, annotations: { note: 'kept' }, image: { image: 'docker.io/library/busybox:1' } });
+    expect(status).toMatchObject({
+      state: 'CONTAINER_RUNNING',
+      exit_code: 0,
+      labels: { c: 'web' },
+      annotations: { note: 'kept' },
+      image: { image: 'docker.io/library/busybox:1' },
+    });
     expect(status.image_ref).toMatch(/^docker\.io\/library\/busybox@sha256:/);
     expect(BigInt(status.started_at)).toBeGreaterThanOrEqual(BigInt(status.created_at));
     const sandboxId = (await cri.listPodSandbox(undefined, { filter: { label_selector: { app: 'web' } } })).items.map((s) => s.id);
@@ -117,7 +132,11 @@ describe('the simulated CRI runtime on the linux profile, through the real CRI c
     let t0 = Date.now();
     await cri.stopContainer(undefined, { container_id: stubborn, timeout: 2 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
-    expect((await cri.containerStatus(undefined, { container_id: stubborn })).status).toMatchObject({ state: 'CONTAINER_EXITED', exit_code: 137, reason: 'Error' });
+    expect((await cri.containerStatus(undefined, { container_id: stubborn })).status).toMatchObject({
+      state: 'CONTAINER_EXITED',
+      exit_code: 137,
+      reason: 'Error',
+    });
 
     const polite = await runContainer('polite', ['sleep', '3600']);
     t0 = Date.now();
@@ -144,7 +163,9 @@ describe('the simulated CRI runtime on the linux profile, through the real CRI c
 
   it('refuses a container whose image is not present as not found, and answers a missing container as not found', async () => {
     const { pod_sandbox_id } = await cri.runPodSandbox(undefined, { config: sandboxConfig('noimage') });
-    const refused = await rejection(cri.createContainer(undefined, { pod_sandbox_id, config: { metadata: { name: 'x' }, image: { image: 'registry.local/absent:1' } } }));
+    const refused = await rejection(
+      cri.createContainer(undefined, { pod_sandbox_id, config: { metadata: { name: 'x' }, image: { image: 'registry.local/absent:1' } } }),
+    );
     expect(refused.type).toBe('cri.notFound');
     expect((await rejection(cri.containerStatus(undefined, { container_id: 'f'.repeat(64) }))).type).toBe('cri.notFound');
   });
@@ -173,7 +194,10 @@ describe('the simulated CRI runtime on the windows profile', () => {
     const image = 'mcr.microsoft.com/windows/nanoserver:ltsc2022';
     await cri.pullImage(undefined, { image: { image } });
     const { pod_sandbox_id } = await cri.runPodSandbox(undefined, { config: { metadata: { name: 'win', uid: 'uid-win', namespace: 'default' } } });
-    const { container_id } = await cri.createContainer(undefined, { pod_sandbox_id, config: { metadata: { name: 'win' }, image: { image }, command: ['cmd', '/c', 'ping -t localhost'], envs: [{ key: 'A', value: '1' }] } });
+    const { container_id } = await cri.createContainer(undefined, {
+      pod_sandbox_id,
+      config: { metadata: { name: 'win' }, image: { image }, command: ['cmd', '/c', 'ping -t localhost'], envs: [{ key: 'A', value: '1' }] },
+    });
     await cri.startContainer(undefined, { container_id });
 
     expect((await cri.execSync(undefined, { container_id, cmd: ['cmd', '/c', 'echo', 'hello'], timeout: 5 })).stdout.toString()).toBe('hello\r\n');

@@ -9,7 +9,8 @@ import { startCriDouble, type CriDouble } from './index.js';
 
 const NODE = 'double-node';
 const IMAGE = 'registry.local/busybox:1';
-const mainStatus = (pod: KubeObject | undefined): ContainerStatusJson | undefined => (pod as unknown as PodJson | undefined)?.status?.containerStatuses?.find((c) => c.name === 'main');
+const mainStatus = (pod: KubeObject | undefined): ContainerStatusJson | undefined =>
+  (pod as unknown as PodJson | undefined)?.status?.containerStatuses?.find((c) => c.name === 'main');
 const idOf = (containerID: string | undefined) => (containerID ?? '').replace(/^simulated-cri:\/\//, '');
 
 describe('the kubelet simulator on the simulated CRI runtime', () => {
@@ -34,7 +35,12 @@ describe('the kubelet simulator on the simulated CRI runtime', () => {
 
   it('runs a pod whose image it pulls, reports it Running with a simulated-cri:// ID, and restarts a container stopped through CRI as a new container with restartCount 1', async () => {
     expect(sim.runtimeName).toBe('simulated-cri');
-    api.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { nodeName: NODE, restartPolicy: 'Always', containers: [{ name: 'main', image: IMAGE, command: ['sleep', '3600'] }] } });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { nodeName: NODE, restartPolicy: 'Always', containers: [{ name: 'main', image: IMAGE, command: ['sleep', '3600'] }] },
+    });
     const first = mainStatus(await api.store.waitFor(ref, (p) => mainStatus(p)?.state.running !== undefined, 15_000))!;
     expect(first.containerID).toMatch(/^simulated-cri:\/\/[0-9a-f]{64}$/);
     expect(first.restartCount).toBe(0);

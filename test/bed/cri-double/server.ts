@@ -11,13 +11,31 @@ import { randomBytes, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Server, ServerCredentials, status as Status, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  status as Status,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_LOADER_OPTIONS } from '../../../adapters/cri/index.js';
 import { CRI_SERVICE_OF, defaultProtoPath } from '../../../adapters/cri/proto.js';
 import type { CriMethodName } from '../../../adapters/cri/index.js';
 import type * as T from '../../../adapters/cri/types.js';
-import { LINUX_KILL_EXIT_CODE, WINDOWS_STOP_EXIT_CODE, normalizeImageRef, processBehaviour, repositoryOf, simulateExec, stopOutcome, type Platform, type ProcessBehaviour } from './behaviour.js';
+import {
+  LINUX_KILL_EXIT_CODE,
+  WINDOWS_STOP_EXIT_CODE,
+  normalizeImageRef,
+  processBehaviour,
+  repositoryOf,
+  simulateExec,
+  stopOutcome,
+  type Platform,
+  type ProcessBehaviour,
+} from './behaviour.js';
 
 export const SIMULATED_RUNTIME_NAME = 'simulated-cri';
 export const SIMULATED_RUNTIME_VERSION = '0.1.0-test-double';
@@ -185,7 +203,16 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
   }
 
   function toImage(image: SimImage): T.Image {
-    return { id: image.id, repo_tags: image.repoTags, repo_digests: image.repoDigests, size: String(image.size), uid: null, username: '', spec: { image: image.id, annotations: {} }, pinned: false };
+    return {
+      id: image.id,
+      repo_tags: image.repoTags,
+      repo_digests: image.repoDigests,
+      size: String(image.size),
+      uid: null,
+      username: '',
+      spec: { image: image.id, annotations: {} },
+      pinned: false,
+    };
   }
 
   function authorized(need: RegistryImage['requiresAuth'], auth: T.AuthConfig | null | undefined): boolean {
@@ -202,7 +229,9 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
     const prefix = `failed to pull and unpack image "${ref}"`;
     if (entry === undefined) throw unknown(`${prefix}: failed to resolve reference "${ref}": ${ref}: not found`);
     if (!authorized(entry.requiresAuth, req.auth)) {
-      throw unknown(`${prefix}: failed to resolve reference "${ref}": pulling from host ${ref.split('/')[0]} failed with status code [manifests ${ref.slice(ref.lastIndexOf(':') + 1)}]: 401 Unauthorized`);
+      throw unknown(
+        `${prefix}: failed to resolve reference "${ref}": pulling from host ${ref.split('/')[0]} failed with status code [manifests ${ref.slice(ref.lastIndexOf(':') + 1)}]: 401 Unauthorized`,
+      );
     }
     const rate = options.pullBytesPerSecond;
     if (rate !== undefined && rate > 0) await wait((entry.sizeBytes / rate) * 1000, call);
@@ -228,7 +257,15 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
   }
 
   function toSandbox(s: SimSandbox): T.PodSandbox {
-    return { id: s.id, metadata: s.metadata, state: s.state, created_at: String(s.createdAt), labels: s.labels, annotations: s.annotations, runtime_handler: s.runtimeHandler };
+    return {
+      id: s.id,
+      metadata: s.metadata,
+      state: s.state,
+      created_at: String(s.createdAt),
+      labels: s.labels,
+      annotations: s.annotations,
+      runtime_handler: s.runtimeHandler,
+    };
   }
 
   let nextIp = 2;
@@ -254,7 +291,8 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
 
   function stopSandbox(id: string): void {
     const s = sandbox(id);
-    for (const c of state.containers.values()) if (c.sandboxId === s.id && c.state === 'CONTAINER_RUNNING') exit(c, platform === 'windows' ? WINDOWS_STOP_EXIT_CODE : LINUX_KILL_EXIT_CODE);
+    for (const c of state.containers.values())
+      if (c.sandboxId === s.id && c.state === 'CONTAINER_RUNNING') exit(c, platform === 'windows' ? WINDOWS_STOP_EXIT_CODE : LINUX_KILL_EXIT_CODE);
     s.state = 'SANDBOX_NOTREADY';
   }
 
@@ -363,7 +401,17 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
   }
 
   function toContainer(c: SimContainer): T.Container {
-    return { id: c.id, pod_sandbox_id: c.sandboxId, metadata: c.metadata, image: { image: c.imageId, annotations: {} }, image_ref: c.imageId, state: c.state, created_at: String(c.createdAt), labels: c.labels, annotations: c.annotations };
+    return {
+      id: c.id,
+      pod_sandbox_id: c.sandboxId,
+      metadata: c.metadata,
+      image: { image: c.imageId, annotations: {} },
+      image_ref: c.imageId,
+      state: c.state,
+      created_at: String(c.createdAt),
+      labels: c.labels,
+      annotations: c.annotations,
+    };
   }
 
   function toStatus(c: SimContainer): T.ContainerStatus {
@@ -415,7 +463,12 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
   // The services ----------------------------------------------------------------------------
 
   const handlers: Record<CriMethodName, (req: never, call: ServerUnaryCall<object, object>) => unknown> = {
-    Version: (): T.VersionResponse => ({ version: '0.1.0', runtime_name: SIMULATED_RUNTIME_NAME, runtime_version: SIMULATED_RUNTIME_VERSION, runtime_api_version: 'v1' }),
+    Version: (): T.VersionResponse => ({
+      version: '0.1.0',
+      runtime_name: SIMULATED_RUNTIME_NAME,
+      runtime_version: SIMULATED_RUNTIME_VERSION,
+      runtime_api_version: 'v1',
+    }),
     RunPodSandbox: (req: T.RunPodSandboxRequest) => runSandbox(req),
     StopPodSandbox: (req: T.PodSandboxIdRequest) => (stopSandbox(req.pod_sandbox_id), {}),
     RemovePodSandbox: (req: T.PodSandboxIdRequest) => {
@@ -433,7 +486,9 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
     },
     ListPodSandbox: (req: T.ListPodSandboxRequest): T.ListPodSandboxResponse => {
       const f = req.filter ?? undefined;
-      const items = [...state.sandboxes.values()].filter((s) => (!f?.id || s.id.startsWith(f.id)) && (!f?.state || s.state === f.state.state) && labelsMatch(s.labels, f?.label_selector));
+      const items = [...state.sandboxes.values()].filter(
+        (s) => (!f?.id || s.id.startsWith(f.id)) && (!f?.state || s.state === f.state.state) && labelsMatch(s.labels, f?.label_selector),
+      );
       return { items: items.map(toSandbox) };
     },
     CreateContainer: (req: T.CreateContainerRequest) => createContainer(req),
@@ -443,7 +498,11 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
     ListContainers: (req: T.ListContainersRequest): T.ListContainersResponse => {
       const f = req.filter ?? undefined;
       const hits = [...state.containers.values()].filter(
-        (c) => (!f?.id || c.id.startsWith(f.id)) && (!f?.state || c.state === f.state.state) && (!f?.pod_sandbox_id || c.sandboxId.startsWith(f.pod_sandbox_id)) && labelsMatch(c.labels, f?.label_selector),
+        (c) =>
+          (!f?.id || c.id.startsWith(f.id)) &&
+          (!f?.state || c.state === f.state.state) &&
+          (!f?.pod_sandbox_id || c.sandboxId.startsWith(f.pod_sandbox_id)) &&
+          labelsMatch(c.labels, f?.label_selector),
       );
       return { containers: hits.map(toContainer) };
     },
@@ -466,8 +525,20 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
     },
     ImageFsInfo: (): T.ImageFsInfoResponse => {
       const used = [...state.images.values()].reduce((n, i) => n + i.size, 0);
-      const mountpoint = platform === 'windows' ? 'C:\\ProgramData\\simulated-cri\\root\\io.containerd.snapshotter.v1.windows' : '/var/lib/simulated-cri/io.containerd.snapshotter.v1.overlayfs';
-      return { image_filesystems: [{ timestamp: String(nowNs()), fs_id: { mountpoint }, used_bytes: { value: String(used + 4096) }, inodes_used: { value: String(1 + state.images.size * 1200) } }] };
+      const mountpoint =
+        platform === 'windows'
+          ? 'C:\\ProgramData\\simulated-cri\\root\\io.containerd.snapshotter.v1.windows'
+          : '/var/lib/simulated-cri/io.containerd.snapshotter.v1.overlayfs';
+      return {
+        image_filesystems: [
+          {
+            timestamp: String(nowNs()),
+            fs_id: { mountpoint },
+            used_bytes: { value: String(used + 4096) },
+            inodes_used: { value: String(1 + state.images.size * 1200) },
+          },
+        ],
+      };
     },
   };
 

@@ -36,7 +36,10 @@ const CLI = fileURLToPath(new URL('../../../daemon/cli.js', import.meta.url));
 
 export async function runClusterDemo(dataDir: string, print: (line: string) => void): Promise<boolean> {
   print('\ncluster: bringing up a real containerd and registry (test bed), a fake API server and a kubelet simulator');
-  const start = process.env.KRUISED_DEMO_RUNTIME === 'simulated' ? { ok: false as const, reason: 'KRUISED_DEMO_RUNTIME=simulated asks for the simulated one' } : await startRuntimeBed();
+  const start =
+    process.env.KRUISED_DEMO_RUNTIME === 'simulated'
+      ? { ok: false as const, reason: 'KRUISED_DEMO_RUNTIME=simulated asks for the simulated one' }
+      : await startRuntimeBed();
   const runtimeLabel = start.ok ? 'the real containerd' : 'the SIMULATED runtime';
   const { bed, down } = start.ok ? start.running : await startSimulatedRuntime(start.reason, print);
   const api = await startFakeApiServer();
@@ -45,7 +48,15 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
   const kubeconfig = join(dataDir, 'kubeconfig');
   await writeFile(kubeconfig, api.kubeconfigYaml(), { mode: 0o600 });
   const port = await freePort();
-  const daemonArgs = ['run', `--addr=127.0.0.1:${port}`, '--enable-pprof=false', '--v=4', `--data-dir=${join(dataDir, 'daemon')}`, `--cri-endpoint=${bed.endpoint}`, `--kubeconfig=${kubeconfig}`];
+  const daemonArgs = [
+    'run',
+    `--addr=127.0.0.1:${port}`,
+    '--enable-pprof=false',
+    '--v=4',
+    `--data-dir=${join(dataDir, 'daemon')}`,
+    `--cri-endpoint=${bed.endpoint}`,
+    `--kubeconfig=${kubeconfig}`,
+  ];
   const daemon = spawn(process.execPath, [CLI, ...daemonArgs], { env: { ...process.env, NODE_NAME: NODE }, stdio: ['ignore', 'pipe', 'inherit'] });
   let daemonLog = '';
   const stops: Array<() => Promise<void>> = [];
@@ -55,7 +66,12 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
     await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, 30_000, 'the daemon to become healthy');
     print('cluster: kruised is healthy: runtime found, API server reached, informers synced');
 
-    api.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { nodeName: NODE, restartPolicy: 'Always', containers: [{ name: 'web', image: bed.images.busybox, command: ['sh', '-c', LOOP] }] } });
+    api.store.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { nodeName: NODE, restartPolicy: 'Always', containers: [{ name: 'web', image: bed.images.busybox, command: ['sh', '-c', LOOP] }] },
+    });
     const running = await podWhere((s) => s?.state?.running !== undefined);
     print(`cluster: pod default/web runs on ${runtimeLabel} as ${running.containerID} (restartCount ${running.restartCount})`);
 
@@ -79,13 +95,26 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
     stops.push(async () => link?.close());
     const shown = watchTagProgress(api, print);
     stops.push(async () => shown());
-    const job = api.store.create({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'ImagePullJob', metadata: { name: 'pull-big', namespace: 'default' }, spec: { image } });
+    const job = api.store.create({
+      apiVersion: 'apps.kruise.io/v1alpha1',
+      kind: 'ImagePullJob',
+      metadata: { name: 'pull-big', namespace: 'default' },
+      spec: { image },
+    });
     nodeImageFromImagePullJob(api, job, [NODE]);
-    print(`cluster: ImagePullJob ${image} became an entry in NodeImage ${NODE}; kruised pulls it${link ? ` through a link slowed to ${LINK_BYTES_PER_SECOND / 1_000_000} MB/s` : ''}`);
+    print(
+      `cluster: ImagePullJob ${image} became an entry in NodeImage ${NODE}; kruised pulls it${link ? ` through a link slowed to ${LINK_BYTES_PER_SECOND / 1_000_000} MB/s` : ''}`,
+    );
     if (!link) print('cluster: the simulated runtime has no content service, so its progress stays 0 until the pull is done');
-    const nodeImage = await api.store.waitFor({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: NODE }, (o) => tagOf(o)?.phase === 'Succeeded' || tagOf(o)?.phase === 'Failed', 120_000);
+    const nodeImage = await api.store.waitFor(
+      { apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: NODE },
+      (o) => tagOf(o)?.phase === 'Succeeded' || tagOf(o)?.phase === 'Failed',
+      120_000,
+    );
     const tag = tagOf(nodeImage);
-    print(`cluster: NodeImage ${NODE} status: ${tag?.phase ?? 'none'}, progress ${tag?.progress ?? 0}, imageID ${tag?.imageID ?? '-'}${tag?.message ? `, ${tag.message}` : ''}`);
+    print(
+      `cluster: NodeImage ${NODE} status: ${tag?.phase ?? 'none'}, progress ${tag?.progress ?? 0}, imageID ${tag?.imageID ?? '-'}${tag?.message ? `, ${tag.message}` : ''}`,
+    );
   } finally {
     for (const stop of stops.reverse()) await stop();
     daemon.kill('SIGTERM');
@@ -143,7 +172,9 @@ function watchTagProgress(api: Awaited<ReturnType<typeof startFakeApiServer>>, p
   let last = '';
   return api.store.subscribe((e) => {
     if (e.object.kind !== 'NodeImage' || e.object.metadata.name !== NODE) return;
-    const images = (e.object.status as { imageStatuses?: Record<string, { tags?: Array<{ tag?: string; phase?: string; progress?: number }> }> } | undefined)?.imageStatuses ?? {};
+    const images =
+      (e.object.status as { imageStatuses?: Record<string, { tags?: Array<{ tag?: string; phase?: string; progress?: number }> }> } | undefined)
+        ?.imageStatuses ?? {};
     const [name, entry] = Object.entries(images)[0] ?? [];
     const tag = entry?.tags?.[0];
     if (!tag?.phase) return;

@@ -23,16 +23,29 @@ export interface CrrRestartTarget {
 }
 
 /** Creates the CRR, prints its progress, and resolves with its final status once it has a completionTime. */
-export async function restartThroughCrr(api: Pick<FakeApiServer, 'store' | 'registry'>, target: CrrRestartTarget, print: (line: string) => void): Promise<CrrStatus> {
+export async function restartThroughCrr(
+  api: Pick<FakeApiServer, 'store' | 'registry'>,
+  target: CrrRestartTarget,
+  print: (line: string) => void,
+): Promise<CrrStatus> {
   const name = `restart-${target.container}`;
   const unsubscribe = watchCrr(api, target.namespace, name, print);
   try {
-    const crr = createCrr(api, { name, namespace: target.namespace, podName: target.podName, containers: [target.container], strategy: { terminationGracePeriodSeconds: target.graceSeconds } });
-    print(`cluster: ContainerRecreateRequest ${target.namespace}/${name} (${crr.apiVersion}) asks to recreate container ${target.container}, created as kruise-manager's webhook would`);
+    const crr = createCrr(api, {
+      name,
+      namespace: target.namespace,
+      podName: target.podName,
+      containers: [target.container],
+      strategy: { terminationGracePeriodSeconds: target.graceSeconds },
+    });
+    print(
+      `cluster: ContainerRecreateRequest ${target.namespace}/${name} (${crr.apiVersion}) asks to recreate container ${target.container}, created as kruise-manager's webhook would`,
+    );
     const ref = { apiVersion: crr.apiVersion!, kind: 'ContainerRecreateRequest', namespace: target.namespace, name };
     const done = await api.store.waitFor(ref, (o) => typeof statusOf(o)?.completionTime === 'string', 30_000);
     const status = statusOf(done);
-    if (typeof status?.completionTime !== 'string') throw new Error(`CRR ${target.namespace}/${name} did not complete: ${JSON.stringify(done?.status ?? null)}`);
+    if (typeof status?.completionTime !== 'string')
+      throw new Error(`CRR ${target.namespace}/${name} did not complete: ${JSON.stringify(done?.status ?? null)}`);
     return status;
   } finally {
     unsubscribe();
@@ -47,7 +60,9 @@ function watchCrr(api: Pick<FakeApiServer, 'store'>, namespace: string, name: st
     if (o.kind !== 'ContainerRecreateRequest' || o.metadata.namespace !== namespace || o.metadata.name !== name) return;
     const status = statusOf(o);
     if (!status?.phase) return;
-    const states = (status.containerRecreateStates ?? []).map((s) => `${s.name} ${s.phase}${s.isKilled ? ' (killed)' : ''}${s.message ? ` "${s.message}"` : ''}`);
+    const states = (status.containerRecreateStates ?? []).map(
+      (s) => `${s.name} ${s.phase}${s.isKilled ? ' (killed)' : ''}${s.message ? ` "${s.message}"` : ''}`,
+    );
     const now = `${status.phase}${states.length > 0 ? `; containers: ${states.join(', ')}` : ''}${status.message ? `; "${status.message}"` : ''}`;
     if (now === last) return;
     last = now;

@@ -28,14 +28,29 @@ describe('kubelet encodings', () => {
 
   it('encodes preStop handlers and ports in Go struct field order with omitempty', () => {
     expect(lifecycleHandlerJson({ exec: { command: ['sh', '-c', 'sleep 1'] } })).toBe('{"exec":{"command":["sh","-c","sleep 1"]}}');
-    expect(lifecycleHandlerJson({ httpGet: { scheme: 'HTTP', port: 8080, path: '/quit', host: '10.0.0.1' } })).toBe('{"httpGet":{"path":"/quit","port":8080,"host":"10.0.0.1","scheme":"HTTP"}}');
+    expect(lifecycleHandlerJson({ httpGet: { scheme: 'HTTP', port: 8080, path: '/quit', host: '10.0.0.1' } })).toBe(
+      '{"httpGet":{"path":"/quit","port":8080,"host":"10.0.0.1","scheme":"HTTP"}}',
+    );
     expect(containerPortsJson([{ protocol: 'TCP', containerPort: 80, name: 'http' }])).toBe('[{"name":"http","containerPort":80,"protocol":"TCP"}]');
   });
 
   it('writes every §2.4 label and annotation, grace periods only when the pod has them', () => {
-    const p = withApiDefaults(pod({ terminationGracePeriodSeconds: 7, containers: [{ name: 'main', image: 'busybox:1.36', lifecycle: { preStop: { exec: { command: ['true'] } } }, ports: [{ containerPort: 80 }] }] }, { deletionGracePeriodSeconds: 5 }));
+    const p = withApiDefaults(
+      pod(
+        {
+          terminationGracePeriodSeconds: 7,
+          containers: [{ name: 'main', image: 'busybox:1.36', lifecycle: { preStop: { exec: { command: ['true'] } } }, ports: [{ containerPort: 80 }] }],
+        },
+        { deletionGracePeriodSeconds: 5 },
+      ),
+    );
     const c = p.spec.containers[0]!;
-    expect(containerLabels(p, c)).toEqual({ 'io.kubernetes.pod.name': 'web-0', 'io.kubernetes.pod.namespace': 'default', 'io.kubernetes.pod.uid': 'u-1', 'io.kubernetes.container.name': 'main' });
+    expect(containerLabels(p, c)).toEqual({
+      'io.kubernetes.pod.name': 'web-0',
+      'io.kubernetes.pod.namespace': 'default',
+      'io.kubernetes.pod.uid': 'u-1',
+      'io.kubernetes.container.name': 'main',
+    });
     expect(containerAnnotations(p, c, 2)).toEqual({
       'io.kubernetes.container.hash': containerHash({ name: 'main', image: 'busybox:1.36' }),
       'io.kubernetes.container.restartCount': '2',
@@ -53,7 +68,15 @@ describe('kubelet encodings', () => {
 });
 
 describe('kubelet getPhase', () => {
-  const st = (name: string, state: ContainerStatusJson['state'], lastState: ContainerStatusJson['lastState'] = {}): ContainerStatusJson => ({ name, state, lastState, ready: false, restartCount: 0, image: '', imageID: '' });
+  const st = (name: string, state: ContainerStatusJson['state'], lastState: ContainerStatusJson['lastState'] = {}): ContainerStatusJson => ({
+    name,
+    state,
+    lastState,
+    ready: false,
+    restartCount: 0,
+    image: '',
+    imageID: '',
+  });
   const exited = (code: number) => ({ terminated: { exitCode: code } });
 
   it('is Pending while a container waits for its first start, Running once all have started', () => {

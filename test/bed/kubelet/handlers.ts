@@ -34,7 +34,14 @@ export async function probePasses(cri: CriClient, signal: AbortSignal, container
 }
 
 /** Runs the hook for at most `graceSeconds`; failures are swallowed, as kubelet only logs them. */
-export async function runPreStop(cri: CriClient, signal: AbortSignal, containerId: string, handler: LifecycleHandlerJson, graceSeconds: number, hostIP: string): Promise<void> {
+export async function runPreStop(
+  cri: CriClient,
+  signal: AbortSignal,
+  containerId: string,
+  handler: LifecycleHandlerJson,
+  graceSeconds: number,
+  hostIP: string,
+): Promise<void> {
   const bound = AbortSignal.any([signal, AbortSignal.timeout(graceSeconds * 1000)]);
   try {
     if (handler.exec?.command) {

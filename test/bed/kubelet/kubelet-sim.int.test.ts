@@ -14,10 +14,16 @@ const NS = 'default';
 const LABEL = 'kubelet-sim-int';
 
 function podSpec(name: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}): V1Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { app: LABEL } }, spec: { nodeName: NODE, containers: [{ name: 'main', image: bed!.images.busybox, ...container }], ...spec } } as V1Pod;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS, labels: { app: LABEL } },
+    spec: { nodeName: NODE, containers: [{ name: 'main', image: bed!.images.busybox, ...container }], ...spec },
+  } as V1Pod;
 }
 
-const mainStatus = (pod: KubeObject | undefined): ContainerStatusJson | undefined => (pod as unknown as PodJson | undefined)?.status?.containerStatuses?.find((c) => c.name === 'main');
+const mainStatus = (pod: KubeObject | undefined): ContainerStatusJson | undefined =>
+  (pod as unknown as PodJson | undefined)?.status?.containerStatuses?.find((c) => c.name === 'main');
 
 describe.skipIf(bed === undefined)(`the kubelet simulator on a real containerd ${runtimeBedSkipReason()}`.trim(), () => {
   let api: FakeApiServer;
@@ -38,11 +44,15 @@ describe.skipIf(bed === undefined)(`the kubelet simulator on a real containerd $
     await api?.close();
   });
 
-  const containersOf = async (uid: string) => (await cri.listContainers(undefined, { filter: { label_selector: { 'io.kubernetes.pod.uid': uid } } })).containers;
+  const containersOf = async (uid: string) =>
+    (await cri.listContainers(undefined, { filter: { label_selector: { 'io.kubernetes.pod.uid': uid } } })).containers;
 
   it('runs a busybox pod: status Running with a containerd:// ID and restartCount 0, and the CRI container carries kubelet labels and annotations', async () => {
     const preStop = { exec: { command: ['sh', '-c', 'true'] } };
-    const created = await core.createNamespacedPod({ namespace: NS, body: podSpec('run-1', { command: ['sleep', '3600'], lifecycle: { preStop } }, { terminationGracePeriodSeconds: 5 }) });
+    const created = await core.createNamespacedPod({
+      namespace: NS,
+      body: podSpec('run-1', { command: ['sleep', '3600'], lifecycle: { preStop } }, { terminationGracePeriodSeconds: 5 }),
+    });
     const uid = created.metadata!.uid!;
     const pod = await api.store.waitFor(ref('run-1'), (p) => mainStatus(p)?.ready === true, 30_000);
     const status = (pod as unknown as PodJson).status!;
@@ -52,14 +62,20 @@ describe.skipIf(bed === undefined)(`the kubelet simulator on a real containerd $
     expect(main.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
     expect(main.imageID).not.toBe('');
     expect(main.state.running?.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    for (const type of ['Ready', 'ContainersReady', 'Initialized', 'PodScheduled']) expect(status.conditions?.find((c) => c.type === type)?.status).toBe('True');
+    for (const type of ['Ready', 'ContainersReady', 'Initialized', 'PodScheduled'])
+      expect(status.conditions?.find((c) => c.type === type)?.status).toBe('True');
 
     const [container, ...others] = await containersOf(uid);
     expect(others).toEqual([]);
     expect(`containerd://${container!.id}`).toBe(main.containerID);
     const cs = (await cri.containerStatus(undefined, { container_id: container!.id })).status!;
     expect(cs.metadata).toEqual({ name: 'main', attempt: 0 });
-    expect(cs.labels).toMatchObject({ 'io.kubernetes.pod.name': 'run-1', 'io.kubernetes.pod.namespace': NS, 'io.kubernetes.pod.uid': uid, 'io.kubernetes.container.name': 'main' });
+    expect(cs.labels).toMatchObject({
+      'io.kubernetes.pod.name': 'run-1',
+      'io.kubernetes.pod.namespace': NS,
+      'io.kubernetes.pod.uid': uid,
+      'io.kubernetes.container.name': 'main',
+    });
     expect(cs.annotations).toMatchObject({
       'io.kubernetes.container.hash': containerHash({ name: 'main', image: bed!.images.busybox }),
       'io.kubernetes.container.restartCount': '0',
@@ -92,7 +108,10 @@ describe.skipIf(bed === undefined)(`the kubelet simulator on a real containerd $
   });
 
   it('ends a restartPolicy Never pod whose container exits 3 as Failed with exit code 3, without restarting it', async () => {
-    const created = await core.createNamespacedPod({ namespace: NS, body: podSpec('never-1', { command: ['sh', '-c', 'exit 3'] }, { restartPolicy: 'Never' }) });
+    const created = await core.createNamespacedPod({
+      namespace: NS,
+      body: podSpec('never-1', { command: ['sh', '-c', 'exit 3'] }, { restartPolicy: 'Never' }),
+    });
     const pod = await api.store.waitFor(ref('never-1'), (p) => (p as unknown as PodJson | undefined)?.status?.phase === 'Failed', 30_000);
     expect(mainStatus(pod)).toMatchObject({ restartCount: 0, ready: false, state: { terminated: { exitCode: 3, reason: 'Error' } } });
     await sleep(1000);

@@ -119,7 +119,14 @@ export function podConditions(pod: PodJson, statuses: readonly ContainerStatusJs
     condition('PodReadyToStartContainers', sandboxReady && !terminal, previous, now),
     condition('Initialized', true, previous, now, terminal ? 'PodCompleted' : undefined),
     condition('Ready', containersReady && gateMessage === undefined, previous, now, readyReason, terminal ? undefined : (containersMessage ?? gateMessage)),
-    condition('ContainersReady', containersReady, previous, now, terminal ? 'PodCompleted' : containersReady ? undefined : 'ContainersNotReady', terminal ? undefined : containersMessage),
+    condition(
+      'ContainersReady',
+      containersReady,
+      previous,
+      now,
+      terminal ? 'PodCompleted' : containersReady ? undefined : 'ContainersNotReady',
+      terminal ? undefined : containersMessage,
+    ),
     condition('PodScheduled', true, previous, now),
   ];
 }

@@ -125,7 +125,8 @@ export class PodWorker {
     try {
       const ips = { hostIP: this.deps.hostIP, podIP: this.podIP };
       const config = containerConfig(this.pod, c, attempt, ips);
-      id = (await cri.createContainer(signal, { pod_sandbox_id: this.sandboxId!, config, sandbox_config: sandboxConfig(this.pod, this.deps.podNetwork) })).container_id;
+      id = (await cri.createContainer(signal, { pod_sandbox_id: this.sandboxId!, config, sandbox_config: sandboxConfig(this.pod, this.deps.podNetwork) }))
+        .container_id;
     } catch (e) {
       slot.waiting = { reason: 'CreateContainerError', message: errText(e) };
       slot.retryAt = Date.now() + this.deps.restartBackoffMs;
@@ -165,7 +166,15 @@ export class PodWorker {
     const previous = { ...this.pod, status: { ...this.pod.status, conditions: this.mergedConditions() } };
     const conditions = podConditions(previous, statuses, phase, this.sandboxId !== undefined && !podIsTerminal, iso());
     const ips = this.podIP ? { podIP: this.podIP, podIPs: [{ ip: this.podIP }] } : {};
-    const status: PodStatusJson = { phase, conditions, hostIP: this.deps.hostIP, hostIPs: [{ ip: this.deps.hostIP }], ...ips, startTime: this.startTime, containerStatuses: statuses };
+    const status: PodStatusJson = {
+      phase,
+      conditions,
+      hostIP: this.deps.hostIP,
+      hostIPs: [{ ip: this.deps.hostIP }],
+      ...ips,
+      startTime: this.startTime,
+      containerStatuses: statuses,
+    };
     const text = JSON.stringify(status);
     if (text !== this.lastWritten) {
       await this.deps.patchStatus(this.pod, status);
@@ -200,7 +209,12 @@ export class PodWorker {
       }),
     );
     for (const slot of this.slots.values()) Object.assign(slot, { waiting: undefined, ready: false });
-    this.terminalPhase ??= podPhase(this.pod.spec.restartPolicy ?? 'Always', this.pod.spec.containers.map((c) => c.name), this.views().map((v) => containerStatusJson(v, this.deps.runtimeName)), true);
+    this.terminalPhase ??= podPhase(
+      this.pod.spec.restartPolicy ?? 'Always',
+      this.pod.spec.containers.map((c) => c.name),
+      this.views().map((v) => containerStatusJson(v, this.deps.runtimeName)),
+      true,
+    );
     await this.writeStatus(true).catch(() => undefined);
     await this.removeSandbox();
     this.killed = true;

@@ -86,7 +86,10 @@ export async function startKubeletSim(options: KubeletSimOptions): Promise<Kubel
     const run = worker
       .sync()
       .catch((e: unknown) => {
-        if (!abort.signal.aborted) errors.push(new Error(`sync of pod ${worker.pod.metadata.namespace}/${worker.pod.metadata.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+        if (!abort.signal.aborted)
+          errors.push(
+            new Error(`sync of pod ${worker.pod.metadata.namespace}/${worker.pod.metadata.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e }),
+          );
       })
       .finally(() => {
         busy.delete(worker);
@@ -97,7 +100,14 @@ export async function startKubeletSim(options: KubeletSimOptions): Promise<Kubel
   }
 
   const fieldSelector = `spec.nodeName=${nodeName}`;
-  const informer = new ListWatch<V1Pod>('/api/v1/pods', new Watch(kubeConfig), () => core.listPodForAllNamespaces({ fieldSelector }), false, undefined, fieldSelector);
+  const informer = new ListWatch<V1Pod>(
+    '/api/v1/pods',
+    new Watch(kubeConfig),
+    () => core.listPodForAllNamespaces({ fieldSelector }),
+    false,
+    undefined,
+    fieldSelector,
+  );
 
   function observe(obj: V1Pod): void {
     const pod = plain(obj);

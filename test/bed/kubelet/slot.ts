@@ -61,5 +61,8 @@ export async function readiness(cri: CriClient, signal: AbortSignal, slot: Slot,
 /** kubelet's waiting state while an exited container waits for its restart. */
 export function crashLoopBackOff(pod: PodJson, c: ContainerJson, backoffMs: number): { reason: string; message: string } {
   const { name, namespace, uid } = pod.metadata;
-  return { reason: 'CrashLoopBackOff', message: `back-off ${Math.ceil(backoffMs / 1000)}s restarting failed container=${c.name} pod=${name}_${namespace}(${uid})` };
+  return {
+    reason: 'CrashLoopBackOff',
+    message: `back-off ${Math.ceil(backoffMs / 1000)}s restarting failed container=${c.name} pod=${name}_${namespace}(${uid})`,
+  };
 }

@@ -3,7 +3,9 @@
 
 export type IntOrString = number | string;
 
-export interface ExecActionJson { command?: string[] }
+export interface ExecActionJson {
+  command?: string[];
+}
 export interface HttpGetActionJson {
   path?: string;
   port: IntOrString;
@@ -11,7 +13,10 @@ export interface HttpGetActionJson {
   scheme?: string;
   httpHeaders?: Array<{ name: string; value: string }>;
 }
-export interface TcpSocketActionJson { port: IntOrString; host?: string }
+export interface TcpSocketActionJson {
+  port: IntOrString;
+  host?: string;
+}
 export interface LifecycleHandlerJson {
   exec?: ExecActionJson;
   httpGet?: HttpGetActionJson;
@@ -25,7 +30,13 @@ export interface ProbeJson extends Omit<LifecycleHandlerJson, 'sleep'> {
   successThreshold?: number;
   failureThreshold?: number;
 }
-export interface ContainerPortJson { name?: string; hostPort?: number; containerPort: number; protocol?: string; hostIP?: string }
+export interface ContainerPortJson {
+  name?: string;
+  hostPort?: number;
+  containerPort: number;
+  protocol?: string;
+  hostIP?: string;
+}
 export interface EnvVarJson {
   name: string;
   value?: string;

@@ -47,14 +47,16 @@ export function startCrrController(target: ManagerTarget, options: CrrController
     const completionTime = at(crr, 'status', 'completionTime');
     if (crr.metadata.deletionTimestamp !== undefined) return;
     if (typeof completionTime === 'string') {
-      if (crr.metadata.finalizers?.includes(UNREADY_ACQUIRED)) return void store.patch(ref, { metadata: { finalizers: crr.metadata.finalizers.filter((f) => f !== UNREADY_ACQUIRED) } });
+      if (crr.metadata.finalizers?.includes(UNREADY_ACQUIRED))
+        return void store.patch(ref, { metadata: { finalizers: crr.metadata.finalizers.filter((f) => f !== UNREADY_ACQUIRED) } });
       if (crr.metadata.labels?.[CRR_LABEL_ACTIVE] !== undefined) return void store.patch(ref, { metadata: { labels: { [CRR_LABEL_ACTIVE]: null } } });
       const ttl = at(crr, 'spec', 'ttlSecondsAfterFinished');
       if (typeof ttl === 'number' && Date.now() - Date.parse(completionTime) >= ttl * 1000) store.delete(ref);
       return;
     }
     const pod = store.get(podRef(ref.namespace!, String(at(crr, 'spec', 'podName')))) as unknown as PodJson | undefined;
-    if (!pod || pod.metadata.deletionTimestamp !== undefined || pod.metadata.uid !== crr.metadata.labels?.[CRR_LABEL_POD_UID]) return complete(crr, 'pod has gone');
+    if (!pod || pod.metadata.deletionTimestamp !== undefined || pod.metadata.uid !== crr.metadata.labels?.[CRR_LABEL_POD_UID])
+      return complete(crr, 'pod has gone');
     const age = Date.now() - Date.parse(String(crr.metadata.creationTimestamp));
     const phase = at(crr, 'status', 'phase') ?? '';
     if (phase === '' && age >= responseTimeoutMs) return complete(crr, 'daemon has not responded for a long time');
@@ -77,7 +79,9 @@ export function startCrrController(target: ManagerTarget, options: CrrController
     const finalizers = [...new Set([...(crr.metadata.finalizers ?? []), UNREADY_ACQUIRED])];
     store.patch(crrRef(crr), {
       metadata: { finalizers, ...(wantAnnotation ? { annotations: { [UNREADY_ACQUIRED]: now } } : {}) },
-      ...(wantCondition ? { status: { conditions: [...conditions, { type: 'PreRecreateGrace', status: 'True', reason: 'PreRecreateGrace', lastTransitionTime: now }] } } : {}),
+      ...(wantCondition
+        ? { status: { conditions: [...conditions, { type: 'PreRecreateGrace', status: 'True', reason: 'PreRecreateGrace', lastTransitionTime: now }] } }
+        : {}),
     });
     return true;
   }
@@ -117,5 +121,10 @@ export function startCrrController(target: ManagerTarget, options: CrrController
 }
 
 function crrRef(crr: KubeObject) {
-  return { apiVersion: crr.apiVersion ?? `${KRUISE_GROUP}/v1beta1`, kind: 'ContainerRecreateRequest', namespace: crr.metadata.namespace ?? 'default', name: crr.metadata.name! };
+  return {
+    apiVersion: crr.apiVersion ?? `${KRUISE_GROUP}/v1beta1`,
+    kind: 'ContainerRecreateRequest',
+    namespace: crr.metadata.namespace ?? 'default',
+    name: crr.metadata.name!,
+  };
 }

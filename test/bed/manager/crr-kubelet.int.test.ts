@@ -32,19 +32,30 @@ describe.skipIf(bed === undefined)(`the CRR doubles with the kubelet simulator $
 
   it('snapshots the restarted container after the running one named in statusContext is killed', async () => {
     const core = api.kubeConfig().makeApiClient(CoreV1Api);
-    const body = { metadata: { name: 'web-0', namespace: 'default' }, spec: { nodeName: 'crr-node', containers: [{ name: 'main', image: bed!.images.busybox, command: ['sleep', '3600'] }] } } as V1Pod;
+    const body = {
+      metadata: { name: 'web-0', namespace: 'default' },
+      spec: { nodeName: 'crr-node', containers: [{ name: 'main', image: bed!.images.busybox, command: ['sleep', '3600'] }] },
+    } as V1Pod;
     await core.createNamespacedPod({ namespace: 'default', body });
     const podRef = { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'web-0' };
-    const running = (await api.store.waitFor(podRef, (p) => (p as unknown as PodJson | undefined)?.status?.containerStatuses?.[0]?.ready === true, 30_000)) as unknown as PodJson;
+    const running = (await api.store.waitFor(
+      podRef,
+      (p) => (p as unknown as PodJson | undefined)?.status?.containerStatuses?.[0]?.ready === true,
+      30_000,
+    )) as unknown as PodJson;
     const oldId = running.status!.containerStatuses![0]!.containerID!;
 
     const crr = createCrr(api, { name: 'restart-main', podName: 'web-0', containers: ['main'] });
-    expect(crr.spec).toMatchObject({ containers: [{ name: 'main', statusContext: { containerID: oldId, restartCount: 0 } }], strategy: { failurePolicy: 'Fail', terminationGracePeriodSeconds: 30 } });
+    expect(crr.spec).toMatchObject({
+      containers: [{ name: 'main', statusContext: { containerID: oldId, restartCount: 0 } }],
+      strategy: { failurePolicy: 'Fail', terminationGracePeriodSeconds: 30 },
+    });
     const ref = { apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: 'default', name: 'restart-main' };
     api.store.patch(ref, { status: { phase: 'Recreating' } });
     await cri.stopContainer(undefined, { container_id: oldId.slice('containerd://'.length), timeout: 1 });
 
-    const snapshotOf = (o: unknown): SnapshotEntry[] | undefined => (o as { status?: { containerStatusSnapshot?: SnapshotEntry[] } } | undefined)?.status?.containerStatusSnapshot;
+    const snapshotOf = (o: unknown): SnapshotEntry[] | undefined =>
+      (o as { status?: { containerStatusSnapshot?: SnapshotEntry[] } } | undefined)?.status?.containerStatusSnapshot;
     const done = await api.store.waitFor(ref, (o) => snapshotOf(o)?.some((s) => s.containerID !== oldId && s.ready) === true, 20_000);
     const [entry, ...rest] = snapshotOf(done)!;
     expect(rest).toEqual([]);

@@ -30,7 +30,12 @@ function runningPod(api: FakeApiServer, name: string, startedAt = iso(Date.now()
       nodeName: 'node-a',
       terminationGracePeriodSeconds: 12,
       containers: [
-        { name: 'app', image: 'app:1', ports: [{ name: 'http', containerPort: 8080 }], lifecycle: { preStop: { httpGet: { path: '/quit', port: 'http', host: '127.0.0.1' } } } },
+        {
+          name: 'app',
+          image: 'app:1',
+          ports: [{ name: 'http', containerPort: 8080 }],
+          lifecycle: { preStop: { httpGet: { path: '/quit', port: 'http', host: '127.0.0.1' } } },
+        },
         { name: 'side', image: 'side:1', lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep 1'] } } } },
         { name: 'fresh', image: 'fresh:1' },
       ],
@@ -38,15 +43,38 @@ function runningPod(api: FakeApiServer, name: string, startedAt = iso(Date.now()
     status: {
       phase: 'Running',
       containerStatuses: [
-        { name: 'app', ready: true, restartCount: 2, containerID: 'containerd://aaa', image: 'app:1', imageID: '', state: { running: { startedAt } }, lastState: {} },
-        { name: 'side', ready: false, restartCount: 0, containerID: 'containerd://bbb', image: 'side:1', imageID: '', state: { running: { startedAt: '2020-01-01T00:00:00Z' } }, lastState: {} },
+        {
+          name: 'app',
+          ready: true,
+          restartCount: 2,
+          containerID: 'containerd://aaa',
+          image: 'app:1',
+          imageID: '',
+          state: { running: { startedAt } },
+          lastState: {},
+        },
+        {
+          name: 'side',
+          ready: false,
+          restartCount: 0,
+          containerID: 'containerd://bbb',
+          image: 'side:1',
+          imageID: '',
+          state: { running: { startedAt: '2020-01-01T00:00:00Z' } },
+          lastState: {},
+        },
         { name: 'fresh', ready: false, restartCount: 0, image: 'fresh:1', imageID: '', state: { waiting: { reason: 'ContainerCreating' } }, lastState: {} },
       ],
     },
   }) as unknown as PodJson;
 }
 
-const crrRef = (name: string, version = 'v1beta1') => ({ apiVersion: `apps.kruise.io/${version}`, kind: 'ContainerRecreateRequest', namespace: 'default', name });
+const crrRef = (name: string, version = 'v1beta1') => ({
+  apiVersion: `apps.kruise.io/${version}`,
+  kind: 'ContainerRecreateRequest',
+  namespace: 'default',
+  name,
+});
 
 describe('the CRR webhook double', () => {
   it('creates the CRR with the labels the daemon selects by, strategy defaults, and preStop, ports and statusContext from the pod', async () => {
@@ -64,7 +92,12 @@ describe('the CRR webhook double', () => {
       podName: 'web-0',
       strategy: { failurePolicy: 'Fail', terminationGracePeriodSeconds: 12 },
       containers: [
-        { name: 'app', preStop: { httpGet: { path: '/quit', port: 'http', host: '127.0.0.1' } }, ports: [{ name: 'http', containerPort: 8080 }], statusContext: { containerID: 'containerd://aaa', restartCount: 2 } },
+        {
+          name: 'app',
+          preStop: { httpGet: { path: '/quit', port: 'http', host: '127.0.0.1' } },
+          ports: [{ name: 'http', containerPort: 8080 }],
+          statusContext: { containerID: 'containerd://aaa', restartCount: 2 },
+        },
         { name: 'side', preStop: { exec: { command: ['sh', '-c', 'sleep 1'] } }, statusContext: { containerID: 'containerd://bbb', restartCount: 0 } },
       ],
     });
@@ -80,7 +113,8 @@ describe('the CRR webhook double', () => {
   it('rejects what the webhook rejects', async () => {
     const api = await server();
     runningPod(api, 'web-0');
-    const reject = (input: Parameters<typeof createCrr>[1], message: string | RegExp) => expect(() => createCrr(api, input)).toThrow(message instanceof RegExp ? message : new CrrRejected(message));
+    const reject = (input: Parameters<typeof createCrr>[1], message: string | RegExp) =>
+      expect(() => createCrr(api, input)).toThrow(message instanceof RegExp ? message : new CrrRejected(message));
     reject({ name: 'x', podName: 'web-0', containers: [] }, 'containers list can not be null');
     reject({ name: 'x', podName: 'web-0', containers: ['nope'] }, 'container nope not found in Pod');
     reject({ name: 'x', podName: 'web-0', containers: ['fresh'] }, /no containerID in fresh containerStatus/);
@@ -102,8 +136,13 @@ describe('the CRR controller double', () => {
     createCrr(api, { name: 'crr-1', podName: 'web-0', containers: ['app', 'side'] });
     controllers.push(startCrrController(api));
     recreating(api, 'crr-1');
-    const crr = await api.store.waitFor(crrRef('crr-1'), (o) => (o?.status as { containerStatusSnapshot?: unknown } | undefined)?.containerStatusSnapshot !== undefined);
-    expect((crr!.status as Record<string, unknown>).containerStatusSnapshot).toEqual([{ name: 'app', ready: true, restartCount: 2, containerID: 'containerd://aaa' }]);
+    const crr = await api.store.waitFor(
+      crrRef('crr-1'),
+      (o) => (o?.status as { containerStatusSnapshot?: unknown } | undefined)?.containerStatusSnapshot !== undefined,
+    );
+    expect((crr!.status as Record<string, unknown>).containerStatusSnapshot).toEqual([
+      { name: 'app', ready: true, restartCount: 2, containerID: 'containerd://aaa' },
+    ]);
     expect(crr!.metadata.annotations?.['crr.apps.kruise.io/sync-container-statuses']).toBeUndefined();
   });
 
@@ -113,8 +152,13 @@ describe('the CRR controller double', () => {
     createCrr(api, { name: 'crr-1', podName: 'web-0', containers: ['app'] });
     controllers.push(startCrrController(api));
     recreating(api, 'crr-1', 'v1alpha1');
-    const crr = await api.store.waitFor(crrRef('crr-1', 'v1alpha1'), (o) => o?.metadata.annotations?.['crr.apps.kruise.io/sync-container-statuses'] !== undefined);
-    expect(crr!.metadata.annotations!['crr.apps.kruise.io/sync-container-statuses']).toBe('[{"name":"app","ready":true,"restartCount":2,"containerID":"containerd://aaa"}]');
+    const crr = await api.store.waitFor(
+      crrRef('crr-1', 'v1alpha1'),
+      (o) => o?.metadata.annotations?.['crr.apps.kruise.io/sync-container-statuses'] !== undefined,
+    );
+    expect(crr!.metadata.annotations!['crr.apps.kruise.io/sync-container-statuses']).toBe(
+      '[{"name":"app","ready":true,"restartCount":2,"containerID":"containerd://aaa"}]',
+    );
     expect((crr!.status as Record<string, unknown> | undefined)?.containerStatusSnapshot).toBeUndefined();
   });
 
@@ -143,12 +187,28 @@ describe('the SidecarTerminator double', () => {
     const api = await server();
     const pod = runningPod(api, 'job-0');
     const sidecarEnv = [{ name: 'KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT', value: 'true' }];
-    const job = { ...pod, spec: { ...pod.spec, restartPolicy: 'Never' as const, containers: pod.spec.containers.map((c) => (c.name === 'app' ? c : { ...c, env: sidecarEnv })) } };
+    const job = {
+      ...pod,
+      spec: { ...pod.spec, restartPolicy: 'Never' as const, containers: pod.spec.containers.map((c) => (c.name === 'app' ? c : { ...c, env: sidecarEnv })) },
+    };
     expect(sidecarTerminationCrr(job)).toBeUndefined(); // app still runs
-    const exited = { ...job, status: { ...job.status, containerStatuses: job.status!.containerStatuses!.map((s) => (s.name === 'app' ? { ...s, state: { terminated: { exitCode: 1 } } } : s)) } };
+    const exited = {
+      ...job,
+      status: {
+        ...job.status,
+        containerStatuses: job.status!.containerStatuses!.map((s) => (s.name === 'app' ? { ...s, state: { terminated: { exitCode: 1 } } } : s)),
+      },
+    };
     const input = sidecarTerminationCrr(exited)!;
-    expect(input).toMatchObject({ name: `sidecar-termination-${pod.metadata.uid}`, podName: 'job-0', containers: ['side', 'fresh'], strategy: { forceRecreate: true, failurePolicy: 'Ignore' } });
-    expect(input.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Pod', name: 'job-0', uid: pod.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+    expect(input).toMatchObject({
+      name: `sidecar-termination-${pod.metadata.uid}`,
+      podName: 'job-0',
+      containers: ['side', 'fresh'],
+      strategy: { forceRecreate: true, failurePolicy: 'Ignore' },
+    });
+    expect(input.ownerReferences).toEqual([
+      { apiVersion: 'v1', kind: 'Pod', name: 'job-0', uid: pod.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
     expect(sidecarTerminationCrr({ ...exited, spec: { ...exited.spec, restartPolicy: 'OnFailure' } })).toBeUndefined(); // exit code 1
   });
 });

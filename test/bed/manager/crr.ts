@@ -60,7 +60,8 @@ export function createCrr(target: ManagerTarget, input: CrrInput): KubeObject {
   if (input.activeDeadlineSeconds !== undefined && input.activeDeadlineSeconds < 3) throw new CrrRejected('activeDeadlineSeconds can not be less than 3s');
   const strategy: CrrStrategy = { ...input.strategy };
   strategy.failurePolicy ??= 'Fail';
-  if (strategy.failurePolicy !== 'Fail' && strategy.failurePolicy !== 'Ignore') throw new CrrRejected(`unknown failurePolicy ${String(strategy.failurePolicy)}`);
+  if (strategy.failurePolicy !== 'Fail' && strategy.failurePolicy !== 'Ignore')
+    throw new CrrRejected(`unknown failurePolicy ${String(strategy.failurePolicy)}`);
   const pod = store.get(podRef(namespace, input.podName)) as unknown as PodJson | undefined;
   if (!pod) throw new CrrRejected(`no found Pod named ${input.podName}`);
   if (!isActive(pod) && !sidecarTerminated(pod)) throw new CrrRejected('not allowed to recreate containers in an inactive Pod');
@@ -78,7 +79,11 @@ export function createCrr(target: ManagerTarget, input: CrrInput): KubeObject {
     if (!status) throw new CrrRejected(`not found ${name} containerStatus in Pod Status`);
     if (!status.containerID) throw new CrrRejected(`no containerID in ${name} containerStatus, maybe the container has not been initialized`);
     const p = spec.lifecycle?.preStop;
-    const preStop = p && { ...(p.exec ? { exec: p.exec } : {}), ...(p.httpGet ? { httpGet: p.httpGet } : {}), ...(p.tcpSocket ? { tcpSocket: p.tcpSocket } : {}) };
+    const preStop = p && {
+      ...(p.exec ? { exec: p.exec } : {}),
+      ...(p.httpGet ? { httpGet: p.httpGet } : {}),
+      ...(p.tcpSocket ? { tcpSocket: p.tcpSocket } : {}),
+    };
     return {
       name,
       ...(preStop ? { preStop } : {}),
@@ -94,7 +99,13 @@ export function createCrr(target: ManagerTarget, input: CrrInput): KubeObject {
     metadata: {
       name: input.name,
       namespace,
-      labels: { ...input.labels, [CRR_LABEL_POD_NAME]: input.podName, [CRR_LABEL_ACTIVE]: 'true', [CRR_LABEL_NODE_NAME]: pod.spec.nodeName, [CRR_LABEL_POD_UID]: pod.metadata.uid },
+      labels: {
+        ...input.labels,
+        [CRR_LABEL_POD_NAME]: input.podName,
+        [CRR_LABEL_ACTIVE]: 'true',
+        [CRR_LABEL_NODE_NAME]: pod.spec.nodeName,
+        [CRR_LABEL_POD_UID]: pod.metadata.uid,
+      },
       ...(input.annotations ? { annotations: { ...input.annotations } } : {}),
       ...(input.ownerReferences ? { ownerReferences: [...input.ownerReferences] } : {}),
     },
@@ -133,8 +144,10 @@ export function publishCrrSnapshot(target: ManagerTarget, crr: KubeObject, pod: 
   const snapshot = crrSnapshot(crr, pod);
   const text = goJson(snapshot);
   const patch: Record<string, unknown> = {};
-  if (versions.includes('v1alpha1') && crr.metadata.annotations?.[CRR_ANNOTATION_SYNC_STATUSES] !== text) patch.metadata = { annotations: { [CRR_ANNOTATION_SYNC_STATUSES]: text } };
-  if (versions.includes('v1beta1') && JSON.stringify(at(crr, 'status', 'containerStatusSnapshot') ?? null) !== JSON.stringify(snapshot)) patch.status = { containerStatusSnapshot: snapshot };
+  if (versions.includes('v1alpha1') && crr.metadata.annotations?.[CRR_ANNOTATION_SYNC_STATUSES] !== text)
+    patch.metadata = { annotations: { [CRR_ANNOTATION_SYNC_STATUSES]: text } };
+  if (versions.includes('v1beta1') && JSON.stringify(at(crr, 'status', 'containerStatusSnapshot') ?? null) !== JSON.stringify(snapshot))
+    patch.status = { containerStatusSnapshot: snapshot };
   if (Object.keys(patch).length === 0) return false;
   const { namespace, name } = crr.metadata;
   store.patch({ apiVersion: crr.apiVersion ?? `${KRUISE_GROUP}/v1beta1`, kind: 'ContainerRecreateRequest', namespace: namespace!, name: name! }, patch);

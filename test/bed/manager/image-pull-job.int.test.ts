@@ -15,13 +15,20 @@ afterEach(async () => {
 async function setup() {
   const api = await startFakeApiServer();
   servers.push(api);
-  api.store.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'apps' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': 'e30=' } });
-  const job = (name: string, spec: Record<string, unknown>) => api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', metadata: { name, namespace: 'apps' }, spec });
+  api.store.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'regcred', namespace: 'apps' },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': 'e30=' },
+  });
+  const job = (name: string, spec: Record<string, unknown>) =>
+    api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', metadata: { name, namespace: 'apps' }, spec });
   const nodeImage = (node: string) => api.store.get({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: node })!;
   return { api, job, nodeImage };
 }
 
-const tagsOf = (ni: KubeObject, image: string) => ((ni.spec as { images: Record<string, { tags: Array<Record<string, unknown>> }> }).images[image]?.tags ?? []);
+const tagsOf = (ni: KubeObject, image: string) => (ni.spec as { images: Record<string, { tags: Array<Record<string, unknown>> }> }).images[image]?.tags ?? [];
 
 describe('the ImagePullJob controller double', () => {
   it('writes a tag entry with version, pull policy, owner, createdAt and pull policy per node, and the copied pull secret', async () => {
@@ -49,7 +56,10 @@ describe('the ImagePullJob controller double', () => {
     const copies = api.store.list('v1', 'Secret', { namespace: 'kruise-daemon-config' });
     expect(copies).toHaveLength(1);
     expect(copies[0]).toMatchObject({ type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': 'e30=' } });
-    expect(copies[0]!.metadata.annotations).toMatchObject({ 'imagepulljobs.kruise.io/source-key': 'apps/regcred', 'imagepulljobs.kruise.io/references': 'apps/warm' });
+    expect(copies[0]!.metadata.annotations).toMatchObject({
+      'imagepulljobs.kruise.io/source-key': 'apps/regcred',
+      'imagepulljobs.kruise.io/references': 'apps/warm',
+    });
     // what the daemon reads over HTTP
     const custom = api.kubeConfig().makeApiClient(CustomObjectsApi);
     const viaHttp = (await custom.getClusterCustomObject({ group: 'apps.kruise.io', version: 'v1beta1', plural: 'nodeimages', name: 'node-a' })) as KubeObject;
@@ -62,7 +72,10 @@ describe('the ImagePullJob controller double', () => {
     const second = job('two', { image: 'busybox:1.36', imagePullPolicy: 'Always', completionPolicy: { type: 'Never' } });
     const third = job('three', { image: 'busybox:1.35' });
     nodeImageFromImagePullJob(api, first, ['node-a']);
-    api.store.patch({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: 'node-a' }, { status: { imageStatuses: { busybox: { tags: [{ tag: '1.35', version: 4, phase: 'Succeeded' }] } } } });
+    api.store.patch(
+      { apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: 'node-a' },
+      { status: { imageStatuses: { busybox: { tags: [{ tag: '1.35', version: 4, phase: 'Succeeded' }] } } } },
+    );
     nodeImageFromImagePullJob(api, second, ['node-a']);
     nodeImageFromImagePullJob(api, third, ['node-a']);
     nodeImageFromImagePullJob(api, first, ['node-a']); // already an owner: no change
@@ -78,12 +91,20 @@ describe('the ImagePullJob controller double', () => {
     const j = job('warm', { image: 'busybox:1.36' });
     nodeImageFromImagePullJob(api, j, ['node-a', 'node-b', 'node-c']);
     api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-d' }, spec: {} });
-    const status = (node: string, tags: unknown[]) => api.store.patch({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: node }, { status: { imageStatuses: { busybox: { tags } } } });
+    const status = (node: string, tags: unknown[]) =>
+      api.store.patch({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', name: node }, { status: { imageStatuses: { busybox: { tags } } } });
     status('node-a', [{ tag: '1.36', version: 0, phase: 'Succeeded' }]);
     status('node-b', [{ tag: '1.36', version: 0, phase: 'Failed' }]);
     status('node-c', [{ tag: '1.36', version: 7, phase: 'Succeeded' }]); // another round: still active
     const nodes = ['node-a', 'node-b', 'node-c', 'node-d'].map(nodeImage);
-    expect(imagePullJobStatusFrom(j, nodes)).toMatchObject({ desired: 4, active: 1, succeeded: 1, failed: 1, failedNodes: ['node-b'], message: 'job is running, progress 50.0%' });
+    expect(imagePullJobStatusFrom(j, nodes)).toMatchObject({
+      desired: 4,
+      active: 1,
+      succeeded: 1,
+      failed: 1,
+      failedNodes: ['node-b'],
+      message: 'job is running, progress 50.0%',
+    });
     status('node-c', [{ tag: '1.36', version: 0, phase: 'Succeeded' }]);
     const done = imagePullJobStatusFrom(j, ['node-a', 'node-b', 'node-c'].map(nodeImage));
     expect(done).toMatchObject({ desired: 3, active: 0, succeeded: 2, failed: 1, message: 'job has completed', completionTime: expect.stringMatching(/Z$/) });
@@ -103,10 +124,27 @@ describe('image normalisation', () => {
 describe('the PodProbeMarker controller double', () => {
   it('writes the pod entry with upper-case IP and marker#probe names, named ports as numbers', async () => {
     const { api } = await setup();
-    const pod = { metadata: { name: 'web-0', namespace: 'apps', uid: 'u-1' }, spec: { nodeName: 'node-a', containers: [{ name: 'app', ports: [{ name: 'http', containerPort: 8080 }] }] }, status: { podIP: '10.0.0.7' } } as PodJson;
-    const marker = { metadata: { name: 'ppm' }, spec: { probes: [{ name: 'healthy', containerName: 'app', probe: { tcpSocket: { port: 'http' }, periodSeconds: 5 } }] } };
+    const pod = {
+      metadata: { name: 'web-0', namespace: 'apps', uid: 'u-1' },
+      spec: { nodeName: 'node-a', containers: [{ name: 'app', ports: [{ name: 'http', containerPort: 8080 }] }] },
+      status: { podIP: '10.0.0.7' },
+    } as PodJson;
+    const marker = {
+      metadata: { name: 'ppm' },
+      spec: { probes: [{ name: 'healthy', containerName: 'app', probe: { tcpSocket: { port: 'http' }, periodSeconds: 5 } }] },
+    };
     nodePodProbeFromMarker(api, marker, [pod]);
     const npp = api.store.get({ apiVersion: 'apps.kruise.io/v1alpha1', kind: 'NodePodProbe', name: 'node-a' })!;
-    expect(npp.spec).toEqual({ podProbes: [{ name: 'web-0', namespace: 'apps', uid: 'u-1', IP: '10.0.0.7', probes: [{ name: 'ppm#healthy', containerName: 'app', probe: { tcpSocket: { port: 8080 }, periodSeconds: 5 } }] }] });
+    expect(npp.spec).toEqual({
+      podProbes: [
+        {
+          name: 'web-0',
+          namespace: 'apps',
+          uid: 'u-1',
+          IP: '10.0.0.7',
+          probes: [{ name: 'ppm#healthy', containerName: 'app', probe: { tcpSocket: { port: 8080 }, periodSeconds: 5 } }],
+        },
+      ],
+    });
   });
 });

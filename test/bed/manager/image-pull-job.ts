@@ -59,7 +59,12 @@ function tagPullPolicy(spec: ImagePullJobSpec): Record<string, number> {
     return { timeoutSeconds, backoffLimit, ttlSecondsAfterFinished: 24 * 3600 + rand(1200) - 600, activeDeadlineSeconds: Math.max(timeoutSeconds, 1800) };
   }
   const base = completion.ttlSecondsAfterFinished ?? completion.activeDeadlineSeconds ?? timeoutSeconds * backoffLimit;
-  return { timeoutSeconds, backoffLimit, ttlSecondsAfterFinished: base + 300 + rand(300), ...(completion.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: completion.activeDeadlineSeconds } : {}) };
+  return {
+    timeoutSeconds,
+    backoffLimit,
+    ttlSecondsAfterFinished: base + 300 + rand(300),
+    ...(completion.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: completion.activeDeadlineSeconds } : {}),
+  };
 }
 
 const sameRef = (a: ReferenceObject, b: ReferenceObject): boolean => a.namespace === b.namespace && a.name === b.name;
@@ -76,7 +81,8 @@ export function nodeImageFromImagePullJob(target: ManagerTarget, job: KubeObject
   const apiVersion = `${KRUISE_GROUP}/${servedVersions(target, 'nodeimages', ['v1beta1'])[0] ?? 'v1beta1'}`;
   return nodeNames.map((node) => {
     const ref = { apiVersion, kind: 'NodeImage', name: node };
-    const current = store.get(ref) ?? store.create({ apiVersion, kind: 'NodeImage', metadata: { name: node, labels: { 'kubernetes.io/hostname': node } }, spec: {} });
+    const current =
+      store.get(ref) ?? store.create({ apiVersion, kind: 'NodeImage', metadata: { name: node, labels: { 'kubernetes.io/hostname': node } }, spec: {} });
     const images = { ...((at(current, 'spec', 'images') as Record<string, Record<string, unknown>> | undefined) ?? {}) };
     const image: Record<string, unknown> = { ...images[name] };
     if (spec.sandboxConfig) image.sandboxConfig = spec.sandboxConfig;
@@ -87,11 +93,23 @@ export function nodeImageFromImagePullJob(target: ManagerTarget, job: KubeObject
     const tags = ((image.tags as TagSpec[] | undefined) ?? []).map((t) => ({ ...t }));
     const existing = tags.find((t) => t.tag === tag);
     if (existing && !(existing.ownerReferences ?? []).some((o) => o.uid === uid)) {
-      Object.assign(existing, { version: existing.version + 1, ownerReferences: [...(existing.ownerReferences ?? []), owner], createdAt: rfc3339(now), imagePullPolicy: spec.imagePullPolicy });
+      Object.assign(existing, {
+        version: existing.version + 1,
+        ownerReferences: [...(existing.ownerReferences ?? []), owner],
+        createdAt: rfc3339(now),
+        imagePullPolicy: spec.imagePullPolicy,
+      });
     } else if (!existing) {
       const statusTags = (at(current, 'status', 'imageStatuses', name, 'tags') as Array<{ tag: string; version: number }> | undefined) ?? [];
       const seen = statusTags.find((t) => t.tag === tag)?.version ?? -1;
-      tags.push({ tag, pullPolicy: tagPullPolicy(spec), ownerReferences: [owner], version: seen + 1, createdAt: rfc3339(now), imagePullPolicy: spec.imagePullPolicy! });
+      tags.push({
+        tag,
+        pullPolicy: tagPullPolicy(spec),
+        ownerReferences: [owner],
+        version: seen + 1,
+        createdAt: rfc3339(now),
+        imagePullPolicy: spec.imagePullPolicy!,
+      });
     }
     image.tags = tags.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
     images[name] = image;
@@ -118,7 +136,8 @@ export function imagePullJobStatusFrom(job: KubeObject, nodeImages: readonly Kub
   }
   const desired = nodeImages.length;
   const done = spec.completionPolicy?.type !== 'Never' && desired - succeeded.length - failed.length === 0;
-  const progress = desired === 0 ? 'job is running, no progress' : `job is running, progress ${((100 * (succeeded.length + failed.length)) / desired).toFixed(1)}%`;
+  const progress =
+    desired === 0 ? 'job is running, no progress' : `job is running, progress ${((100 * (succeeded.length + failed.length)) / desired).toFixed(1)}%`;
   const startTime = typeof at(job, 'status', 'startTime') === 'string' ? (at(job, 'status', 'startTime') as string) : rfc3339(now);
   return {
     startTime,

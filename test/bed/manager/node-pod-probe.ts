@@ -41,7 +41,8 @@ export function nodePodProbeFromMarker(target: ManagerTarget, marker: PodProbeMa
     const current = store.get(ref) ?? store.create({ apiVersion, kind: 'NodePodProbe', metadata: { name: node }, spec: {} });
     const entries = ((at(current, 'spec', 'podProbes') as PodProbeEntry[] | undefined) ?? []).map((e) => ({ ...e, probes: [...e.probes] }));
     let entry = entries.find((e) => e.uid === pod.metadata.uid);
-    if (!entry) entries.push((entry = { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid, IP: pod.status?.podIP ?? '', probes: [] }));
+    if (!entry)
+      entries.push((entry = { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid, IP: pod.status?.podIP ?? '', probes: [] }));
     if (!entry.IP && pod.status?.podIP) entry.IP = pod.status.podIP;
     for (const p of marker.spec.probes) {
       const probe = { name: `${marker.metadata.name}#${p.name}`, containerName: p.containerName, probe: numericPorts(p.probe, pod, p.containerName) };

@@ -17,7 +17,10 @@ export interface ReferenceObject {
 }
 
 /** The `ReferenceObject`s to put into NodeImage `pullSecrets`; missing source secrets are skipped. */
-export function syncJobPullSecrets(target: ManagerTarget, job: { metadata: { namespace?: string; name?: string }; spec?: { pullSecrets?: readonly string[] } }): ReferenceObject[] {
+export function syncJobPullSecrets(
+  target: ManagerTarget,
+  job: { metadata: { namespace?: string; name?: string }; spec?: { pullSecrets?: readonly string[] } },
+): ReferenceObject[] {
   const store = storeOf(target);
   const namespace = job.metadata.namespace ?? 'default';
   const names = job.spec?.pullSecrets ?? [];
@@ -45,7 +48,12 @@ export function syncJobPullSecrets(target: ManagerTarget, job: { metadata: { nam
         namespace: DAEMON_CONFIG_NAMESPACE,
         name: `${name}-${randomBytes(3).toString('hex')}`,
         ...(source.metadata.labels ? { labels: { ...source.metadata.labels } } : {}),
-        annotations: { ...source.metadata.annotations, [SECRET_ANNOTATION_REFERENCES]: jobKey, [SECRET_ANNOTATION_SOURCE]: sourceKey, [SECRET_ANNOTATION_MODE]: 'batch' },
+        annotations: {
+          ...source.metadata.annotations,
+          [SECRET_ANNOTATION_REFERENCES]: jobKey,
+          [SECRET_ANNOTATION_SOURCE]: sourceKey,
+          [SECRET_ANNOTATION_MODE]: 'batch',
+        },
       },
       ...(source.type !== undefined ? { type: source.type } : {}),
       ...(source.data !== undefined ? { data: source.data } : {}),

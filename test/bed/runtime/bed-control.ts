@@ -132,4 +132,3 @@ export function parseBedEnv(text: string): RuntimeBed {
     },
   };
 }
-

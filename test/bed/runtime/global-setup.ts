@@ -39,9 +39,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
   return async () => {
     const result = await down();
-    process.stderr.write(
-      result.ok ? `[runtime-bed] down in ${seconds(result.ms)}\n` : `[runtime-bed] teardown of ${bed.dir} failed: ${result.summary}\n`,
-    );
+    process.stderr.write(result.ok ? `[runtime-bed] down in ${seconds(result.ms)}\n` : `[runtime-bed] teardown of ${bed.dir} failed: ${result.summary}\n`);
   };
 }
 
@@ -61,7 +59,7 @@ function loudNotice(reason: string, inCi: boolean): string {
     '(containerd, runc, docker-registry, skopeo, umoci, busybox-static).',
   ];
   if (inCi) lines.push('CI=true: this run does NOT cover the real-runtime tests.');
-  return ['', bar, ...lines.map((line) => `## ${line}`), bar, ''].join('\n') + '\n';
+  return `${['', bar, ...lines.map((line) => `## ${line}`), bar, ''].join('\n')}\n`;
 }
 
 function seconds(ms: number): string {

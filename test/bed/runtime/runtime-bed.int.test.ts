@@ -180,8 +180,7 @@ describe.skipIf(!runtimeBed())('the real-runtime test bed, when it is up', () =>
     // ctr reads the same hosts dir the CRI plugin is configured with; a namespace of its own
     // keeps this away from the images the CRI tests see (namespace k8s.io)
     const { socket, dir } = bed();
-    const ctr = (...args: string[]) =>
-      run('ctr', ['--address', socket, '-n', `kruised-bed-selftest-${process.pid}`, ...args], { timeout: 30_000 });
+    const ctr = (...args: string[]) => run('ctr', ['--address', socket, '-n', `kruised-bed-selftest-${process.pid}`, ...args], { timeout: 30_000 });
     const ref = `docker.io/library/${bed().images.short}`;
     try {
       await ctr('content', 'fetch', '--hosts-dir', `${dir}/ctd/certs.d`, ref);

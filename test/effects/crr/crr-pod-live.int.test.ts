@@ -12,7 +12,7 @@ import { bindCrrPod } from '../../../effects/crr/index.js';
 import { machineRegistry } from '../../../machines/registry.js';
 import { createCrr, startCrrController, type CrrController } from '../../bed/manager/index.js';
 import { runtimeBed, runtimeBedSkipReason } from '../../bed/runtime-bed.js';
-import { NS, startCrrNode, until, type CrrNode } from './support.js';
+import { NS, startCrrNode, type CrrNode } from './support.js';
 
 const bed = runtimeBed();
 const CRR_REF = { apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: NS, name: 'recreate-main' };

@@ -19,7 +19,12 @@ function recording(transport: KubeTransport) {
   const sent: Array<{ method: string; path: string; contentType?: string; body?: unknown }> = [];
   const wrapped: Pick<KubeTransport, 'request'> = {
     request: <T>(req: KubeRequest) => {
-      sent.push({ method: req.method, path: req.path, ...(req.contentType ? { contentType: req.contentType } : {}), ...(req.body !== undefined ? { body: structuredClone(req.body) } : {}) });
+      sent.push({
+        method: req.method,
+        path: req.path,
+        ...(req.contentType ? { contentType: req.contentType } : {}),
+        ...(req.body !== undefined ? { body: structuredClone(req.body) } : {}),
+      });
       return transport.request<T>(req);
     },
   };
@@ -31,7 +36,8 @@ async function fixture(version: KruiseVersion, options: Partial<CrrWriteDeps> = 
   const rec = recording(clients.forController(CONTROLLER_NAMES.crr));
   const deps: CrrWriteDeps = { transport: rec.transport, crrVersion: version, backoff: { initialMs: 10, jitter: 0 }, ...options };
   const ref = (name: string) => ({ apiVersion: `apps.kruise.io/${version}`, kind: 'ContainerRecreateRequest', namespace: 'default', name });
-  const create = (name: string, status?: Record<string, unknown>) => api.store.create({ ...crrObject(name, 'node-a', version), ...(status ? { status } : {}) }) as KubeObject;
+  const create = (name: string, status?: Record<string, unknown>) =>
+    api.store.create({ ...crrObject(name, 'node-a', version), ...(status ? { status } : {}) }) as KubeObject;
   return { api, rec, deps, ref, create, live: (name: string) => api.store.get(ref(name)) as KubeObject | undefined };
 }
 
@@ -59,7 +65,13 @@ describe.each(['v1alpha1', 'v1beta1'] as const)('CRR status writes on %s', (vers
     const results = await writeCrrStatuses(f.deps, { namespace: 'default', writes }, signal());
 
     const sent = f.rec.sent;
-    expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${base}`, `PUT ${base}/status`, `PATCH ${base}/status`, `GET ${base}`, `PUT ${base}/status`]);
+    expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET ${base}`,
+      `PUT ${base}/status`,
+      `PATCH ${base}/status`,
+      `GET ${base}`,
+      `PUT ${base}/status`,
+    ]);
     const putPhase = sent[1]!.body as KubeObject;
     expect(putPhase.apiVersion).toBe(`apps.kruise.io/${version}`);
     expect(putPhase.spec).toEqual(crrObject('restart-main', 'node-a', version).spec);
@@ -69,14 +81,28 @@ describe.each(['v1alpha1', 'v1beta1'] as const)('CRR status writes on %s', (vers
       method: 'PATCH',
       path: `${base}/status`,
       contentType: 'application/merge-patch+json',
-      body: { status: { containerRecreateStates: [{ name: 'main', phase: 'Recreating', isKilled: true }, { name: 'side', phase: 'Failed', message: 'kill container error: boom' }, { name: 'log', phase: 'Pending' }] } },
+      body: {
+        status: {
+          containerRecreateStates: [
+            { name: 'main', phase: 'Recreating', isKilled: true },
+            { name: 'side', phase: 'Failed', message: 'kill container error: boom' },
+            { name: 'log', phase: 'Pending' },
+          ],
+        },
+      },
     });
-    expect(JSON.stringify(sent[2]!.body)).toBe('{"status":{"containerRecreateStates":[{"name":"main","phase":"Recreating","isKilled":true},{"name":"side","phase":"Failed","message":"kill container error: boom"},{"name":"log","phase":"Pending"}]}}');
+    expect(JSON.stringify(sent[2]!.body)).toBe(
+      '{"status":{"containerRecreateStates":[{"name":"main","phase":"Recreating","isKilled":true},{"name":"side","phase":"Failed","message":"kill container error: boom"},{"name":"log","phase":"Pending"}]}}',
+    );
     expect((sent[4]!.body as KubeObject).status).toEqual({
       phase: 'Completed',
       completionTime: COMPLETION,
       message: 'all done',
-      containerRecreateStates: [{ name: 'main', phase: 'Recreating', isKilled: true }, { name: 'side', phase: 'Failed', message: 'kill container error: boom' }, { name: 'log', phase: 'Pending' }],
+      containerRecreateStates: [
+        { name: 'main', phase: 'Recreating', isKilled: true },
+        { name: 'side', phase: 'Failed', message: 'kill container error: boom' },
+        { name: 'log', phase: 'Pending' },
+      ],
     });
 
     const live = f.live('restart-main')!;
@@ -206,12 +232,17 @@ describe('CRR status writes under server trouble', () => {
     const run = runEffect(effects.writeCrrStatus, states);
     await until(() => run.events.length > 0, 'the effect to end', 10_000);
     expect(run.events[0]!.type).toBe('xstate.error.actor.effect');
-    expect(String((run.events[0] as { error?: unknown }).error)).toMatch(/^Error: states write of ContainerRecreateRequest default\/flaky gave up: PATCH .* 503 /);
+    expect(String((run.events[0] as { error?: unknown }).error)).toMatch(
+      /^Error: states write of ContainerRecreateRequest default\/flaky gave up: PATCH .* 503 /,
+    );
     expect(f.api.requests.filter({ method: 'PATCH', resource: 'containerrecreaterequests' }).length).toBe(3 + 3);
 
     f.api.faults.clear();
     const done = runEffect(effects.writeCrrStatus, { namespace: 'default', writes: [{ name: 'flaky', kind: 'phase', phase: 'Recreating' }] });
     await until(() => done.events.length > 0, 'the effect to end');
-    expect(done.events[0]).toMatchObject({ type: 'xstate.done.actor.effect', output: { at: 7, results: [{ name: 'flaky', resourceVersion: f.live('flaky')!.metadata?.resourceVersion }] } });
+    expect(done.events[0]).toMatchObject({
+      type: 'xstate.done.actor.effect',
+      output: { at: 7, results: [{ name: 'flaky', resourceVersion: f.live('flaky')!.metadata?.resourceVersion }] },
+    });
   });
 });

@@ -14,7 +14,11 @@ import { hookLog, killDeps, notingStops, NS, startCrrNode, until, type CrrNode, 
 const bed = runtimeBed();
 const LOOP = 'while true; do sleep 1; done';
 
-function spec(name: string, pod: RunningPod, extra: Partial<KillSpec> & { preStop?: KillSpec['container']['preStop']; ports?: KillSpec['container']['ports'] } = {}): KillSpec {
+function spec(
+  name: string,
+  pod: RunningPod,
+  extra: Partial<KillSpec> & { preStop?: KillSpec['container']['preStop']; ports?: KillSpec['container']['ports'] } = {},
+): KillSpec {
   const { preStop = null, ports = [], ...rest } = extra;
   return {
     containerId: pod.id,
@@ -48,7 +52,12 @@ describe.skipIf(bed === undefined)(`killContainer on a real containerd ${runtime
     const { cri: noted, stops } = notingStops(cri);
     const hooks = hookLog();
     const preStop = { exec: { command: ['sh', '-c', 'sleep 2; echo 42 > /tmp/prestop'] } };
-    const outcome = await killContainer(killDeps(node, noted), spec('exec-hook', pod, { preStop, gracePeriodSeconds: 10 }), new AbortController().signal, hooks);
+    const outcome = await killContainer(
+      killDeps(node, noted),
+      spec('exec-hook', pod, { preStop, gracePeriodSeconds: 10 }),
+      new AbortController().signal,
+      hooks,
+    );
 
     expect(outcome.kind).toBe('stopped');
     expect(hooks.calls.map((c) => c.what)).toEqual(['preStopFinished']);
@@ -61,9 +70,18 @@ describe.skipIf(bed === undefined)(`killContainer on a real containerd ${runtime
     expect(outcome).toEqual({ kind: 'stopped', gracePeriodSeconds: stops[0]!.timeout });
 
     const events = await node.eventsOf('exec-hook');
-    expect(events.map((e) => [e.reason, e.type, e.message])).toEqual([['Killing', 'Normal', 'Stopping container main by ContainerRecreateRequest crr-exec-hook']]);
+    expect(events.map((e) => [e.reason, e.type, e.message])).toEqual([
+      ['Killing', 'Normal', 'Stopping container main by ContainerRecreateRequest crr-exec-hook'],
+    ]);
     expect(events[0]!.source).toEqual({ component: 'kruise-daemon-crr', host: 'crr-kill-node' });
-    expect(events[0]!.involvedObject).toEqual({ kind: 'Pod', apiVersion: 'v1', name: 'exec-hook', namespace: NS, uid: pod.uid, fieldPath: 'spec.containers{main}' });
+    expect(events[0]!.involvedObject).toEqual({
+      kind: 'Pod',
+      apiVersion: 'v1',
+      name: 'exec-hook',
+      namespace: NS,
+      uid: pod.uid,
+      fieldPath: 'spec.containers{main}',
+    });
   });
 
   it('kills a container that ignores SIGTERM when the grace runs out: SIGKILL, finished no earlier than grace − slack after the stop began (CRI timestamps)', async () => {
@@ -94,7 +112,10 @@ describe.skipIf(bed === undefined)(`killContainer on a real containerd ${runtime
     expect((await statusOf(pod.id)).state).toBe('CONTAINER_EXITED');
     const failed = (await node.eventsOf('slow-hook')).filter((e) => e.reason === 'FailedPreStopHook');
     expect(failed.map((e) => [e.type, e.message])).toEqual([
-      ['Warning', `Exec lifecycle hook ([sleep 30]) for Container "main" in Pod "slow-hook_${NS}(${pod.uid})" failed - error: preStop hook did not complete within the grace period of 2s, message: ""`],
+      [
+        'Warning',
+        `Exec lifecycle hook ([sleep 30]) for Container "main" in Pod "slow-hook_${NS}(${pod.uid})" failed - error: preStop hook did not complete within the grace period of 2s, message: ""`,
+      ],
     ]);
   });
 
@@ -118,10 +139,14 @@ describe.skipIf(bed === undefined)(`killContainer on a real containerd ${runtime
     const pod = await node.runPod('rerun', { command: ['sh', '-c', LOOP] }, { restartPolicy: 'Always' });
     const first = await killContainer(killDeps(node, cri), spec('rerun', pod, { gracePeriodSeconds: 2 }), new AbortController().signal, hookLog());
     expect(first.kind).toBe('stopped');
-    const restarted = await until(() => {
-      const s = node.mainStatus('rerun');
-      return s?.restartCount === 1 && s.state.running !== undefined ? s : undefined;
-    }, 'the simulator to restart the container', 20_000);
+    const restarted = await until(
+      () => {
+        const s = node.mainStatus('rerun');
+        return s?.restartCount === 1 && s.state.running !== undefined ? s : undefined;
+      },
+      'the simulator to restart the container',
+      20_000,
+    );
     const eventsBefore = (await node.eventsOf('rerun')).length;
 
     const { cri: noted, stops } = notingStops(cri);
@@ -169,7 +194,10 @@ describe.skipIf(bed === undefined)(`killContainer on a real containerd ${runtime
       const pod = await node.runPod('http-host', { command: ['sh', '-c', LOOP] }, { restartPolicy: 'Never' });
       const hooks = hookLog();
       const preStop = { httpGet: { host: '127.0.0.1', port: 'admin', path: 'drain?now=1', httpHeaders: [{ name: 'X-Drain', value: 'yes' }] } };
-      const ports = [{ name: 'web', containerPort: 1 }, { name: 'admin', containerPort: port }];
+      const ports = [
+        { name: 'web', containerPort: 1 },
+        { name: 'admin', containerPort: port },
+      ];
       const outcome = await killContainer(killDeps(node, cri), spec('http-host', pod, { preStop, ports }), new AbortController().signal, hooks);
 
       expect(outcome.kind).toBe('stopped');
@@ -186,7 +214,12 @@ describe.skipIf(bed === undefined)(`killContainer on a real containerd ${runtime
   it('rejects a tcpSocket hook as an invalid handler with kubelet rendering of it, and still stops the container', async () => {
     const pod = await node.runPod('tcp-hook', { command: ['sh', '-c', LOOP] }, { restartPolicy: 'Never' });
     const hooks = hookLog();
-    const outcome = await killContainer(killDeps(node, cri), spec('tcp-hook', pod, { preStop: { tcpSocket: { port: 8080 } } }), new AbortController().signal, hooks);
+    const outcome = await killContainer(
+      killDeps(node, cri),
+      spec('tcp-hook', pod, { preStop: { tcpSocket: { port: 8080 } } }),
+      new AbortController().signal,
+      hooks,
+    );
 
     expect(outcome.kind).toBe('stopped');
     expect((await statusOf(pod.id)).state).toBe('CONTAINER_EXITED');

@@ -30,15 +30,27 @@ describe.skipIf(bed === undefined)(`criPodContainers on a real containerd ${runt
     const pod = await node.runPod('restarted', { command: ['sh', '-c', LOOP] }, { restartPolicy: 'Always' });
     const before = await readPodContainers(cri, 'containerd', pod.uid, node.platform.exitCodes, new AbortController().signal);
     expect(before).toEqual([
-      { name: 'main', containerID: pod.containerID, state: 'running', restartCount: 0, createdAtMs: expect.any(Number), startedAtMs: expect.any(Number), exit: null },
+      {
+        name: 'main',
+        containerID: pod.containerID,
+        state: 'running',
+        restartCount: 0,
+        createdAtMs: expect.any(Number),
+        startedAtMs: expect.any(Number),
+        exit: null,
+      },
     ]);
     expect(before[0]!.startedAtMs).toBeGreaterThanOrEqual(before[0]!.createdAtMs);
 
     await cri.stopContainer(undefined, { container_id: pod.id, timeout: 0 });
-    const restarted = await until(() => {
-      const s = node.mainStatus('restarted');
-      return s?.restartCount === 1 && s.state.running !== undefined ? s : undefined;
-    }, 'the simulator to restart the container', 20_000);
+    const restarted = await until(
+      () => {
+        const s = node.mainStatus('restarted');
+        return s?.restartCount === 1 && s.state.running !== undefined ? s : undefined;
+      },
+      'the simulator to restart the container',
+      20_000,
+    );
     const after = await readPodContainers(cri, 'containerd', pod.uid, node.platform.exitCodes, new AbortController().signal);
     expect(after).toHaveLength(1); // the dead one is still listed by CRI, but is not the newest
     expect(after[0]).toMatchObject({ name: 'main', containerID: restarted.containerID, state: 'running', restartCount: 1, exit: null });
@@ -70,7 +82,10 @@ describe.skipIf(bed === undefined)(`criPodContainers on a real containerd ${runt
     });
     const run = runEffect(effects.criPodContainers, { runtimeName: 'containerd', podUid: pod.uid });
     await until(() => run.events.length > 0, 'the effect to finish while the log is not durable yet');
-    expect(run.events[0]).toMatchObject({ type: 'xstate.done.actor.effect', output: { at: 4242, containers: [{ name: 'main', containerID: pod.containerID, state: 'running' }] } });
+    expect(run.events[0]).toMatchObject({
+      type: 'xstate.done.actor.effect',
+      output: { at: 4242, containers: [{ name: 'main', containerID: pod.containerID, state: 'running' }] },
+    });
     expect(calls).toEqual(['ListContainers']);
 
     const unknown = runEffect(effects.criPodContainers, { runtimeName: 'cri-o', podUid: pod.uid });

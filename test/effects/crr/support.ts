@@ -46,9 +46,22 @@ export interface CrrNode {
   close(): Promise<void>;
 }
 
-export async function startCrrNode(options: { cri: CriClient; image: string; os: PlatformOs; podNetwork: 'host' | 'bridge'; nodeName: string }): Promise<CrrNode> {
+export async function startCrrNode(options: {
+  cri: CriClient;
+  image: string;
+  os: PlatformOs;
+  podNetwork: 'host' | 'bridge';
+  nodeName: string;
+}): Promise<CrrNode> {
   const api = await startFakeApiServer();
-  const sim = await startKubeletSim({ kubeConfig: api.kubeConfig(), nodeName: options.nodeName, cri: options.cri, podNetwork: options.podNetwork, restartBackoffMs: 200, pollMs: 200 });
+  const sim = await startKubeletSim({
+    kubeConfig: api.kubeConfig(),
+    nodeName: options.nodeName,
+    cri: options.cri,
+    podNetwork: options.podNetwork,
+    restartBackoffMs: 200,
+    pollMs: 200,
+  });
   const recorder = new EventRecorder({ transport: kubeClientsFrom(api.kubeConfig()).transport, host: options.nodeName });
   const ref = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name });
   const mainOf = (pod: KubeObject | undefined) => (pod as unknown as PodJson | undefined)?.status?.containerStatuses?.find((c) => c.name === 'main');
@@ -59,7 +72,12 @@ export async function startCrrNode(options: { cri: CriClient; image: string; os:
     recorder,
     platform: platformProfile(options.os),
     async runPod(name, main, spec = {}) {
-      const pod = api.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { nodeName: options.nodeName, containers: [{ name: 'main', image: options.image, ...main }], ...spec } });
+      const pod = api.store.create({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: NS },
+        spec: { nodeName: options.nodeName, containers: [{ name: 'main', image: options.image, ...main }], ...spec },
+      });
       const running = mainOf(await api.store.waitFor(ref(name), (p) => mainOf(p)?.state.running !== undefined, 30_000))!;
       const containerID = running.containerID!;
       return { uid: pod.metadata.uid!, containerID, id: containerID.slice(containerID.indexOf('://') + 3) };

@@ -81,7 +81,9 @@ describe('the CRR effects on a Windows-like simulated runtime', () => {
     const events = await node.eventsOf('crlf-hook');
     expect(events.map((e) => e.reason)).toEqual(['Killing', 'FailedPreStopHook']);
     expect(events[0]!.message).toBe('Stopping container main by ContainerRecreateRequest crr-crlf-hook');
-    expect(events[1]!.message).toBe(`Exec lifecycle hook ([${command.join(' ')}]) for Container "main" in Pod "crlf-hook_${NS}(${pod.uid})" failed - error: ${error}, message: "draining\\ndone"`);
+    expect(events[1]!.message).toBe(
+      `Exec lifecycle hook ([${command.join(' ')}]) for Container "main" in Pod "crlf-hook_${NS}(${pod.uid})" failed - error: ${error}, message: "draining\\ndone"`,
+    );
     expect(events[1]!.message).not.toMatch(/\r|\\r/);
     expect((await cri.containerStatus(undefined, { container_id: pod.id })).status?.exit_code).toBe(WINDOWS_STOP_EXIT_CODE);
   });
@@ -91,7 +93,9 @@ describe('the CRR effects on a Windows-like simulated runtime', () => {
     const barrier = deferredBarrier();
     const calls: Array<{ method: string; request: unknown }> = [];
     const recording = new Proxy(cri, {
-      get: (target, key: string) => (signal: AbortSignal, request: unknown, options: unknown) => (calls.push({ method: key, request }), (target as never as Record<string, Function>)[key]!(signal, request, options)),
+      get: (target, key: string) => (signal: AbortSignal, request: unknown, options: unknown) => (
+        calls.push({ method: key, request }), (target as never as Record<string, Function>)[key]!(signal, request, options)
+      ),
     });
     const run = runEffect(crrPodEffects({ ...deps, barrier, criFor: () => recording }).killContainer, killInput('barrier', pod));
     await until(() => calls.length > 0 || undefined, 'the status check');
@@ -133,7 +137,11 @@ describe('the kill effect when StopContainer fails (simulated runtime, Linux pro
     await until(() => run.events.some((e) => e.type === 'kill.failed' || e.type === 'kill.stopped'), 'the kill to end');
     expect(run.events).toEqual([
       { type: 'kill.preStopFinished', at: expect.any(Number) },
-      { type: 'kill.failed', at: expect.any(Number), message: 'rpc error: code = Unknown desc = failed to stop container: unknown error after kill: runc did not terminate successfully' },
+      {
+        type: 'kill.failed',
+        at: expect.any(Number),
+        message: 'rpc error: code = Unknown desc = failed to stop container: unknown error after kill: runc did not terminate successfully',
+      },
     ]);
     expect((run.events[1] as unknown as { at: number }).at).toBeGreaterThan((run.events[0] as unknown as { at: number }).at);
     expect((await cri.containerStatus(undefined, { container_id: pod.id })).status?.state).toBe('CONTAINER_RUNNING');

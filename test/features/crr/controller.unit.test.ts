@@ -8,7 +8,12 @@ import type { KubeObject, Observation } from '../../../adapters/kube/index.js';
 import { createCrrController, type CrrControllerOptions, type CrrHost } from '../../../daemon/features/crr/index.js';
 import type { CrrsObservedEvent } from '../../../machines/crr/types.js';
 
-interface Delivery { key: string; machine: string; event: CrrsObservedEvent; input?: unknown }
+interface Delivery {
+  key: string;
+  machine: string;
+  event: CrrsObservedEvent;
+  input?: unknown;
+}
 
 function fakeHost(recovered: string[] = []) {
   const live = new Set(recovered);
@@ -28,7 +33,11 @@ function fakeHost(recovered: string[] = []) {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-function crr(name: string, podName: string, extra: { namespace?: string; rv?: string; created?: string; completionTime?: string; deleting?: boolean } = {}): KubeObject {
+function crr(
+  name: string,
+  podName: string,
+  extra: { namespace?: string; rv?: string; created?: string; completionTime?: string; deleting?: boolean } = {},
+): KubeObject {
   return {
     apiVersion: 'apps.kruise.io/v1beta1',
     kind: 'ContainerRecreateRequest',
@@ -115,7 +124,10 @@ describe('grouping and delivery', () => {
     t.upsertCrr(crr('b', 'web-0'));
     await tick();
     expect(t.deliveries).toHaveLength(1);
-    expect(t.deliveries[0]!.event.crrs.map((c) => [c.name, c.resourceVersion])).toEqual([['a', '5'], ['b', '1']]);
+    expect(t.deliveries[0]!.event.crrs.map((c) => [c.name, c.resourceVersion])).toEqual([
+      ['a', '5'],
+      ['b', '1'],
+    ]);
   });
 
   it('leaves completed and deleting CRRs out but still tells the live actor, and spawns nobody for them', async () => {

@@ -51,9 +51,18 @@ describe.skipIf(bed === undefined)(`CRRs that cannot be carried out as asked ${r
     const node = await crrBed(bed!);
     await node.startDaemon();
     const pod = await node.runPod('ghostly', [sleeper('main')]);
-    node.rawCrr('ghost', { name: 'ghostly', uid: pod.metadata.uid }, [{ name: 'ghost', statusContext: { containerID: `containerd://${'0'.repeat(64)}`, restartCount: 0 } }], { activeDeadlineSeconds: 3 });
+    node.rawCrr(
+      'ghost',
+      { name: 'ghostly', uid: pod.metadata.uid },
+      [{ name: 'ghost', statusContext: { containerID: `containerd://${'0'.repeat(64)}`, restartCount: 0 } }],
+      { activeDeadlineSeconds: 3 },
+    );
     const status = await node.completed('ghost');
-    expect(status).toMatchObject({ phase: 'Completed', message: 'recreating has exceeded the activeDeadlineSeconds', containerRecreateStates: [{ name: 'ghost', phase: 'Pending', message: 'not found container on Node' }] });
+    expect(status).toMatchObject({
+      phase: 'Completed',
+      message: 'recreating has exceeded the activeDeadlineSeconds',
+      containerRecreateStates: [{ name: 'ghost', phase: 'Pending', message: 'not found container on Node' }],
+    });
     expect(node.history.some((h) => h.name === 'ghost' && h.status.phase === 'Recreating')).toBe(true);
     expect(node.stops).toEqual([]);
   });
@@ -62,7 +71,18 @@ describe.skipIf(bed === undefined)(`CRRs that cannot be carried out as asked ${r
     const node = await crrBed(bed!);
     await node.startDaemon();
     // Bare pods: they exist (so the manager does not say `pod has gone`) but run nowhere.
-    const bare = (name: string) => node.api.store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { containers: [{ name: 'main', image: 'x' }, { name: 'side', image: 'x' }] } });
+    const bare = (name: string) =>
+      node.api.store.create({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: NS },
+        spec: {
+          containers: [
+            { name: 'main', image: 'x' },
+            { name: 'side', image: 'x' },
+          ],
+        },
+      });
     const target = (name: string) => ({ name, uid: bare(name).metadata.uid! });
     const good = await node.runPod('good', [sleeper('main')], { terminationGracePeriodSeconds: 2 });
     node.rawCrr('no-context', target('p1'), [{ name: 'main', statusContext: { containerID: 'containerd://abc', restartCount: 0 } }, { name: 'side' }]);

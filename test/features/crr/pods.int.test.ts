@@ -11,7 +11,12 @@ import { runtimeBed, runtimeBedSkipReason } from '../../bed/runtime-bed.js';
 import { crrBed, idOf, LOOP, NS } from './support.js';
 
 const bed = runtimeBed();
-const sleeper = (name: string, script = LOOP, env: Array<{ name: string; value: string }> = []) => ({ name, image: bed!.images.busybox, command: ['sh', '-c', script], env });
+const sleeper = (name: string, script = LOOP, env: Array<{ name: string; value: string }> = []) => ({
+  name,
+  image: bed!.images.busybox,
+  command: ['sh', '-c', script],
+  env,
+});
 
 describe.skipIf(bed === undefined)(`one pod, several CRRs, pods that do not restart ${runtimeBedSkipReason()}`.trim(), () => {
   it('completes two CRRs on one pod, one after the other', async () => {
@@ -35,11 +40,19 @@ describe.skipIf(bed === undefined)(`one pod, several CRRs, pods that do not rest
     const node = await crrBed(bed!);
     await node.startDaemon();
     const marker = [{ name: 'KRUISE_TERMINATE_SIDECAR_WHEN_JOB_EXIT', value: 'true' }];
-    await node.runPod('job', [sleeper('main', 'sleep 3; exit 0'), sleeper('polite', `trap 'exit 0' TERM; ${LOOP}`, marker), sleeper('stubborn', `trap '' TERM; ${LOOP}`, marker)], {
-      restartPolicy: 'Never',
-      terminationGracePeriodSeconds: 2,
-    });
-    const finished = (await node.api.store.waitFor({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: 'job' }, (p) => (p as unknown as PodJson).status?.containerStatuses?.find((c) => c.name === 'main')?.state.terminated !== undefined, 20_000)) as unknown as PodJson;
+    await node.runPod(
+      'job',
+      [sleeper('main', 'sleep 3; exit 0'), sleeper('polite', `trap 'exit 0' TERM; ${LOOP}`, marker), sleeper('stubborn', `trap '' TERM; ${LOOP}`, marker)],
+      {
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 2,
+      },
+    );
+    const finished = (await node.api.store.waitFor(
+      { apiVersion: 'v1', kind: 'Pod', namespace: NS, name: 'job' },
+      (p) => (p as unknown as PodJson).status?.containerStatuses?.find((c) => c.name === 'main')?.state.terminated !== undefined,
+      20_000,
+    )) as unknown as PodJson;
     const input = sidecarTerminationCrr(finished)!;
     expect(input.containers).toEqual(['polite', 'stubborn']);
     const ids = Object.fromEntries(finished.status!.containerStatuses!.map((c) => [c.name, idOf(c.containerID!)]));
@@ -55,7 +68,11 @@ describe.skipIf(bed === undefined)(`one pod, several CRRs, pods that do not rest
     const exitOf = async (id: string) => (await node.cri.containerStatus(undefined, { container_id: id })).status!.exit_code;
     expect(await exitOf(ids.polite!)).toBe(0);
     expect(await exitOf(ids.stubborn!)).toBe(137);
-    await node.api.store.waitFor({ apiVersion: 'v1', kind: 'Pod', namespace: NS, name: 'job' }, (p) => (p as unknown as PodJson).status?.phase === 'Failed', 10_000);
+    await node.api.store.waitFor(
+      { apiVersion: 'v1', kind: 'Pod', namespace: NS, name: 'job' },
+      (p) => (p as unknown as PodJson).status?.phase === 'Failed',
+      10_000,
+    );
     expect(node.statusOf('job', 'polite')!.restartCount).toBe(0);
   });
 
@@ -68,6 +85,8 @@ describe.skipIf(bed === undefined)(`one pod, several CRRs, pods that do not rest
     expect(node.statusOf('unwatched', 'main')!.restartCount).toBe(pod.status!.containerStatuses![0]!.restartCount + 1);
     const daemonPodRequests = node.api.requests.filter({ resource: 'pods' }).filter((r) => r.userAgent?.startsWith('kruise-daemon/'));
     expect(daemonPodRequests.length).toBeGreaterThan(0);
-    expect(daemonPodRequests.every((r) => r.method === 'GET' && r.name === 'unwatched' && r.userAgent === 'kruise-daemon/kruise-daemon-crr' && r.status === 200)).toBe(true);
+    expect(
+      daemonPodRequests.every((r) => r.method === 'GET' && r.name === 'unwatched' && r.userAgent === 'kruise-daemon/kruise-daemon-crr' && r.status === 200),
+    ).toBe(true);
   });
 });

@@ -15,7 +15,9 @@ describe.skipIf(bed === undefined)(`a daemon restarted mid-CRR ${runtimeBedSkipR
   it('recovers the pod’s actor, completes the CRR without a second kill, and replays clean', async () => {
     const node = await crrBed(bed!);
     const first = await node.startDaemon();
-    const pod = await node.runPod('survivor', [{ name: 'main', image: bed!.images.busybox, command: ['sh', '-c', LOOP] }], { terminationGracePeriodSeconds: 2 });
+    const pod = await node.runPod('survivor', [{ name: 'main', image: bed!.images.busybox, command: ['sh', '-c', LOOP] }], {
+      terminationGracePeriodSeconds: 2,
+    });
     const old = pod.status!.containerStatuses![0]!;
     // minStartedSeconds keeps the CRR open well after the kill, so the stop lands in between.
     node.createCrr({ name: 'survive', podName: 'survivor', containers: ['main'], strategy: { minStartedSeconds: 3 } });

@@ -34,16 +34,25 @@ describe.skipIf(bed === undefined)(`CRRs restarting containers ${runtimeBedSkipR
     // The first status with main Succeeded came after a snapshot showing the new container ready,
     // and at least minStartedSeconds after it started.
     const firstSucceeded = node.history.find((h) => h.name === 'restart-main' && h.status.containerRecreateStates?.[0]?.phase === 'Succeeded')!;
-    const readySeen = node.history.find((h) => h.name === 'restart-main' && h.status.containerStatusSnapshot?.some((s) => s.containerID === after.containerID && s.ready));
+    const readySeen = node.history.find(
+      (h) => h.name === 'restart-main' && h.status.containerStatusSnapshot?.some((s) => s.containerID === after.containerID && s.ready),
+    );
     expect(readySeen).toBeDefined();
     expect(node.history.indexOf(readySeen!)).toBeLessThan(node.history.indexOf(firstSucceeded));
-    expect(node.history.some((h) => h.name === 'restart-main' && h.status.containerStatusSnapshot?.some((s) => s.containerID === after.containerID && !s.ready))).toBe(true);
+    expect(
+      node.history.some((h) => h.name === 'restart-main' && h.status.containerStatusSnapshot?.some((s) => s.containerID === after.containerID && !s.ready)),
+    ).toBe(true);
     const startedAt = Date.parse(after.state.running!.startedAt!);
     expect(firstSucceeded.at - startedAt).toBeGreaterThanOrEqual(2_000);
 
     const killing = node.events().filter((e) => e.reason === 'Killing');
     expect(killing).toHaveLength(1);
-    expect(killing[0]).toMatchObject({ type: 'Normal', message: 'Stopping container main by ContainerRecreateRequest restart-main', involvedObject: { kind: 'Pod', name: 'web-0', fieldPath: 'spec.containers{main}' }, source: { component: 'kruise-daemon-crr', host: NODE } });
+    expect(killing[0]).toMatchObject({
+      type: 'Normal',
+      message: 'Stopping container main by ContainerRecreateRequest restart-main',
+      involvedObject: { kind: 'Pod', name: 'web-0', fieldPath: 'spec.containers{main}' },
+      source: { component: 'kruise-daemon-crr', host: NODE },
+    });
     expect(daemon.logs.filter((l) => l.level >= 50)).toEqual([]);
     const writes = node.api.requests.filter({ resource: 'containerrecreaterequests', subresource: 'status' });
     expect(writes.length).toBeGreaterThan(0);
@@ -73,7 +82,7 @@ describe.skipIf(bed === undefined)(`CRRs restarting containers ${runtimeBedSkipR
     expect(annotated?.metadata.annotations?.['crr.apps.kruise.io/sync-container-statuses']).toContain(newA.containerID);
   });
 
-  it.each(['v1beta1', 'v1alpha1'] as const)('waits for the manager\'s unready time plus unreadyGracePeriodSeconds before the kill (%s)', async (version) => {
+  it.each(['v1beta1', 'v1alpha1'] as const)("waits for the manager's unready time plus unreadyGracePeriodSeconds before the kill (%s)", async (version) => {
     const node = await crrBed(bed!, { crrVersions: [version] });
     await node.startDaemon();
     const pod = await node.runPod(`grace-${version}`, [sleeper('main')], { terminationGracePeriodSeconds: 2 });
@@ -85,7 +94,8 @@ describe.skipIf(bed === undefined)(`CRRs restarting containers ${runtimeBedSkipR
     const acquired =
       version === 'v1alpha1'
         ? crr.metadata?.annotations?.['crr.apps.kruise.io/unready-acquired']
-        : (crr.status as { conditions?: Array<{ type: string; lastTransitionTime: string }> }).conditions?.find((c) => c.type === 'PreRecreateGrace')?.lastTransitionTime;
+        : (crr.status as { conditions?: Array<{ type: string; lastTransitionTime: string }> }).conditions?.find((c) => c.type === 'PreRecreateGrace')
+            ?.lastTransitionTime;
     expect(acquired).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(node.stops.map((s) => s.id)).toEqual([idOf(old.containerID!)]);
     expect(node.stops[0]!.at).toBeGreaterThanOrEqual(Date.parse(acquired!) + 2_000);
@@ -96,7 +106,9 @@ describe.skipIf(bed === undefined)(`CRRs restarting containers ${runtimeBedSkipR
     await node.startDaemon();
     const main = `trap 'exit $(cat /tmp/prestop 2>/dev/null || echo 9)' TERM; ${LOOP}`;
     const preStop = { exec: { command: ['sh', '-c', 'echo 42 > /tmp/prestop'] } };
-    const pod = await node.runPod('hooked', [{ name: 'main', image: bed!.images.busybox, command: ['sh', '-c', main], lifecycle: { preStop } }], { terminationGracePeriodSeconds: 10 });
+    const pod = await node.runPod('hooked', [{ name: 'main', image: bed!.images.busybox, command: ['sh', '-c', main], lifecycle: { preStop } }], {
+      terminationGracePeriodSeconds: 10,
+    });
     const old = pod.status!.containerStatuses![0]!;
     node.createCrr({ name: 'hooked', podName: 'hooked', containers: ['main'] });
     expect(await node.completed('hooked')).toMatchObject({ containerRecreateStates: [{ name: 'main', phase: 'Succeeded', isKilled: true }] });
@@ -108,7 +120,9 @@ describe.skipIf(bed === undefined)(`CRRs restarting containers ${runtimeBedSkipR
   it('stops a container that ignores SIGTERM when the grace runs out, not before', async () => {
     const node = await crrBed(bed!);
     await node.startDaemon();
-    const pod = await node.runPod('stubborn', [{ name: 'main', image: bed!.images.busybox, command: ['sh', '-c', `trap '' TERM; ${LOOP}`] }], { terminationGracePeriodSeconds: 3 });
+    const pod = await node.runPod('stubborn', [{ name: 'main', image: bed!.images.busybox, command: ['sh', '-c', `trap '' TERM; ${LOOP}`] }], {
+      terminationGracePeriodSeconds: 3,
+    });
     const old = pod.status!.containerStatuses![0]!;
     node.createCrr({ name: 'stubborn', podName: 'stubborn', containers: ['main'] });
     expect(await node.completed('stubborn')).toMatchObject({ containerRecreateStates: [{ name: 'main', phase: 'Succeeded', isKilled: true }] });

@@ -95,7 +95,8 @@ function notingClient(cri: CriClient, stops: StopCall[], failStops: ReadonlySet<
         const call: StopCall = { id: request.container_id, timeout: Number(request.timeout ?? 0), at: Date.now() };
         stops.push(call);
         try {
-          if (failStops.has(request.container_id)) throw new CriError({ type: 'cri.unknown', code: 2, details: 'injected StopContainer failure', method: 'StopContainer' });
+          if (failStops.has(request.container_id))
+            throw new CriError({ type: 'cri.unknown', code: 2, details: 'injected StopContainer failure', method: 'StopContainer' });
           return await target.stopContainer(signal, request, options);
         } finally {
           call.doneAt = Date.now();
@@ -133,7 +134,13 @@ export async function crrBed(bed: RuntimeBed, options: { crrVersions?: readonly 
   });
 
   async function startDaemon(o: { featureGates?: string } = {}): Promise<InProcessDaemon> {
-    const args = [`--kubeconfig=${kubeconfig}`, `--data-dir=${join(dataDir, 'daemon')}`, `--cri-endpoint=${bed.endpoint}`, '--event-log-commit-delay=1', ...(o.featureGates ? [`--feature-gates=${o.featureGates}`] : [])];
+    const args = [
+      `--kubeconfig=${kubeconfig}`,
+      `--data-dir=${join(dataDir, 'daemon')}`,
+      `--cri-endpoint=${bed.endpoint}`,
+      '--event-log-commit-delay=1',
+      ...(o.featureGates ? [`--feature-gates=${o.featureGates}`] : []),
+    ];
     const flags = parseDaemonFlags(args, { platform: 'linux', env: { NODE_NAME: NODE } });
     const logs: InProcessDaemon['logs'] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as InProcessDaemon['logs'][number]) });
@@ -189,7 +196,12 @@ export async function crrBed(bed: RuntimeBed, options: { crrVersions?: readonly 
     statusOf: (name, container) => pod(name)?.status?.containerStatuses?.find((c) => c.name === container),
     createCrr: (input) => createCrr(api, input),
     rawCrr(name, target, containers, extra = {}) {
-      const labels = { 'crr.apps.kruise.io/active': 'true', 'crr.apps.kruise.io/node-name': NODE, 'crr.apps.kruise.io/pod-uid': target.uid, 'crr.apps.kruise.io/pod-name': target.name };
+      const labels = {
+        'crr.apps.kruise.io/active': 'true',
+        'crr.apps.kruise.io/node-name': NODE,
+        'crr.apps.kruise.io/pod-uid': target.uid,
+        'crr.apps.kruise.io/pod-name': target.name,
+      };
       return api.store.create({
         apiVersion: 'apps.kruise.io/v1beta1',
         kind: 'ContainerRecreateRequest',

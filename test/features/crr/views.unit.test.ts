@@ -5,7 +5,10 @@ import { crrPodKey, crrVersionOf, crrView, podView } from '../../../daemon/featu
 
 const T0 = '2026-07-01T10:00:00Z';
 
-function crr(apiVersion: string, extra: { annotations?: Record<string, string>; spec?: Record<string, unknown>; status?: Record<string, unknown>; deletionTimestamp?: string } = {}) {
+function crr(
+  apiVersion: string,
+  extra: { annotations?: Record<string, string>; spec?: Record<string, unknown>; status?: Record<string, unknown>; deletionTimestamp?: string } = {},
+) {
   return {
     apiVersion,
     kind: 'ContainerRecreateRequest',
@@ -23,7 +26,12 @@ function crr(apiVersion: string, extra: { annotations?: Record<string, string>; 
       podName: 'web-0',
       containers: [
         { name: 'main', preStop: { exec: { command: ['sh', '-c', 'echo bye'] } }, statusContext: { containerID: 'containerd://aaa', restartCount: 2 } },
-        { name: 'side', ports: [{ name: 'http', containerPort: 8080 }], preStop: { httpGet: { port: 'http', path: '/quit', host: '10.0.0.1' } }, statusContext: { containerID: 'containerd://bbb', restartCount: 0 } },
+        {
+          name: 'side',
+          ports: [{ name: 'http', containerPort: 8080 }],
+          preStop: { httpGet: { port: 'http', path: '/quit', host: '10.0.0.1' } },
+          statusContext: { containerID: 'containerd://bbb', restartCount: 0 },
+        },
       ],
       strategy: { failurePolicy: 'Ignore', orderedRecreate: true, terminationGracePeriodSeconds: 5, unreadyGracePeriodSeconds: 3, minStartedSeconds: 2 },
       ...extra.spec,
@@ -38,7 +46,13 @@ describe('a CRR served as v1alpha1', () => {
   it('reads the snapshot from the sync-container-statuses annotation and the unready time from unready-acquired', () => {
     const obj = crr('apps.kruise.io/v1alpha1', {
       annotations: { 'crr.apps.kruise.io/sync-container-statuses': JSON.stringify(snapshot), 'crr.apps.kruise.io/unready-acquired': '2026-07-01T10:00:02Z' },
-      status: { phase: 'Recreating', containerRecreateStates: [{ name: 'main', phase: 'Recreating', isKilled: true }, { name: 'side', phase: 'Pending', message: 'not found container on Node', isKilled: false }] },
+      status: {
+        phase: 'Recreating',
+        containerRecreateStates: [
+          { name: 'main', phase: 'Recreating', isKilled: true },
+          { name: 'side', phase: 'Pending', message: 'not found container on Node', isKilled: false },
+        ],
+      },
     });
     const { view, problems } = crrView(obj, 'v1beta1');
     expect(problems).toEqual([]);
@@ -52,18 +66,40 @@ describe('a CRR served as v1alpha1', () => {
       podUid: 'pod-uid-1',
       phase: 'Recreating',
       containers: [
-        { name: 'main', preStop: { exec: { command: ['sh', '-c', 'echo bye'] } }, ports: [], statusContext: { containerID: 'containerd://aaa', restartCount: 2 } },
-        { name: 'side', preStop: { httpGet: { port: 'http', path: '/quit', host: '10.0.0.1' } }, ports: [{ name: 'http', containerPort: 8080 }], statusContext: { containerID: 'containerd://bbb', restartCount: 0 } },
+        {
+          name: 'main',
+          preStop: { exec: { command: ['sh', '-c', 'echo bye'] } },
+          ports: [],
+          statusContext: { containerID: 'containerd://aaa', restartCount: 2 },
+        },
+        {
+          name: 'side',
+          preStop: { httpGet: { port: 'http', path: '/quit', host: '10.0.0.1' } },
+          ports: [{ name: 'http', containerPort: 8080 }],
+          statusContext: { containerID: 'containerd://bbb', restartCount: 0 },
+        },
       ],
-      strategy: { failurePolicy: 'Ignore', orderedRecreate: true, forceRecreate: false, terminationGracePeriodSeconds: 5, unreadyGracePeriodSeconds: 3, minStartedSeconds: 2 },
-      states: [{ name: 'main', phase: 'Recreating', isKilled: true }, { name: 'side', phase: 'Pending', message: 'not found container on Node' }],
+      strategy: {
+        failurePolicy: 'Ignore',
+        orderedRecreate: true,
+        forceRecreate: false,
+        terminationGracePeriodSeconds: 5,
+        unreadyGracePeriodSeconds: 3,
+        minStartedSeconds: 2,
+      },
+      states: [
+        { name: 'main', phase: 'Recreating', isKilled: true },
+        { name: 'side', phase: 'Pending', message: 'not found container on Node' },
+      ],
       snapshot,
       unreadyAcquiredAt: '2026-07-01T10:00:02Z',
     });
   });
 
   it('ignores the v1beta1 status fields', () => {
-    const obj = crr('apps.kruise.io/v1alpha1', { status: { containerStatusSnapshot: snapshot, conditions: [{ type: 'PreRecreateGrace', status: 'True', lastTransitionTime: T0 }] } });
+    const obj = crr('apps.kruise.io/v1alpha1', {
+      status: { containerStatusSnapshot: snapshot, conditions: [{ type: 'PreRecreateGrace', status: 'True', lastTransitionTime: T0 }] },
+    });
     expect(crrView(obj, 'v1alpha1').view).toMatchObject({ snapshot: null, unreadyAcquiredAt: null });
   });
 
@@ -100,7 +136,14 @@ describe('a CRR served as v1beta1', () => {
   it('reads the snapshot from status.containerStatusSnapshot and the unready time from a True PreRecreateGrace condition', () => {
     const obj = crr('apps.kruise.io/v1beta1', {
       annotations: { 'crr.apps.kruise.io/sync-container-statuses': '[]', 'crr.apps.kruise.io/unready-acquired': 'ignored' },
-      status: { phase: 'Recreating', containerStatusSnapshot: snapshot, conditions: [{ type: 'Other', status: 'True', lastTransitionTime: 'x' }, { type: 'PreRecreateGrace', status: 'True', reason: 'PreRecreateGrace', lastTransitionTime: '2026-07-01T10:00:05Z' }] },
+      status: {
+        phase: 'Recreating',
+        containerStatusSnapshot: snapshot,
+        conditions: [
+          { type: 'Other', status: 'True', lastTransitionTime: 'x' },
+          { type: 'PreRecreateGrace', status: 'True', reason: 'PreRecreateGrace', lastTransitionTime: '2026-07-01T10:00:05Z' },
+        ],
+      },
     });
     expect(crrView(obj, 'v1beta1')).toMatchObject({ problems: [], view: { snapshot, unreadyAcquiredAt: '2026-07-01T10:00:05Z', phase: 'Recreating' } });
   });
@@ -120,13 +163,28 @@ describe('a CRR served as v1beta1', () => {
 describe('defaults and malformed specs', () => {
   it('defaults the strategy as upstream (failurePolicy Fail, minStartedSeconds 0, grace periods absent)', () => {
     const obj = crr('apps.kruise.io/v1beta1', { spec: { strategy: undefined } });
-    expect(crrView(obj, 'v1beta1').view.strategy).toEqual({ failurePolicy: 'Fail', orderedRecreate: false, forceRecreate: false, terminationGracePeriodSeconds: null, unreadyGracePeriodSeconds: null, minStartedSeconds: 0 });
+    expect(crrView(obj, 'v1beta1').view.strategy).toEqual({
+      failurePolicy: 'Fail',
+      orderedRecreate: false,
+      forceRecreate: false,
+      terminationGracePeriodSeconds: null,
+      unreadyGracePeriodSeconds: null,
+      minStartedSeconds: 0,
+    });
     const junk = crr('apps.kruise.io/v1beta1', { spec: { strategy: { failurePolicy: 'Sometimes', forceRecreate: 'yes', minStartedSeconds: '5' } } });
     expect(crrView(junk, 'v1beta1').view.strategy).toMatchObject({ failurePolicy: 'Fail', forceRecreate: false, minStartedSeconds: 0 });
   });
 
   it('reads a missing statusContext and an empty containerID alike (no statusContext), and keeps the container', () => {
-    const obj = crr('apps.kruise.io/v1beta1', { spec: { containers: [{ name: 'a' }, { name: 'b', statusContext: { containerID: '', restartCount: 1 } }, { name: 'c', statusContext: { containerID: 'containerd://x' } }] } });
+    const obj = crr('apps.kruise.io/v1beta1', {
+      spec: {
+        containers: [
+          { name: 'a' },
+          { name: 'b', statusContext: { containerID: '', restartCount: 1 } },
+          { name: 'c', statusContext: { containerID: 'containerd://x' } },
+        ],
+      },
+    });
     expect(crrView(obj, 'v1beta1').view.containers).toEqual([
       { name: 'a', preStop: null, ports: [], statusContext: null },
       { name: 'b', preStop: null, ports: [], statusContext: null },
@@ -135,9 +193,25 @@ describe('defaults and malformed specs', () => {
   });
 
   it('never throws on junk: wrong types become empty values, a missing creation time is a problem', () => {
-    const junk = { apiVersion: 'apps.kruise.io/v1beta1', metadata: { name: 'j', namespace: 'apps' }, spec: { containers: 'main', strategy: 7 }, status: { phase: 'Succeeded', containerRecreateStates: [{ name: 'x', phase: 'Exploded' }, 5] } };
+    const junk = {
+      apiVersion: 'apps.kruise.io/v1beta1',
+      metadata: { name: 'j', namespace: 'apps' },
+      spec: { containers: 'main', strategy: 7 },
+      status: { phase: 'Succeeded', containerRecreateStates: [{ name: 'x', phase: 'Exploded' }, 5] },
+    };
     const { view, problems } = crrView(junk, 'v1beta1');
-    expect(view).toMatchObject({ name: 'j', uid: '', createdAtMs: 0, phase: '', containers: [], states: [], snapshot: null, podUid: '', completed: false, deleting: false });
+    expect(view).toMatchObject({
+      name: 'j',
+      uid: '',
+      createdAtMs: 0,
+      phase: '',
+      containers: [],
+      states: [],
+      snapshot: null,
+      podUid: '',
+      completed: false,
+      deleting: false,
+    });
     expect(problems).toEqual(['metadata.creationTimestamp is missing or malformed']);
     expect(crrPodKey(junk)).toBeUndefined();
   });
@@ -156,8 +230,16 @@ describe('defaults and malformed specs', () => {
 
 describe('the pod view', () => {
   it('reads uid, restartPolicy (default Always) and phase (absent is Pending, as the API server sets on create)', () => {
-    expect(podView({ metadata: { uid: 'u1' }, spec: { restartPolicy: 'Never' }, status: { phase: 'Succeeded' } })).toEqual({ uid: 'u1', restartPolicy: 'Never', phase: 'Succeeded' });
+    expect(podView({ metadata: { uid: 'u1' }, spec: { restartPolicy: 'Never' }, status: { phase: 'Succeeded' } })).toEqual({
+      uid: 'u1',
+      restartPolicy: 'Never',
+      phase: 'Succeeded',
+    });
     expect(podView({ metadata: { uid: 'u2' }, spec: {} })).toEqual({ uid: 'u2', restartPolicy: 'Always', phase: 'Pending' });
-    expect(podView({ metadata: {}, spec: { restartPolicy: 'Sometimes' }, status: { phase: 'Running' } })).toEqual({ uid: '', restartPolicy: 'Always', phase: 'Running' });
+    expect(podView({ metadata: {}, spec: { restartPolicy: 'Sometimes' }, status: { phase: 'Running' } })).toEqual({
+      uid: '',
+      restartPolicy: 'Always',
+      phase: 'Running',
+    });
   });
 });

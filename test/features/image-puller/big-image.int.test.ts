@@ -29,8 +29,14 @@ describe.skipIf(bed === undefined)(`image puller: the big image ${runtimeBedSkip
       rounds.push(progress.join(','));
       if (progress.some((p) => p > 0 && p < 100)) break;
     }
-    expect(progress.some((p) => p > 0 && p < 100), `progress seen per round: ${rounds.join(' | ')}`).toBe(true);
-    expect(progress.every((p, i) => i === 0 || p >= progress[i - 1]!), `not monotone: ${progress.join(',')}`).toBe(true);
+    expect(
+      progress.some((p) => p > 0 && p < 100),
+      `progress seen per round: ${rounds.join(' | ')}`,
+    ).toBe(true);
+    expect(
+      progress.every((p, i) => i === 0 || p >= progress[i - 1]!),
+      `not monotone: ${progress.join(',')}`,
+    ).toBe(true);
     expect(progress.at(-1)).toBe(100);
   });
 
@@ -49,7 +55,10 @@ describe.skipIf(bed === undefined)(`image puller: the big image ${runtimeBedSkip
     // Version 0's pull was cancelled and version 1's succeeded, perhaps after a failed retry.
     expectPullsEndingInOneSuccess(daemon, bed!.images.big, 2);
     const terminal = daemon.seen.flatMap((s) => s.imageStatuses?.[name]?.tags ?? []).filter((t) => t.phase === 'Succeeded' || t.phase === 'Failed');
-    expect(terminal.every((t) => t.version === 1), 'version 0 never got a terminal status').toBe(true);
+    expect(
+      terminal.every((t) => t.version === 1),
+      'version 0 never got a terminal status',
+    ).toBe(true);
     expect(b.nodeImage()!.status).toMatchObject({ desired: 1, succeeded: 1, failed: 0, pulling: 0, waiting: 0 });
     expect(b.events().map((e) => e.reason)).toEqual(['PullImageSucceed']);
   });
@@ -68,7 +77,10 @@ describe.skipIf(bed === undefined)(`image puller: the big image ${runtimeBedSkip
     expect([...new Set(daemon.pulls)], daemon.pullOutcomes.join(' | ')).toEqual([bed!.images.big, bed!.images.busybox2]); // a failed pull may be retried
     const phase = (s: (typeof daemon.seen)[number], name: string) => s.imageStatuses?.[name]?.tags[0]?.phase;
     expect(daemon.seen.some((s) => phase(s, big.name) === 'Pulling' && phase(s, small.name) === 'Waiting' && s.waiting === 1 && s.pulling === 1)).toBe(true);
-    expect(daemon.seen.every((s) => !(phase(s, small.name) === 'Pulling' && phase(s, big.name) === 'Pulling')), 'never two pulls at once').toBe(true);
+    expect(
+      daemon.seen.every((s) => !(phase(s, small.name) === 'Pulling' && phase(s, big.name) === 'Pulling')),
+      'never two pulls at once',
+    ).toBe(true);
     expect(b.nodeImage()!.status).toMatchObject({ desired: 2, succeeded: 2, failed: 0, pulling: 0, waiting: 0 });
   });
 

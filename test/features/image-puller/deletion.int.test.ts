@@ -5,7 +5,8 @@ import { runtimeBed, runtimeBedSkipReason } from '../../bed/runtime-bed.js';
 import { NODE, NODE_IMAGE, expectPullsEndingInOneSuccess, nameTag, pullerBed, until } from './support.js';
 
 const bed = runtimeBed();
-const statusWrites = (b: Awaited<ReturnType<typeof pullerBed>>) => b.api.requests.filter({ method: 'PUT', resource: 'nodeimages', subresource: 'status' }).length;
+const statusWrites = (b: Awaited<ReturnType<typeof pullerBed>>) =>
+  b.api.requests.filter({ method: 'PUT', resource: 'nodeimages', subresource: 'status' }).length;
 
 describe.skipIf(bed === undefined)(`image puller: NodeImage deletion ${runtimeBedSkipReason()}`.trim(), () => {
   it('stops every actor without writes when the NodeImage gets a deletionTimestamp, survives its removal, and pulls afresh for a recreated one', async () => {
@@ -30,9 +31,14 @@ describe.skipIf(bed === undefined)(`image puller: NodeImage deletion ${runtimeBe
     expect(daemon.pulls).toEqual([bed!.images.big]); // the waiting tag never got its slot
     expect(b.events()).toEqual([]);
 
-    b.api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: NODE, labels: { 'kubernetes.io/hostname': NODE } }, spec: {} });
+    b.api.store.create({
+      apiVersion: 'apps.kruise.io/v1beta1',
+      kind: 'NodeImage',
+      metadata: { name: NODE, labels: { 'kubernetes.io/hostname': NODE } },
+      spec: {},
+    });
     b.job('again', { image: bed!.images.big, imagePullPolicy: 'Always' });
-    const done = await until(() => b.tagsOf(big.name).find((t) => t.phase === 'Succeeded'), 'the recreated NodeImage\'s tag to succeed', 60_000);
+    const done = await until(() => b.tagsOf(big.name).find((t) => t.phase === 'Succeeded'), "the recreated NodeImage's tag to succeed", 60_000);
     expect(done).toMatchObject({ tag: big.tag, version: 0, progress: 100 });
     expectPullsEndingInOneSuccess(daemon, bed!.images.big, 2); // the cancelled one, then the recreated tag's
     expect(b.nodeImage()!.status).toMatchObject({ desired: 1, succeeded: 1, failed: 0, pulling: 0, waiting: 0 });

@@ -20,15 +20,22 @@ describe.skipIf(bed === undefined)(`image puller: malformed specs ${runtimeBedSk
         images: {
           [busybox.name]: { tags: [tag('1', { pullPolicy: { timeoutSeconds: -5, backoffLimit: 1 } }), tag('2')] },
           [badName]: { tags: [tag('1')] },
-          [priv.name]: { pullSecrets: [{ namespace: 'kruise-daemon-config', name: 'not-copied-yet' }], tags: [tag(priv.tag, { pullPolicy: { backoffLimit: 1 } })] },
+          [priv.name]: {
+            pullSecrets: [{ namespace: 'kruise-daemon-config', name: 'not-copied-yet' }],
+            tags: [tag(priv.tag, { pullPolicy: { backoffLimit: 1 } })],
+          },
         },
       },
     } as never);
 
-    const status = await until(() => {
-      const s = b.nodeImage()?.status as { succeeded?: number; failed?: number } | undefined;
-      return s && (s.succeeded ?? 0) + (s.failed ?? 0) === 4 ? s : undefined;
-    }, 'every tag to finish', 60_000);
+    const status = await until(
+      () => {
+        const s = b.nodeImage()?.status as { succeeded?: number; failed?: number } | undefined;
+        return s && (s.succeeded ?? 0) + (s.failed ?? 0) === 4 ? s : undefined;
+      },
+      'every tag to finish',
+      60_000,
+    );
     expect(status).toMatchObject({ desired: 4, succeeded: 1, failed: 3, pulling: 0, waiting: 0 });
     const entry = (name: string, t: string) => b.tagsOf(name).find((x) => x.tag === t)!;
 
@@ -37,10 +44,15 @@ describe.skipIf(bed === undefined)(`image puller: malformed specs ${runtimeBedSk
       phase: 'Failed',
       message: `invalid image reference "${badName}:1": invalid reference format: repository name must be lowercase`,
     });
-    expect(entry(busybox.name, '1')).toMatchObject({ phase: 'Failed', message: `pulling image ${busybox.name}:1 is canceled (timeoutSeconds -5 leaves no time to pull)` });
+    expect(entry(busybox.name, '1')).toMatchObject({
+      phase: 'Failed',
+      message: `pulling image ${busybox.name}:1 is canceled (timeoutSeconds -5 leaves no time to pull)`,
+    });
     const unknownSecret = entry(priv.name, priv.tag);
     expect(unknownSecret.phase).toBe('Failed');
-    expect(unknownSecret.message).toMatch(/^Failed to pull image reference ".*": rpc error: code = \w+ desc = .*401 Unauthorized.* \(pull secret kruise-daemon-config\/not-copied-yet not found\)$/);
+    expect(unknownSecret.message).toMatch(
+      /^Failed to pull image reference ".*": rpc error: code = \w+ desc = .*401 Unauthorized.* \(pull secret kruise-daemon-config\/not-copied-yet not found\)$/,
+    );
 
     // The bad reference never reached the runtime; the unknown secret made backoffLimit + 1 anonymous attempts.
     expect(daemon.pulls.filter((p) => p.includes('Busy-Box'))).toEqual([]);
@@ -48,7 +60,11 @@ describe.skipIf(bed === undefined)(`image puller: malformed specs ${runtimeBedSk
     expect(daemon.pulls).toContain(bed!.images.busybox2);
     await daemon.stop();
     const failedEvents = b.events().filter((e) => e.reason === 'PullImageFailed' && e.involvedObject?.kind === 'NodeImage');
-    const failed: Array<[string, Record<string, unknown>]> = [[badName, entry(badName, '1')], [busybox.name, entry(busybox.name, '1')], [priv.name, unknownSecret]];
+    const failed: Array<[string, Record<string, unknown>]> = [
+      [badName, entry(badName, '1')],
+      [busybox.name, entry(busybox.name, '1')],
+      [priv.name, unknownSecret],
+    ];
     expect(failedEvents.map((e) => e.message).sort()).toEqual(failed.map(([name, t]) => `Image ${name}:${String(t.tag)} ${String(t.message)}`).sort());
   });
 });

@@ -7,7 +7,12 @@ import { aggregateMessage, pullAttempt } from '../../../effects/image-pull/index
 
 const notFound = new CriError({ type: 'cri.notFound', code: 5, details: 'not found' });
 const unauthorized = new CriError({ type: 'cri.unauthenticated', code: 2, details: '401 Unauthorized' });
-const attempt = { reference: 'reg/app:1', sandboxConfig: { labels: {}, annotations: { 'apps.kruise.io/pulling-image-by': 'kruise-daemon' } }, pullSecrets: [], timeoutMs: 1000 };
+const attempt = {
+  reference: 'reg/app:1',
+  sandboxConfig: { labels: {}, annotations: { 'apps.kruise.io/pulling-image-by': 'kruise-daemon' } },
+  pullSecrets: [],
+  timeoutMs: 1000,
+};
 
 function fakeCri(results: Array<Error | null>) {
   const calls: PullImageRequest[] = [];
@@ -26,12 +31,20 @@ describe('one pull attempt', () => {
   it('pulls anonymously without credentials and wraps a failure as upstream: Failed to pull image reference "<ref>": <err>', async () => {
     const cri = fakeCri([notFound]);
     const out = await pullAttempt(cri, () => [], attempt, new AbortController().signal, Date.now);
-    expect(out).toEqual({ ok: false, message: 'Failed to pull image reference "reg/app:1": rpc error: code = NotFound desc = not found', deadlineExceeded: false });
+    expect(out).toEqual({
+      ok: false,
+      message: 'Failed to pull image reference "reg/app:1": rpc error: code = NotFound desc = not found',
+      deadlineExceeded: false,
+    });
     expect(cri.calls).toEqual([{ image: { image: 'reg/app:1', annotations: {} }, sandbox_config: attempt.sandboxConfig }]);
   });
 
   it('tries each credential in order, stops at the first success, and never falls back to anonymous', async () => {
-    const auths: AuthConfig[] = [{ username: 'a', password: '1' }, { username: 'b', password: '2' }, { username: 'c', password: '3' }];
+    const auths: AuthConfig[] = [
+      { username: 'a', password: '1' },
+      { username: 'b', password: '2' },
+      { username: 'c', password: '3' },
+    ];
     const cri = fakeCri([unauthorized, null]);
     expect(await pullAttempt(cri, () => auths, attempt, new AbortController().signal, Date.now)).toEqual({ ok: true });
     expect(cri.calls.map((c) => c.auth?.username)).toEqual(['a', 'b']);
@@ -56,24 +69,49 @@ describe('one pull attempt', () => {
   it('names the pull secrets that could not be read when the attempt fails, anonymous or with credentials', async () => {
     const unavailable = ['kruise-daemon-config/nope not found'];
     const anonymous = await pullAttempt(fakeCri([unauthorized]), () => ({ credentials: [], unavailable }), attempt, new AbortController().signal, Date.now);
-    expect(anonymous).toMatchObject({ ok: false, message: `Failed to pull image reference "reg/app:1": ${unauthorized.message} (pull secret kruise-daemon-config/nope not found)` });
-    const matched = await pullAttempt(fakeCri([unauthorized]), () => ({ credentials: [{ username: 'a', password: '1' }], unavailable: [...unavailable, 'other/x not readable: outside the daemon config namespace'] }), attempt, new AbortController().signal, Date.now);
-    expect(matched).toMatchObject({ ok: false, message: `${unauthorized.message} (pull secrets kruise-daemon-config/nope not found, other/x not readable: outside the daemon config namespace)` });
+    expect(anonymous).toMatchObject({
+      ok: false,
+      message: `Failed to pull image reference "reg/app:1": ${unauthorized.message} (pull secret kruise-daemon-config/nope not found)`,
+    });
+    const matched = await pullAttempt(
+      fakeCri([unauthorized]),
+      () => ({ credentials: [{ username: 'a', password: '1' }], unavailable: [...unavailable, 'other/x not readable: outside the daemon config namespace'] }),
+      attempt,
+      new AbortController().signal,
+      Date.now,
+    );
+    expect(matched).toMatchObject({
+      ok: false,
+      message: `${unauthorized.message} (pull secrets kruise-daemon-config/nope not found, other/x not readable: outside the daemon config namespace)`,
+    });
     expect(await pullAttempt(fakeCri([null]), () => ({ credentials: [], unavailable }), attempt, new AbortController().signal, Date.now)).toEqual({ ok: true });
   });
 
   it('reads pull secrets by reference, skipping (and reporting) those that are missing or outside the config namespace', async () => {
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ok', namespace: 'kruise-daemon-config' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { 'reg.io': { username: 'u', password: 'p' } } })).toString('base64') } };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'ok', namespace: 'kruise-daemon-config' },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { 'reg.io': { username: 'u', password: 'p' } } })).toString('base64') },
+    };
     const reader = {
       get: async (name: string, namespace = 'kruise-daemon-config') =>
-        namespace !== 'kruise-daemon-config' ? ({ type: 'refused', namespace, name } as const) : name === 'ok' ? ({ type: 'found', secret } as const) : ({ type: 'notFound', namespace, name } as const),
+        namespace !== 'kruise-daemon-config'
+          ? ({ type: 'refused', namespace, name } as const)
+          : name === 'ok'
+            ? ({ type: 'found', secret } as const)
+            : ({ type: 'notFound', namespace, name } as const),
     };
     const lookup = await authFromPullSecrets(reader)('reg.io/app:1', [
       { namespace: 'kruise-daemon-config', name: 'nope' },
       { namespace: 'kruise-daemon-config', name: 'ok' },
       { namespace: 'apps', name: 'theirs' },
     ]);
-    expect(lookup).toMatchObject({ credentials: [{ username: 'u', password: 'p' }], unavailable: ['kruise-daemon-config/nope not found', 'apps/theirs not readable: outside the daemon config namespace'] });
+    expect(lookup).toMatchObject({
+      credentials: [{ username: 'u', password: 'p' }],
+      unavailable: ['kruise-daemon-config/nope not found', 'apps/theirs not readable: outside the daemon config namespace'],
+    });
   });
 
   it('fails the attempt with the keyring error when credentials cannot be built', async () => {
@@ -94,13 +132,28 @@ const nodeImage = {
         pullSecrets: [{ namespace: 'kruise-daemon-config', name: 's1', mode: 'batch' }],
         sandboxConfig: { labels: { a: 'b' } },
         tags: [
-          { tag: '1.21', version: 2, imagePullPolicy: 'IfNotPresent', pullPolicy: { timeoutSeconds: 60, backoffLimit: 1, ttlSecondsAfterFinished: 9 }, ownerReferences: [{ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', name: 'j', namespace: 'apps', uid: 'u' }] },
+          {
+            tag: '1.21',
+            version: 2,
+            imagePullPolicy: 'IfNotPresent',
+            pullPolicy: { timeoutSeconds: 60, backoffLimit: 1, ttlSecondsAfterFinished: 9 },
+            ownerReferences: [{ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', name: 'j', namespace: 'apps', uid: 'u' }],
+          },
           { tag: '1.20', version: 0 },
         ],
       },
     },
   },
-  status: { imageStatuses: { nginx: { tags: [{ tag: '1.21', version: 2, phase: 'Succeeded', completionTime: '2026-01-01T00:00:00Z' }, { tag: '1.20', version: 0, phase: 'Pulling' }] } } },
+  status: {
+    imageStatuses: {
+      nginx: {
+        tags: [
+          { tag: '1.21', version: 2, phase: 'Succeeded', completionTime: '2026-01-01T00:00:00Z' },
+          { tag: '1.20', version: 0, phase: 'Pulling' },
+        ],
+      },
+    },
+  },
 };
 
 describe('the NodeImage as the puller reads it', () => {
@@ -111,7 +164,15 @@ describe('the NodeImage as the puller reads it', () => {
       image: 'nginx',
       tag: '1.21',
       version: 2,
-      input: { name: 'nginx', tag: '1.21', version: 2, imagePullPolicy: 'IfNotPresent', pullSecrets: [{ namespace: 'kruise-daemon-config', name: 's1' }], pullPolicy: { timeoutSeconds: 60, backoffLimit: 1 }, sandboxConfig: { labels: { a: 'b' } } },
+      input: {
+        name: 'nginx',
+        tag: '1.21',
+        version: 2,
+        imagePullPolicy: 'IfNotPresent',
+        pullSecrets: [{ namespace: 'kruise-daemon-config', name: 's1' }],
+        pullPolicy: { timeoutSeconds: 60, backoffLimit: 1 },
+        sandboxConfig: { labels: { a: 'b' } },
+      },
       owners: [{ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ImagePullJob', name: 'j', namespace: 'apps', uid: 'u' }],
     });
     expect(second).toMatchObject({ key: 'nginx:1.20@0', input: { imagePullPolicy: '' } });
@@ -125,14 +186,23 @@ describe('the NodeImage as the puller reads it', () => {
 
   it('builds the status with desired, all four counters, and tags sorted by tag; images without a status are left out', () => {
     const tags = specTags(nodeImage);
-    const status = nodeImageStatus(tags, (t) => (t.tag === '1.21' ? { tag: '1.21', phase: 'Failed', version: 2 } : { tag: '1.20', phase: 'Waiting', version: 0 }));
+    const status = nodeImageStatus(tags, (t) =>
+      t.tag === '1.21' ? { tag: '1.21', phase: 'Failed', version: 2 } : { tag: '1.20', phase: 'Waiting', version: 0 },
+    );
     expect(status).toEqual({
       desired: 2,
       succeeded: 0,
       failed: 1,
       pulling: 0,
       waiting: 1,
-      imageStatuses: { nginx: { tags: [{ tag: '1.20', phase: 'Waiting', version: 0 }, { tag: '1.21', phase: 'Failed', version: 2 }] } },
+      imageStatuses: {
+        nginx: {
+          tags: [
+            { tag: '1.20', phase: 'Waiting', version: 0 },
+            { tag: '1.21', phase: 'Failed', version: 2 },
+          ],
+        },
+      },
     });
     expect(nodeImageStatus(tags, () => undefined)).toEqual({ desired: 2, succeeded: 0, failed: 0, pulling: 0, waiting: 0 });
   });

@@ -19,7 +19,15 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
 
     const done = await until(() => b.tagsOf(name).find((t) => t.phase === 'Succeeded'), 'the tag to succeed', 30_000);
     const { image } = await b.cri.imageStatus(undefined, { image: { image: bed!.images.busybox2 } });
-    expect(done).toEqual({ tag, phase: 'Succeeded', version: 0, progress: 100, startTime: expect.stringMatching(RFC3339), completionTime: expect.stringMatching(RFC3339), imageID: `${name}@${image!.id}` });
+    expect(done).toEqual({
+      tag,
+      phase: 'Succeeded',
+      version: 0,
+      progress: 100,
+      startTime: expect.stringMatching(RFC3339),
+      completionTime: expect.stringMatching(RFC3339),
+      imageID: `${name}@${image!.id}`,
+    });
     expect(b.nodeImage()!.status).toEqual({ desired: 1, succeeded: 1, failed: 0, pulling: 0, waiting: 0, imageStatuses: { [name]: { tags: [done] } } });
     expect(daemon.pulls).toEqual([bed!.images.busybox2]);
     expect(imagePullJobStatusFrom(job as never, [b.nodeImage()! as never])).toMatchObject({ desired: 1, active: 0, succeeded: 1, failed: 0 });
@@ -41,8 +49,16 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
 
     const failed = await until(() => b.tagsOf(name).find((t) => t.phase === 'Failed'), 'the tag to fail', 30_000);
     expect(daemon.pulls).toEqual([missing, missing]);
-    expect(failed).toMatchObject({ tag: '1', phase: 'Failed', version: 0, startTime: expect.stringMatching(RFC3339), completionTime: expect.stringMatching(RFC3339) });
-    expect(failed.message).toMatch(new RegExp(`^Failed to pull image reference "${missing.replace(/[.]/g, '\\.')}": rpc error: code = \\w+ desc = .*not found`));
+    expect(failed).toMatchObject({
+      tag: '1',
+      phase: 'Failed',
+      version: 0,
+      startTime: expect.stringMatching(RFC3339),
+      completionTime: expect.stringMatching(RFC3339),
+    });
+    expect(failed.message).toMatch(
+      new RegExp(`^Failed to pull image reference "${missing.replace(/[.]/g, '\\.')}": rpc error: code = \\w+ desc = .*not found`),
+    );
     expect(failed).not.toHaveProperty('imageID');
     expect(b.nodeImage()!.status).toMatchObject({ desired: 1, succeeded: 0, failed: 1, pulling: 0, waiting: 0 });
 
@@ -86,7 +102,7 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
     expect(b.events().filter((e) => e.reason === 'PullImageSucceed')).toHaveLength(1);
   });
 
-  it('pulls a private image with the credentials authFor gives, and with a wrong password fails with the registry\'s answer and no anonymous fallback', async () => {
+  it("pulls a private image with the credentials authFor gives, and with a wrong password fails with the registry's answer and no anonymous fallback", async () => {
     const b = await pullerBed(bed!);
     const { name } = nameTag(bed!.images.private);
     const asked: string[] = [];
@@ -106,7 +122,7 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
     expect(failed.message).toMatch(/^rpc error: code = \w+ desc = .*401 Unauthorized/);
   });
 
-  it('carries timeoutSeconds and activeDeadlineSeconds from the job to the tag: a spent budget fails with upstream\'s messages (saying why when timeoutSeconds left no time)', async () => {
+  it("carries timeoutSeconds and activeDeadlineSeconds from the job to the tag: a spent budget fails with upstream's messages (saying why when timeoutSeconds left no time)", async () => {
     const b = await pullerBed(bed!);
     const daemon = await b.startDaemon();
     const { name, tag } = nameTag(bed!.images.busybox2);

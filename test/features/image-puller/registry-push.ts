@@ -17,7 +17,12 @@ export interface Descriptor {
 
 const sha256 = (bytes: Buffer | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-async function call(registry: Registry, method: string, path: string, init: { body?: Buffer | string; headers?: Record<string, string> } = {}): Promise<Response> {
+async function call(
+  registry: Registry,
+  method: string,
+  path: string,
+  init: { body?: Buffer | string; headers?: Record<string, string> } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { ...init.headers };
   if (registry.basic) headers.Authorization = `Basic ${Buffer.from(`${registry.basic.username}:${registry.basic.password}`).toString('base64')}`;
   const url = path.startsWith('http') ? path : `http://${registry.host}${path}`;
@@ -67,7 +72,12 @@ export async function pushWindowsImage(registry: Registry, repo: string, tag: st
 }
 
 /** PUTs an OCI index of `entries` (descriptor and platform) under `tag`. */
-export async function pushIndex(registry: Registry, repo: string, tag: string, entries: ReadonlyArray<{ manifest: Descriptor; platform: Record<string, string> }>): Promise<Descriptor> {
+export async function pushIndex(
+  registry: Registry,
+  repo: string,
+  tag: string,
+  entries: ReadonlyArray<{ manifest: Descriptor; platform: Record<string, string> }>,
+): Promise<Descriptor> {
   const index = JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',

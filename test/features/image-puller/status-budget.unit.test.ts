@@ -9,7 +9,14 @@ import type { ImageTagStatus } from '../../../machines/image-pull/types.js';
 const tag = (t: string, phase: ImageTagStatus['phase'], extra: Partial<ImageTagStatus> = {}): ImageTagStatus => ({ tag: t, phase, version: 0, ...extra });
 function status(...tags: ImageTagStatus[]): NodeImageStatus {
   const count = (p: string) => tags.filter((t) => t.phase === p).length;
-  return { desired: tags.length, succeeded: count('Succeeded'), failed: count('Failed'), pulling: count('Pulling'), waiting: count('Waiting'), ...(tags.length ? { imageStatuses: { app: { tags } } } : {}) };
+  return {
+    desired: tags.length,
+    succeeded: count('Succeeded'),
+    failed: count('Failed'),
+    pulling: count('Pulling'),
+    waiting: count('Waiting'),
+    ...(tags.length ? { imageStatuses: { app: { tags } } } : {}),
+  };
 }
 
 describe('writeUrgency', () => {
@@ -23,7 +30,13 @@ describe('writeUrgency', () => {
     ['one tag finished while another pulls', status(tag('1', 'Succeeded'), tag('2', 'Pulling')), pulling, pulling, 'finish'],
     ['progress moved', status(tag('1', 'Pulling', { progress: 40 }), tag('2', 'Pulling')), pulling, pulling, 'refresh'],
     ['Waiting became Pulling', pulling, status(tag('1', 'Waiting'), tag('2', 'Pulling')), pulling, 'refresh'],
-    ['someone else wrote another status', pulling, pulling, status(tag('1', 'Failed', { message: 'node has not responded for a long time' }), tag('2', 'Pulling')), 'refresh'],
+    [
+      'someone else wrote another status',
+      pulling,
+      pulling,
+      status(tag('1', 'Failed', { message: 'node has not responded for a long time' }), tag('2', 'Pulling')),
+      'refresh',
+    ],
   ] as const)('%s: %s', (_what, desired, landed, observed, expected) => {
     expect(writeUrgency(desired, landed, observed)).toBe(expected);
   });
@@ -142,7 +155,12 @@ describe('StatusPublisher', () => {
     publisher.stop();
     await after(1);
     expect(sent).toHaveLength(1);
-    const other = new StatusPublisher({ nodeName: 'node-a', now: Date.now, writer: { write: async (_r, s) => (sent.push({ at: Date.now(), status: s as NodeImageStatus }), 'written') }, onPersisted: () => {} });
+    const other = new StatusPublisher({
+      nodeName: 'node-a',
+      now: Date.now,
+      writer: { write: async (_r, s) => (sent.push({ at: Date.now(), status: s as NodeImageStatus }), 'written') },
+      onPersisted: () => {},
+    });
     other.publish(nodeImage, status(tag('1', 'Pulling')));
     other.reset();
     await after(1_000);

@@ -113,7 +113,16 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
         return call;
       },
     };
-    const puller = createImagePuller({ nodeName: NODE, informer, writer, events, maxWorkers: options.maxWorkers ?? 0, now: Date.now, checkImagePlatform: options.platformCheck !== undefined, ...options.puller });
+    const puller = createImagePuller({
+      nodeName: NODE,
+      informer,
+      writer,
+      events,
+      maxWorkers: options.maxWorkers ?? 0,
+      now: Date.now,
+      checkImagePlatform: options.platformCheck !== undefined,
+      ...options.puller,
+    });
     const authFor = options.authFor ?? (options.pullSecretsFromApi ? authFromPullSecrets(new SecretsReader({ transport })) : undefined);
     // As the composition root does: effects are bound before the log is handed over.
     const barrier = deferredBarrier();
@@ -121,7 +130,18 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
       log: opened.log,
       clock: new LiveClock(),
       registry: machineRegistry,
-      bind: bindImageTag({ cri: counting, barrier, now: Date.now, progressReader, progressIntervalMs: 20, ...(authFor ? { authFor } : {}), ...(options.platformCheck ? { platformCheck: options.platformCheck } : {}) }, { delays: { retryBackoff: 50 } }),
+      bind: bindImageTag(
+        {
+          cri: counting,
+          barrier,
+          now: Date.now,
+          progressReader,
+          progressIntervalMs: 20,
+          ...(authFor ? { authFor } : {}),
+          ...(options.platformCheck ? { platformCheck: options.platformCheck } : {}),
+        },
+        { delays: { retryBackoff: 50 } },
+      ),
       onStep: puller.onStep,
       onStopped: puller.onStopped,
     });
@@ -191,7 +211,13 @@ export const PULLED_THEN_GONE = 'ok, then not present at verification';
  */
 export function expectPullsEndingInOneSuccess(daemon: Daemon, image: string, atLeast: number): void {
   const outcomes = daemon.pullOutcomes.join(' | ');
-  expect(daemon.pulls.every((ref) => ref === image), outcomes).toBe(true);
+  expect(
+    daemon.pulls.every((ref) => ref === image),
+    outcomes,
+  ).toBe(true);
   expect(daemon.pulls.length, outcomes).toBeGreaterThanOrEqual(atLeast);
-  expect(daemon.pullOutcomes.map((o) => o === 'ok'), outcomes).toEqual(daemon.pulls.map((_, i) => i === daemon.pulls.length - 1));
+  expect(
+    daemon.pullOutcomes.map((o) => o === 'ok'),
+    outcomes,
+  ).toEqual(daemon.pulls.map((_, i) => i === daemon.pulls.length - 1));
 }

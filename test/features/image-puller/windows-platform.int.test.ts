@@ -24,7 +24,7 @@ function closedPort(): Promise<number> {
 }
 
 describe.skipIf(bed === undefined)(`image puller: the Windows image-platform check ${runtimeBedSkipReason()}`.trim(), () => {
-  it('fails images with no entry for the host at once, pulls runnable and unknown ones, and reads private indexes with the pull\'s credentials', async () => {
+  it("fails images with no entry for the host at once, pulls runnable and unknown ones, and reads private indexes with the pull's credentials", async () => {
     const open: Registry = { host: bed!.registry };
     const repo = `platforms-${process.pid}-${Date.now()}`;
     const linux = await copyImage(open, 'busybox', '1', repo, 'linux');
@@ -48,13 +48,20 @@ describe.skipIf(bed === undefined)(`image puller: the Windows image-platform che
     const tag = (t: string) => ({ tag: t, version: 0, imagePullPolicy: 'Always', pullPolicy: { backoffLimit: 0 } });
     b.api.store.update({
       ...b.nodeImage()!,
-      spec: { images: { [name]: { tags: [tag('linux'), tag('ltsc2022-only'), tag('mixed')] }, [unreachable]: { tags: [tag('1')] }, [priv.name]: { tags: [tag(priv.tag)] } } },
+      spec: {
+        images: {
+          [name]: { tags: [tag('linux'), tag('ltsc2022-only'), tag('mixed')] },
+          [unreachable]: { tags: [tag('1')] },
+          [priv.name]: { tags: [tag(priv.tag)] },
+        },
+      },
     } as never);
 
     await until(() => (b.nodeImage()?.status as { failed?: number; succeeded?: number } | undefined)?.failed === 4 || undefined, 'four tags to fail', 60_000);
     await until(() => b.tagsOf(name).find((t) => t.tag === 'mixed' && t.phase === 'Succeeded'), 'the mixed index to be pulled', 60_000);
     const entry = (image: string, t: string) => b.tagsOf(image).find((x) => x.tag === t)!;
-    const cannotRun = (ref: string, offered: string) => `image ${ref} cannot run on this node: no matching manifest for windows/amd64 10.0.17763 in the manifest list entries (the image offers: ${offered})`;
+    const cannotRun = (ref: string, offered: string) =>
+      `image ${ref} cannot run on this node: no matching manifest for windows/amd64 10.0.17763 in the manifest list entries (the image offers: ${offered})`;
 
     expect(entry(name, 'ltsc2022-only')).toMatchObject({ phase: 'Failed', message: cannotRun(`${name}:ltsc2022-only`, 'windows/amd64 10.0.20348.2655') });
     expect(entry(name, 'linux')).toMatchObject({ phase: 'Failed', message: cannotRun(`${name}:linux`, 'linux/amd64') });

@@ -4,7 +4,11 @@ import { World, advance, observe, startActor, stateOf } from './world.js';
 
 describe('crrPod: CRRs the runtime lookup refuses complete with upstream messages', () => {
   it.each([
-    ['mixed runtimes', [spec('a', 'docker://a-1'), spec('b', 'containerd://b-1')], 'failed to find runtime service: has different runtime types docker, containerd in Pod'],
+    [
+      'mixed runtimes',
+      [spec('a', 'docker://a-1'), spec('b', 'containerd://b-1')],
+      'failed to find runtime service: has different runtime types docker, containerd in Pod',
+    ],
     ['no statusContext', [spec('app'), spec('sidecar', null)], 'failed to find runtime service: no statusContext or empty containerID in sidecar container'],
     ['an unknown runtime', [spec('a', 'cri-o://a-1')], 'failed to find runtime service: not found runtime service for cri-o in daemon'],
   ])('%s', async (_case, containers, message) => {
@@ -34,7 +38,12 @@ describe('crrPod: expectations (contract §4.2), without the 10 s wait', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(actor.getSnapshot().context.crrs[0]).toMatchObject({ phase: 'Recreating', states: [{ name: 'app', phase: 'Recreating', isKilled: true }] });
     await observe(world, actor);
-    expect(world.writeCalls.slice(writesBefore).flat().filter((w) => w.kind === 'phase' || w.kind === 'states')).toEqual([]);
+    expect(
+      world.writeCalls
+        .slice(writesBefore)
+        .flat()
+        .filter((w) => w.kind === 'phase' || w.kind === 'states'),
+    ).toEqual([]);
     expect(world.killCalls).toHaveLength(1);
 
     // A newer observation (the manager's snapshot) is taken as it is.

@@ -44,7 +44,11 @@ describe('crrPod: one CRR restarting one container', () => {
     await advance(world, 1000);
     world.publishSnapshot('restart-app');
     await observe(world, actor);
-    expect(world.writesTo('restart-app', 'states').at(-1)).toEqual({ name: 'restart-app', kind: 'states', states: [{ name: 'app', phase: 'Succeeded', isKilled: true }] });
+    expect(world.writesTo('restart-app', 'states').at(-1)).toEqual({
+      name: 'restart-app',
+      kind: 'states',
+      states: [{ name: 'app', phase: 'Succeeded', isKilled: true }],
+    });
     expect(world.writesTo('restart-app', 'complete')).toEqual([{ name: 'restart-app', kind: 'complete', message: '', completionTime: iso(T0 + 3000) }]);
     expect(world.stopped).toEqual(['containerd://app-1']);
     expect(world.runtime.get('app')).toMatchObject({ containerID: 'containerd://app-2', restartCount: 1 });
@@ -127,7 +131,9 @@ describe('crrPod: orderedRecreate', () => {
     const world = twoContainers(false);
     await startActor(world);
     expect(world.killCalls.map((k) => k.container.name)).toEqual(['a', 'b']);
-    const statesWritten = world.writesTo('r', 'states').map((w) => (w.kind === 'states' ? w.states.map((s) => `${s.name}:${s.phase}:${s.isKilled ?? false}`).join(',') : ''));
+    const statesWritten = world
+      .writesTo('r', 'states')
+      .map((w) => (w.kind === 'states' ? w.states.map((s) => `${s.name}:${s.phase}:${s.isKilled ?? false}`).join(',') : ''));
     expect(statesWritten).toEqual(['a:Pending:false,b:Pending:false', 'a:Recreating:true,b:Pending:false', 'a:Recreating:true,b:Recreating:true']);
   });
 });
@@ -193,7 +199,8 @@ describe('crrPod: unready grace', () => {
 describe('crrPod: failurePolicy', () => {
   const failingA = (failurePolicy: 'Fail' | 'Ignore') => {
     const world = worldWith(['a', 'b'], crr('r', { containers: [spec('a'), spec('b')], strategy: strategy({ failurePolicy }) }));
-    world.killBehaviour = (input) => (input.container.name === 'a' ? { kind: 'fail', message: 'rpc error: code = Unknown desc = cannot stop' } : { kind: 'stop' });
+    world.killBehaviour = (input) =>
+      input.container.name === 'a' ? { kind: 'fail', message: 'rpc error: code = Unknown desc = cannot stop' } : { kind: 'stop' };
     return world;
   };
   const failedA = { name: 'a', phase: 'Failed', message: 'kill container error: rpc error: code = Unknown desc = cannot stop' };

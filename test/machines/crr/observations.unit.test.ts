@@ -10,7 +10,14 @@ describe('the CRR view: observations merged with own writes', () => {
       { name: 'a', kind: 'states', states: [{ name: 'app', phase: 'Pending' }] },
       { name: 'b', kind: 'complete', message: 'm', completionTime: 'T' },
     ],
-    { at: T0, results: [{ name: 'a', resourceVersion: '12' }, { name: 'a', resourceVersion: '13' }, { name: 'b', resourceVersion: null }] },
+    {
+      at: T0,
+      results: [
+        { name: 'a', resourceVersion: '12' },
+        { name: 'a', resourceVersion: '13' },
+        { name: 'b', resourceVersion: null },
+      ],
+    },
   );
 
   it('applies each write to its CRR and expects the last resourceVersion returned; a gone CRR (null) gets no expectation', () => {

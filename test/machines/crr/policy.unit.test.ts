@@ -48,7 +48,10 @@ describe('crr policy: runtime lookup (contract §4.3 step 4)', () => {
   });
 
   it('gives upstream inner messages, in upstream order, for every way it fails', () => {
-    expect(chooseRuntime([spec('a'), spec('sidecar', null)], names)).toEqual({ ok: false, message: 'no statusContext or empty containerID in sidecar container' });
+    expect(chooseRuntime([spec('a'), spec('sidecar', null)], names)).toEqual({
+      ok: false,
+      message: 'no statusContext or empty containerID in sidecar container',
+    });
     expect(chooseRuntime([spec('a', '')], names)).toEqual({ ok: false, message: 'no statusContext or empty containerID in a container' });
     expect(chooseRuntime([spec('a', 'docker://x'), spec('b', 'containerd://y')], ['docker', 'containerd'])).toEqual({
       ok: false,

@@ -16,7 +16,9 @@ describe('containerRecreateStates (contract §4.3 step 6)', () => {
   it('is Pending with "not found container on Node" when the runtime has no such container, keeping isKilled', () => {
     expect(computeStates(app(), pod(), [], T0)).toEqual([{ name: 'app', phase: 'Pending', message: 'not found container on Node' }]);
     const killed = app({ states: [{ name: 'app', phase: 'Recreating', isKilled: true }] });
-    expect(computeStates(killed, pod(), [running('other')], T0)).toEqual([{ name: 'app', phase: 'Pending', message: 'not found container on Node', isKilled: true }]);
+    expect(computeStates(killed, pod(), [running('other')], T0)).toEqual([
+      { name: 'app', phase: 'Pending', message: 'not found container on Node', isKilled: true },
+    ]);
   });
 
   it('is Recreating, keeping isKilled, when the newest container exited and the kubelet will restart it', () => {
@@ -92,7 +94,12 @@ describe('containers that will not be restarted (kruised addition, contract §4.
       states: [{ name: 'sidecar', phase: 'Recreating', isKilled: true }],
     });
     expect(computeStates(sidecarCrr, pod({ restartPolicy: 'Never' }), [sigterm], T0)).toEqual([
-      { name: 'sidecar', phase: 'Succeeded', isKilled: true, message: 'exited with exit code 143 (128+15: killed by SIGTERM); not restarted: restartPolicy Never' },
+      {
+        name: 'sidecar',
+        phase: 'Succeeded',
+        isKilled: true,
+        message: 'exited with exit code 143 (128+15: killed by SIGTERM); not restarted: restartPolicy Never',
+      },
     ]);
     const windows = exited('sidecar', -1073741510, 'exit code 0xC000013A STATUS_CONTROL_C_EXIT (the application was ended by Ctrl+C)');
     expect(computeStates({ ...sidecarCrr, states: [] }, pod({ restartPolicy: 'Never' }), [windows], T0)[0]).toEqual({
@@ -121,19 +128,28 @@ describe('the walk (contract §4.3 step 7)', () => {
     expect(walkStates(list, 0, strategy(), rt)).toMatchObject({ kind: 'kill', index: 1, states: [{ name: 'a', isKilled: true }, { name: 'b' }] });
     expect(walkStates(list, 0, strategy({ orderedRecreate: true }), rt)).toEqual({
       kind: 'end',
-      states: [{ name: 'a', phase: 'Recreating', isKilled: true }, { name: 'b', phase: 'Pending' }],
+      states: [
+        { name: 'a', phase: 'Recreating', isKilled: true },
+        { name: 'b', phase: 'Pending' },
+      ],
     });
   });
 
   it('stops at a Pending entry whose container is not on the node', () => {
-    expect(walkStates(states(['x', 'Pending'], ['a', 'Pending']), 0, strategy(), rt)).toEqual({ kind: 'end', states: states(['x', 'Pending'], ['a', 'Pending']) });
+    expect(walkStates(states(['x', 'Pending'], ['a', 'Pending']), 0, strategy(), rt)).toEqual({
+      kind: 'end',
+      states: states(['x', 'Pending'], ['a', 'Pending']),
+    });
   });
 
   it('after a kill: Recreating and killed, walk over; after a failure: Failed with upstream message, on under Ignore only', () => {
     const list = states(['a', 'Pending'], ['b', 'Pending']);
     expect(afterKill(list, 0, { ok: true }, strategy())).toEqual({ states: [{ name: 'a', phase: 'Recreating', isKilled: true }, list[1]], resumeFrom: null });
     const failed = { name: 'a', phase: 'Failed', message: 'kill container error: rpc error: code = Unknown desc = boom' };
-    expect(afterKill(list, 0, { ok: false, message: 'rpc error: code = Unknown desc = boom' }, strategy())).toEqual({ states: [failed, list[1]], resumeFrom: null });
+    expect(afterKill(list, 0, { ok: false, message: 'rpc error: code = Unknown desc = boom' }, strategy())).toEqual({
+      states: [failed, list[1]],
+      resumeFrom: null,
+    });
     expect(afterKill(list, 0, { ok: false, message: 'rpc error: code = Unknown desc = boom' }, strategy({ failurePolicy: 'Ignore' }))).toEqual({
       states: [failed, list[1]],
       resumeFrom: 1,

@@ -100,7 +100,9 @@ export class World {
     const crr = this.crrs.get(crrName)!;
     const snapshot = crr.containers.flatMap((spec) => {
       const c = this.runtime.get(spec.name);
-      return c && c.state === 'running' && c.startedAtMs >= crr.createdAtMs ? [{ name: c.name, ready, restartCount: c.restartCount, containerID: c.containerID }] : [];
+      return c && c.state === 'running' && c.startedAtMs >= crr.createdAtMs
+        ? [{ name: c.name, ready, restartCount: c.restartCount, containerID: c.containerID }]
+        : [];
     });
     this.crrs.set(crrName, { ...crr, snapshot, resourceVersion: this.nextRv() });
   }

@@ -19,7 +19,8 @@ export function inputOf(overrides: Partial<ImageTagInput> = {}): ImageTagInput {
 
 export const ev = {
   slot: (at: number) => ({ type: 'engine.slotGranted', at }) as const,
-  progress: (bytesDone: number, bytesTotal: number, at?: number) => ({ type: 'cri.pullProgress', bytesDone, bytesTotal, ...(at !== undefined && { at }) }) as const,
+  progress: (bytesDone: number, bytesTotal: number, at?: number) =>
+    ({ type: 'cri.pullProgress', bytesDone, bytesTotal, ...(at !== undefined && { at }) }) as const,
   pulled: (at: number) => ({ type: 'cri.pullSucceeded', at }) as const,
   pullFailed: (at: number, message: string, deadlineExceeded?: boolean) =>
     ({ type: 'cri.pullFailed', at, message, ...(deadlineExceeded !== undefined && { deadlineExceeded }) }) as const,
@@ -72,7 +73,8 @@ export class Run {
 
   /** Every child spawned so far, in order: `{id, input}`. */
   spawned(): Array<{ id: string; input: unknown }> {
-    return this.history.flatMap((h) => h.actions.filter((a) => a.type === 'xstate.spawnChild').map((a) => paramsOf(a) as { id: string; input: unknown }))
+    return this.history
+      .flatMap((h) => h.actions.filter((a) => a.type === 'xstate.spawnChild').map((a) => paramsOf(a) as { id: string; input: unknown }))
       .map(({ id, input }) => ({ id, input }));
   }
 

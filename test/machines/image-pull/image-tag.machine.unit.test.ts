@@ -124,7 +124,14 @@ describe('imageTag: retries', () => {
     // Three failures 100 ms into each attempt, plus the three sleeps.
     expect(run.settle().snapshot.output).toEqual({
       writeStatus: true,
-      status: { tag: '1.21', phase: 'Failed', version: 1, startTime: iso(T0), completionTime: iso(T0 + 300 + 7000), message: 'rpc error: code = NotFound desc = not found' },
+      status: {
+        tag: '1.21',
+        phase: 'Failed',
+        version: 1,
+        startTime: iso(T0),
+        completionTime: iso(T0 + 300 + 7000),
+        message: 'rpc error: code = NotFound desc = not found',
+      },
     });
   });
 
@@ -194,7 +201,14 @@ describe('imageTag: timeouts and activeDeadlineSeconds', () => {
     expect(run.state).toBe('failed');
     expect(run.settle().snapshot.output).toEqual({
       writeStatus: true,
-      status: { tag: '1.21', phase: 'Failed', version: 1, startTime: iso(T0), completionTime: iso(T0 + 49_000), message: 'pulling exceeds the activeDeadlineSeconds' },
+      status: {
+        tag: '1.21',
+        phase: 'Failed',
+        version: 1,
+        startTime: iso(T0),
+        completionTime: iso(T0 + 49_000),
+        message: 'pulling exceeds the activeDeadlineSeconds',
+      },
     });
   });
 
@@ -206,7 +220,9 @@ describe('imageTag: timeouts and activeDeadlineSeconds', () => {
   it('reports the last error, not the deadline, when the last attempt ends past the deadline (no check after the last sleep)', () => {
     const run = new Run(inputOf({ pullPolicy: { backoffLimit: 0, activeDeadlineSeconds: 5 } }));
     run.send(ev.slot(T0), ev.pullFailed(T0 + 4_500, 'rpc error: code = Unknown desc = manifest unknown'), ev.backoffOver());
-    expect(run.settle().snapshot.output).toMatchObject({ status: { phase: 'Failed', message: 'rpc error: code = Unknown desc = manifest unknown', completionTime: iso(T0 + 5_500) } });
+    expect(run.settle().snapshot.output).toMatchObject({
+      status: { phase: 'Failed', message: 'rpc error: code = Unknown desc = manifest unknown', completionTime: iso(T0 + 5_500) },
+    });
   });
 
   it('fails at once, without calling the runtime, when activeDeadlineSeconds is 0', () => {
@@ -252,14 +268,21 @@ describe('imageTag: tag removal and version bump', () => {
 });
 
 describe('imageTag: specs that can never be pulled', () => {
-  it('fails an invalid reference at its first observation, before any slot or runtime call, with the grammar\'s reason', () => {
+  it("fails an invalid reference at its first observation, before any slot or runtime call, with the grammar's reason", () => {
     const run = new Run(inputOf({ name: 'Nginx' })).send(ev.versionChanged(1, T0));
     expect(run.state).toBe('failed');
     expect(run.spawned()).toEqual([]);
     expect(run.delays('retryBackoff')).toEqual([]);
     expect(run.settle().snapshot.output).toEqual({
       writeStatus: true,
-      status: { tag: '1.21', phase: 'Failed', version: 1, startTime: iso(T0), completionTime: iso(T0), message: 'invalid image reference "Nginx:1.21": invalid reference format: repository name must be lowercase' },
+      status: {
+        tag: '1.21',
+        phase: 'Failed',
+        version: 1,
+        startTime: iso(T0),
+        completionTime: iso(T0),
+        message: 'invalid image reference "Nginx:1.21": invalid reference format: repository name must be lowercase',
+      },
     });
   });
 
@@ -290,17 +313,23 @@ describe('imageTag: specs that can never be pulled', () => {
 
 describe('imageTag: the image platform check (Windows nodes)', () => {
   const windows = (overrides = {}) => inputOf({ checkPlatform: true, ...overrides });
-  const mismatch = 'image nginx:1.21 cannot run on this node: no matching manifest for windows/amd64 10.0.17763 in the manifest list entries (the image offers: windows/amd64 10.0.20348.1)';
+  const mismatch =
+    'image nginx:1.21 cannot run on this node: no matching manifest for windows/amd64 10.0.17763 in the manifest list entries (the image offers: windows/amd64 10.0.20348.1)';
 
   it('reads the platforms before the first pull and fails at once, without pulling or backing off, when none runs here', () => {
     const run = new Run(windows({ pullSecrets: [{ namespace: 'kruise-daemon-config', name: 's' }] })).send(ev.slot(T0));
     expect(run.state).toBe('checkingPlatform');
-    expect(run.spawned()).toEqual([{ id: 'platformCheck', input: { reference: 'nginx:1.21', pullSecrets: [{ namespace: 'kruise-daemon-config', name: 's' }] } }]);
+    expect(run.spawned()).toEqual([
+      { id: 'platformCheck', input: { reference: 'nginx:1.21', pullSecrets: [{ namespace: 'kruise-daemon-config', name: 's' }] } },
+    ]);
     run.send(ev.platform({ at: T0 + 40, verdict: 'cannotRun', message: mismatch }));
     expect(run.state).toBe('failed');
     expect(run.spawned().map((s) => s.id)).toEqual(['platformCheck']);
     expect(run.delays('retryBackoff')).toEqual([]);
-    expect(run.settle().snapshot.output).toEqual({ writeStatus: true, status: { tag: '1.21', phase: 'Failed', version: 1, startTime: iso(T0), completionTime: iso(T0 + 40), message: mismatch } });
+    expect(run.settle().snapshot.output).toEqual({
+      writeStatus: true,
+      status: { tag: '1.21', phase: 'Failed', version: 1, startTime: iso(T0), completionTime: iso(T0 + 40), message: mismatch },
+    });
   });
 
   it.each([
@@ -339,7 +368,20 @@ describe('imageTag: the image platform check (Windows nodes)', () => {
 describe('imageTag: holding the final status until it is persisted', () => {
   it.each([
     ['succeeded', [ev.slot(T0), ev.pulled(T0 + 1), ev.verified({ at: T0 + 2, image: NGINX })]],
-    ['failed', [ev.slot(T0), ev.pullFailed(T0 + 1, 'x'), ev.backoffOver(), ev.pullFailed(T0 + 2000, 'x'), ev.backoffOver(), ev.pullFailed(T0 + 5000, 'x'), ev.backoffOver(), ev.pullFailed(T0 + 9000, 'x'), ev.backoffOver()]],
+    [
+      'failed',
+      [
+        ev.slot(T0),
+        ev.pullFailed(T0 + 1, 'x'),
+        ev.backoffOver(),
+        ev.pullFailed(T0 + 2000, 'x'),
+        ev.backoffOver(),
+        ev.pullFailed(T0 + 5000, 'x'),
+        ev.backoffOver(),
+        ev.pullFailed(T0 + 9000, 'x'),
+        ev.backoffOver(),
+      ],
+    ],
   ] as const)('stays alive in %s, with no child and no timer, until k8s.statusPersisted; then ends in reported with the same entry', (state, events) => {
     const run = new Run(inputOf()).send(...events);
     expect(run.state).toBe(state);

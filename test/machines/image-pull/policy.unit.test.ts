@@ -93,7 +93,15 @@ describe('image-pull policy', () => {
   });
 
   it('formats epoch ms as RFC 3339 at second precision exactly as Date would', () => {
-    const samples = [0, 951_782_400_000, 1_709_164_800_000, Date.UTC(2026, 2, 1, 23, 59, 59, 999), Date.UTC(2100, 1, 28), Date.UTC(2000, 1, 29, 12), 4_102_444_800_000];
+    const samples = [
+      0,
+      951_782_400_000,
+      1_709_164_800_000,
+      Date.UTC(2026, 2, 1, 23, 59, 59, 999),
+      Date.UTC(2100, 1, 28),
+      Date.UTC(2000, 1, 29, 12),
+      4_102_444_800_000,
+    ];
     for (let ms = 0; ms < 5e12; ms += 86_399_123_457) samples.push(ms);
     for (const ms of samples) expect(rfc3339(ms)).toBe(new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
   });
@@ -102,7 +110,14 @@ describe('image-pull policy', () => {
     const base = { tag: 't', version: 2, phase: 'Pulling' as const, progress: 0, startTime: '', completionTime: '', imageID: '', message: '' };
     expect(tagStatusOf(base)).toEqual({ tag: 't', phase: 'Pulling', version: 2 });
     expect(Object.keys(tagStatusOf({ ...base, progress: 5, startTime: 's', completionTime: 'c', imageID: 'i', message: 'm' }))).toEqual([
-      'tag', 'phase', 'version', 'progress', 'startTime', 'completionTime', 'imageID', 'message',
+      'tag',
+      'phase',
+      'version',
+      'progress',
+      'startTime',
+      'completionTime',
+      'imageID',
+      'message',
     ]);
   });
 

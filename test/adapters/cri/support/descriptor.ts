@@ -28,11 +28,35 @@ export interface ProtoShape {
 }
 
 // Plain-object view of the descriptor.proto messages we read (toObject with enums as names).
-interface FieldDesc { name: string; number: number; label: string; type: string; typeName?: string }
-interface MessageDesc { name: string; field?: FieldDesc[]; nestedType?: MessageDesc[]; enumType?: EnumDesc[]; options?: { mapEntry?: boolean } }
-interface EnumDesc { name: string; value?: { name: string; number: number }[] }
-interface ServiceDesc { name: string; method?: { name: string; inputType: string; outputType: string; clientStreaming?: boolean; serverStreaming?: boolean }[] }
-export interface FileDesc { name: string; package: string; messageType?: MessageDesc[]; enumType?: EnumDesc[]; service?: ServiceDesc[] }
+interface FieldDesc {
+  name: string;
+  number: number;
+  label: string;
+  type: string;
+  typeName?: string;
+}
+interface MessageDesc {
+  name: string;
+  field?: FieldDesc[];
+  nestedType?: MessageDesc[];
+  enumType?: EnumDesc[];
+  options?: { mapEntry?: boolean };
+}
+interface EnumDesc {
+  name: string;
+  value?: { name: string; number: number }[];
+}
+interface ServiceDesc {
+  name: string;
+  method?: { name: string; inputType: string; outputType: string; clientStreaming?: boolean; serverStreaming?: boolean }[];
+}
+export interface FileDesc {
+  name: string;
+  package: string;
+  messageType?: MessageDesc[];
+  enumType?: EnumDesc[];
+  service?: ServiceDesc[];
+}
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 const WINDOW = 1 << 20;
@@ -79,9 +103,21 @@ export function runtimeV1Descriptor(bin: Buffer): FileDesc | undefined {
 }
 
 const SCALAR_BY_DESCRIPTOR_TYPE: Readonly<Record<string, string>> = {
-  TYPE_DOUBLE: 'double', TYPE_FLOAT: 'float', TYPE_INT64: 'int64', TYPE_UINT64: 'uint64', TYPE_INT32: 'int32',
-  TYPE_FIXED64: 'fixed64', TYPE_FIXED32: 'fixed32', TYPE_BOOL: 'bool', TYPE_STRING: 'string', TYPE_BYTES: 'bytes',
-  TYPE_UINT32: 'uint32', TYPE_SFIXED32: 'sfixed32', TYPE_SFIXED64: 'sfixed64', TYPE_SINT32: 'sint32', TYPE_SINT64: 'sint64',
+  TYPE_DOUBLE: 'double',
+  TYPE_FLOAT: 'float',
+  TYPE_INT64: 'int64',
+  TYPE_UINT64: 'uint64',
+  TYPE_INT32: 'int32',
+  TYPE_FIXED64: 'fixed64',
+  TYPE_FIXED32: 'fixed32',
+  TYPE_BOOL: 'bool',
+  TYPE_STRING: 'string',
+  TYPE_BYTES: 'bytes',
+  TYPE_UINT32: 'uint32',
+  TYPE_SFIXED32: 'sfixed32',
+  TYPE_SFIXED64: 'sfixed64',
+  TYPE_SINT32: 'sint32',
+  TYPE_SINT64: 'sint64',
 };
 
 const strip = (name: string): string => name.replace(/^\./, '');
@@ -111,16 +147,34 @@ export function shapeOfDescriptor(file: FileDesc): ProtoShape {
   const walk = (m: MessageDesc, prefix: string): void => {
     const full = `${prefix}.${m.name}`;
     if (mapEntries.has(full)) return;
-    messages.set(full, new Map((m.field ?? []).map((f) => {
-      const type = fieldType(f);
-      return [f.name, { number: f.number, type, repeated: f.label === 'LABEL_REPEATED' && !type.startsWith('map<') }];
-    })));
+    messages.set(
+      full,
+      new Map(
+        (m.field ?? []).map((f) => {
+          const type = fieldType(f);
+          return [f.name, { number: f.number, type, repeated: f.label === 'LABEL_REPEATED' && !type.startsWith('map<') }];
+        }),
+      ),
+    );
     for (const n of m.nestedType ?? []) walk(n, full);
   };
   for (const m of file.messageType ?? []) walk(m, file.package);
-  const services = new Map((file.service ?? []).map((s) => [`${file.package}.${s.name}`, new Map((s.method ?? []).map((m) => [m.name, {
-    request: strip(m.inputType), response: strip(m.outputType), requestStream: !!m.clientStreaming, responseStream: !!m.serverStreaming,
-  }]))]));
+  const services = new Map(
+    (file.service ?? []).map((s) => [
+      `${file.package}.${s.name}`,
+      new Map(
+        (s.method ?? []).map((m) => [
+          m.name,
+          {
+            request: strip(m.inputType),
+            response: strip(m.outputType),
+            requestStream: !!m.clientStreaming,
+            responseStream: !!m.serverStreaming,
+          },
+        ]),
+      ),
+    ]),
+  );
   return { messages, enums, services };
 }
 
@@ -136,16 +190,32 @@ export function shapeOfProtoFile(path: string): ProtoShape {
   const visit = (ns: protobuf.NamespaceBase): void => {
     for (const o of ns.nestedArray) {
       if (o instanceof protobuf.Type) {
-        messages.set(full(o), new Map(o.fieldsArray.map((f) => {
-          const type = f instanceof protobuf.MapField ? `map<${f.keyType},${typeOf(f)}>` : typeOf(f);
-          return [f.name, { number: f.id, type, repeated: f.repeated }];
-        })));
+        messages.set(
+          full(o),
+          new Map(
+            o.fieldsArray.map((f) => {
+              const type = f instanceof protobuf.MapField ? `map<${f.keyType},${typeOf(f)}>` : typeOf(f);
+              return [f.name, { number: f.id, type, repeated: f.repeated }];
+            }),
+          ),
+        );
       } else if (o instanceof protobuf.Enum) {
         enums.set(full(o), new Map(Object.entries(o.values)));
       } else if (o instanceof protobuf.Service) {
-        services.set(full(o), new Map(o.methodsArray.map((m) => [m.name, {
-          request: full(m.resolvedRequestType!), response: full(m.resolvedResponseType!), requestStream: !!m.requestStream, responseStream: !!m.responseStream,
-        }])));
+        services.set(
+          full(o),
+          new Map(
+            o.methodsArray.map((m) => [
+              m.name,
+              {
+                request: full(m.resolvedRequestType!),
+                response: full(m.resolvedResponseType!),
+                requestStream: !!m.requestStream,
+                responseStream: !!m.responseStream,
+              },
+            ]),
+          ),
+        );
       }
       if (o instanceof protobuf.Namespace || o instanceof protobuf.Type) visit(o);
     }
