@@ -84,7 +84,7 @@ export function globMatch(pattern: string, name: string): boolean {
     re = globToRegExp(pattern);
     regexCache.set(pattern, re);
   }
-  return re?.test(name);
+  return re?.test(name) ?? false;
 }
 
 const escapeChar = (c: string): string => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`;
