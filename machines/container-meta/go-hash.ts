@@ -7,17 +7,28 @@
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-// The ASCII bytes of each byte value's decimal form.
-const DECIMALS: readonly (readonly number[])[] = Array.from({ length: 256 }, (_, b) => [...String(b)].map((d) => d.charCodeAt(0)));
+// The ASCII digits of each byte value's decimal form, flat: byte b's digits are
+// DIGITS[4b .. 4b + DIGITS_LENGTH[b]) (plain indexed loops: this is the hash's hot path).
+const DIGITS = new Uint8Array(256 * 4);
+const DIGITS_LENGTH = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  const text = String(b);
+  DIGITS_LENGTH[b] = text.length;
+  for (let k = 0; k < text.length; k++) DIGITS[b * 4 + k] = text.charCodeAt(k);
+}
 const PREFIX = [...'([]uint8)['].map((c) => c.charCodeAt(0));
 
 /** FNV-1a 32 of go-spew's `%#v` of the byte slice `bytes`. */
 export function spewFnv32a(bytes: Uint8Array): number {
   let h = FNV_OFFSET;
-  for (const b of PREFIX) h = Math.imul(h ^ b, FNV_PRIME);
+  for (let k = 0; k < PREFIX.length; k++) h = Math.imul(h ^ PREFIX[k]!, FNV_PRIME);
   for (let i = 0; i < bytes.length; i++) {
     if (i > 0) h = Math.imul(h ^ 0x20, FNV_PRIME);
-    for (const d of DECIMALS[bytes[i]!]!) h = Math.imul(h ^ d, FNV_PRIME);
+    const b = bytes[i]!;
+    const at = b * 4;
+    h = Math.imul(h ^ DIGITS[at]!, FNV_PRIME);
+    if (DIGITS_LENGTH[b]! > 1) h = Math.imul(h ^ DIGITS[at + 1]!, FNV_PRIME);
+    if (DIGITS_LENGTH[b]! > 2) h = Math.imul(h ^ DIGITS[at + 2]!, FNV_PRIME);
   }
   h = Math.imul(h ^ 0x5d, FNV_PRIME); // ']'
   return h >>> 0;

@@ -17,7 +17,7 @@ export class ByteSink {
   bytes: Uint8Array;
   length = 0;
 
-  constructor(capacity = 256) {
+  constructor(capacity = 2048) {
     this.bytes = new Uint8Array(capacity);
   }
 
@@ -40,6 +40,7 @@ export class ByteSink {
 }
 
 const HEX = '0123456789abcdef';
+const INVALID_BYTE = [...'\\ufffd'].map((c) => c.charCodeAt(0));
 
 // For each ASCII byte: 0 = written as it is, else the escape json.Marshal writes (escapeHTML on).
 const ASCII_ESCAPES: readonly (string | undefined)[] = Array.from({ length: 0x80 }, (_, b) => {
@@ -82,7 +83,7 @@ export function appendGoJsonString(sink: ByteSink, text: GoText): void {
       }
       if (c >= 0xdc80 && c <= 0xdcff) {
         // an invalid byte: Go writes the escape, not the character
-        for (const b of [0x5c, 0x75, 0x66, 0x66, 0x66, 0x64]) out[n++] = b;
+        for (let k = 0; k < INVALID_BYTE.length; k++) out[n++] = INVALID_BYTE[k]!;
         continue;
       }
       c = 0xfffd; // any other lone surrogate reads as U+FFFD (go-strings.ts)
