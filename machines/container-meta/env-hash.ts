@@ -89,7 +89,9 @@ export function expectedEnvHash(env: readonly EnvVarSpec[] | null | undefined, p
   return envListHash(
     envFromMetadata(env).map((e) => {
       const source = e.field === 'metadata.labels' ? pod.labels : pod.annotations;
-      return { name: fromDecodedJson(e.name), value: fromDecodedJson(source?.[e.key] ?? '') };
+      // own keys only: a label named `constructor` must not find Object.prototype's
+      const value = source !== null && source !== undefined && Object.hasOwn(source, e.key) ? source[e.key] : undefined;
+      return { name: fromDecodedJson(e.name), value: fromDecodedJson(typeof value === 'string' ? value : '') };
     }),
   );
 }

@@ -93,6 +93,23 @@ describe('which env entries count', () => {
     expect(expectedEnvHash(env, { ...pod, labels: { version: 'v2' } })).not.toBe(expected);
   });
 
+  it('reads only the pod’s own labels and annotations, not what every JS object inherits', () => {
+    const env = [label('C', 'constructor'), annotation('P', '__proto__'), label('T', 'toString')];
+    const none = envListHash([
+      { name: 'C', value: '' },
+      { name: 'P', value: '' },
+      { name: 'T', value: '' },
+    ]);
+    expect(expectedEnvHash(env, JSON.parse('{"labels":{},"annotations":{}}'))).toBe(none);
+    expect(expectedEnvHash(env, JSON.parse('{"labels":{"constructor":"c"},"annotations":{"__proto__":"p"}}'))).toBe(
+      envListHash([
+        { name: 'C', value: 'c' },
+        { name: 'P', value: 'p' },
+        { name: 'T', value: '' },
+      ]),
+    );
+  });
+
   it('sorts by name and keeps equal names in spec order', () => {
     const env = [label('B', 'b1'), label('A', 'a'), label('B', 'b2')];
     const pod = { labels: { a: '1', b1: 'first', b2: 'second' } };
