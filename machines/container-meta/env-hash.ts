@@ -59,12 +59,13 @@ export function splitMaybeSubscriptedPath(fieldPath: string): { readonly path: s
 /** The container's env entries the hash covers, in spec order (duplicates kept, as kruise keeps them). */
 export function envFromMetadata(env: readonly EnvVarSpec[] | null | undefined): EnvFromMetadata[] {
   const selected: EnvFromMetadata[] = [];
-  for (const entry of env ?? []) {
-    if ((entry.value ?? '') !== '') continue;
+  for (const entry of Array.isArray(env) ? env : []) {
+    // a malformed entry (not what the API server lets through) counts as no entry, never a throw
+    if (typeof entry?.name !== 'string' || (entry.value ?? '') !== '') continue;
     const fieldRef = entry.valueFrom?.fieldRef;
     if (fieldRef === undefined || fieldRef === null) continue;
     if (EXCLUDED_ENV_NAMES.has(entry.name)) continue;
-    const split = splitMaybeSubscriptedPath(fieldRef.fieldPath ?? '');
+    const split = splitMaybeSubscriptedPath(typeof fieldRef.fieldPath === 'string' ? fieldRef.fieldPath : '');
     if (split === undefined) continue;
     if (split.path !== 'metadata.annotations' && split.path !== 'metadata.labels') continue;
     selected.push({ name: entry.name, field: split.path, key: split.subscript });

@@ -76,6 +76,12 @@ describe('which env entries count', () => {
     expect(envFromMetadata(undefined)).toEqual([]);
   });
 
+  it('skips malformed entries instead of throwing', () => {
+    const malformed = [null, { value: '' }, { name: 'F', valueFrom: { fieldRef: { fieldPath: 7 } } }, label('OK', 'app')] as unknown as EnvVarSpec[];
+    expect(envFromMetadata(malformed)).toEqual([{ name: 'OK', field: 'metadata.labels', key: 'app' }]);
+    expect(envFromMetadata({} as unknown as EnvVarSpec[])).toEqual([]);
+  });
+
   it('hashes a container that reads no metadata as the empty list, not as 0', () => {
     expect(expectedEnvHash([{ name: 'P', value: 'x' }], {})).toBe(EMPTY_ENV_HASH);
     expect(currentEnvHash(undefined, () => 'x')).toBe(EMPTY_ENV_HASH);
