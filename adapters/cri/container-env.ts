@@ -5,7 +5,8 @@
 //    document whose `runtimeSpec` is the container's OCI runtime spec; `runtimeSpec.process.env`
 //    is the `NAME=value` list the container's process was started with, which is what an exec'd
 //    `env` prints (it can add HOME, which runc sets when the spec has none). Checked on
-//    containerd 1.6 (test/adapters/cri/container-env.int.test.ts); CRI-O answers the same key.
+//    containerd 1.6 (test/adapters/cri/container-env.int.test.ts). Whether CRI-O answers with the
+//    same key and shape is **[unverified]**; a runtime that does not gets the exec path.
 //    A caller that already made the verbose call (a pod sync reads every container's status
 //    anyway) passes its response in, and no extra call is made.
 // 2. Only when that gives no env: ExecSync of the platform's env commands (adapters/platform/
