@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type AnyStateMachine, assign, createMachine, fromPromise, raise, setup } from 'xstate';
+import { type AnyStateMachine, assign, createMachine, emit, fromPromise, not, raise, setup } from 'xstate';
 import { machineRegistry } from '../../machines/registry.js';
 import { chartShape } from '../../visualizations/chart-shape.js';
 import { machineConfigJson, toMermaid } from '../../visualizations/export.js';
@@ -144,7 +144,12 @@ const configSample = setup({
     },
     waiting: {
       after: { settle: 'deciding', 1000: { target: 'waiting', reenter: true } },
-      on: { poke: { target: 'deciding', actions: raise({ type: 'poked' }) } },
+      on: {
+        poke: [
+          { guard: not('ready'), actions: emit({ type: 'notReady' }) },
+          { target: 'deciding', actions: raise({ type: 'poked' }) },
+        ],
+      },
     },
     loading: {
       entry: ['announce'],
@@ -183,6 +188,12 @@ describe('machineConfigJson', () => {
     ]);
     expect(states.loading?.invoke).toEqual({ id: 'manifest', src: 'loadManifest', input: { type: 'input' }, onDone: 'work', onError: 'deciding' });
     expect(states.waiting?.after).toEqual({ 1000: { target: 'waiting', reenter: true }, settle: 'deciding' });
+    expect(states.waiting?.on).toEqual({
+      poke: [
+        { guard: { type: 'not' }, actions: { type: 'emit' } },
+        { target: 'deciding', actions: { type: 'raise' } },
+      ],
+    });
     expect(json).not.toMatch(/=>|function/);
   });
 
