@@ -109,6 +109,9 @@ describe('the kruised command line', () => {
     const unknown = await runCli(['run', '--no-such-flag=1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown flag: --no-such-flag');
+    const refused = await runCli(['run', '--crr-max-jitter-ms=100']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--crr-max-jitter-ms=100 is not supported by kruised');
     const noCommand = await runCli(['frobnicate']);
     expect(noCommand.code).toBe(2);
   });
@@ -155,14 +158,25 @@ describe('the kruised command line', () => {
     const expected = [...machineRegistry.keys()].flatMap((id) => [`${id}.json`, `${id}.mmd`]);
     expect((await readdir(out)).sort()).toEqual([...expected, 'index.md'].sort());
     expect(expected).toContain('imageTag.json');
-    expect(JSON.parse(await readFile(join(out, 'blobFetch.json'), 'utf8'))).toMatchObject({ id: 'blobFetch' });
+    // The config form (what createMachine takes), not XState's internal definition (toJSON's `transitions`).
+    const chart = JSON.parse(await readFile(join(out, 'blobFetch.json'), 'utf8')) as Record<string, unknown>;
+    expect(chart).toMatchObject({ id: 'blobFetch', type: 'parallel', on: { 'demo.cancelled': { target: '.transfer.failed' } } });
+    expect(chart).not.toHaveProperty('transitions');
   });
 
-  it('refuses to run without a node name, as upstream does', async () => {
+  it('refuses to run without a node name, as upstream does, after warning about the flags it ignores', async () => {
     const dataDir = await tempDir();
-    const result = await runCli(['run', `--data-dir=${dataDir}`, '--enable-pprof=false'], { NODE_NAME: '' });
+    const result = await runCli(['run', `--data-dir=${dataDir}`, '--enable-pprof=false', '--log_dir=/var/log/kruise'], { NODE_NAME: '' });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('not found NODE_NAME in environments');
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; msg: string; flag?: string });
+    expect(lines.find((l) => l.flag === 'log_dir')).toMatchObject({
+      level: 40,
+      msg: expect.stringContaining('--log_dir=/var/log/kruise is accepted for compatibility'),
+    });
+    expect(lines.at(-1)?.msg).toBe('not found NODE_NAME in environments');
   });
 
   it("exits with upstream's message when no container runtime answers", async () => {
