@@ -10,11 +10,16 @@
 // follows the live actors, not the history. An actor that throws stops alone; the others go on.
 // Shutdown stops actors without a stop record: they are unfinished, and `recover()` rebuilds them
 // on the next start by folding their records, re-arming their timers at the logged deadlines.
+// Fail-stop: when the log fails (log-failure.ts) the host halts at once, in the same call stack:
+// every actor is stopped as on shutdown (their effects aborted, their timers cancelled), events
+// still on their way to an actor are dropped at the relay, and deliver/send are refused from
+// then on, so no actor changes state, and no effect starts, on a cause the log does not hold.
 import { createActor, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
 import type { MachineRegistry, RegisteredMachine } from '../machines/registry-types.js';
 import type { EngineClock } from './clock.js';
 import { ActorFold, type PendingDelayedEvent } from './fold.js';
 import type { EventLog, OpenRecord } from './log/event-log.js';
+import type { EventLogFailure } from './log/log-failure.js';
 import type { LogRecord } from './log/record.js';
 import type { RecoveryIndex } from './log/recovery-index.js';
 import { toLoggable } from './loggable.js';
@@ -72,9 +77,17 @@ export class ActorHost {
   private readonly logger: HostLogger;
   private readonly boundMachines = new Map<string, AnyStateMachine>();
   private stopping = false;
+  /** Set when the log failed: the host is halted for good (fail-stop). */
+  private halted: EventLogFailure | undefined;
 
   constructor(private readonly options: ActorHostOptions) {
     this.logger = options.logger ?? silentLogger;
+    options.log.listen({ failed: (failure) => this.halt(failure) });
+  }
+
+  /** The log failure that halted this host, if any: it then holds no actors and takes no events. */
+  get haltedBy(): EventLogFailure | undefined {
+    return this.halted;
   }
 
   get size(): number {
@@ -93,8 +106,12 @@ export class ActorHost {
     return this.actors.get(key)?.actor.getSnapshot();
   }
 
-  /** Delivers an event to the key's actor, spawning it from `machine` with `input()` when absent. */
+  /**
+   * Delivers an event to the key's actor, spawning it from `machine` with `input()` when absent.
+   * After a log failure the event is dropped: it could not be recorded, and the daemon is exiting.
+   */
   deliver<E extends EventObject>(key: string, machine: string, event: E, input?: () => unknown): void {
+    if (this.halted) return;
     if (this.stopping) throw new Error('actor host is stopping');
     const live = this.actors.get(key) ?? this.spawn(key, machine, input?.());
     if (live) this.sendLogged(live, 'event', event);
@@ -103,7 +120,7 @@ export class ActorHost {
   /** Delivers to an existing actor only; returns false when the key has none. */
   send<E extends EventObject>(key: string, event: E): boolean {
     const live = this.actors.get(key);
-    if (!live || this.stopping) return false;
+    if (!live || this.stopping || this.halted) return false;
     this.sendLogged(live, 'event', event);
     return true;
   }
@@ -116,22 +133,37 @@ export class ActorHost {
     return true;
   }
 
-  /** Stops every actor without stop records: they stay unfinished in the log for recovery. */
+  /**
+   * Stops every actor without stop records: they stay unfinished in the log for recovery. Rejects
+   * with the log's failure when the last commit cannot be made (or the log had failed before).
+   */
   async shutdown(): Promise<void> {
     this.stopping = true;
+    this.stopAll();
+    await this.options.log.commit();
+  }
+
+  private stopAll(): void {
     for (const live of this.actors.values()) {
       live.unsubscribe?.();
       for (const handle of live.recoveredTimers.values()) this.options.clock.clearTimeout(handle);
       live.actor.stop();
     }
     this.actors.clear();
-    await this.options.log.commit();
+  }
+
+  /** Fail-stop: called by the log, in the stack that saw the failure. XState queues each stop behind the event in hand. */
+  private halt(failure: EventLogFailure): void {
+    if (this.halted) return;
+    this.halted = failure;
+    this.stopAll();
   }
 
   /** Rebuilds every unfinished actor from the records of an opened log and starts it. */
   recover(index: RecoveryIndex): RecoveryReport {
     const report: RecoveryReport = { restored: [], finished: index.finished, truncated: [...index.truncatedKeys], diverged: [], failed: [] };
     for (const [key, history] of index.incarnations) {
+      if (this.halted) break;
       try {
         this.restore(key, history, report);
       } catch (error) {
@@ -186,9 +218,12 @@ export class ActorHost {
     const live: LiveActor = { key, entry, actor, recoveredTimers: new Map(), unhashed: [], sendingKind: 'event' };
     tapActorSystem(actor, {
       beforeDeliver: (source, event) => {
+        // Nothing reaches an actor once the log failed: it could not be recorded first.
+        if (this.halted) return false;
         // Only events the actor will process: XState drops what reaches a stopped actor.
-        if (this.actors.get(key) !== live || actor.getSnapshot().status !== 'active' || event.type === 'xstate.init') return;
+        if (this.actors.get(key) !== live || actor.getSnapshot().status !== 'active' || event.type === 'xstate.init') return true;
         live.unhashed.push(this.append(live, source === undefined ? live.sendingKind : 'internal', event));
+        return true;
       },
       // A recovered timer yields to XState's own once the state schedules or cancels the same id.
       delayedEventTouched: (id) => {
@@ -267,6 +302,12 @@ export class ActorHost {
   }
 
   private commitIfStrict(): void {
-    if (this.options.log.strict) this.options.log.commitSync();
+    if (!this.options.log.strict || this.halted) return;
+    try {
+      this.options.log.commitSync();
+    } catch (error) {
+      // A log failure has already halted this host through the log's listener; a bug goes on up.
+      if (error !== this.options.log.failure) throw error;
+    }
   }
 }

@@ -17,8 +17,11 @@ interface TappableSystem {
 }
 
 export interface ActorTaps {
-  /** Called before XState queues an event for `root`; `source` is undefined for external sends. */
-  beforeDeliver(source: AnyActorRef | undefined, event: EventObject): void;
+  /**
+   * Called before XState queues an event for `root`; `source` is undefined for external sends.
+   * Returning false drops the event: the actor never sees it (the host does this once its log failed).
+   */
+  beforeDeliver(source: AnyActorRef | undefined, event: EventObject): boolean;
   /** Called when the actor schedules or cancels a delayed event with this send id. */
   delayedEventTouched(id: string): void;
 }
@@ -27,7 +30,7 @@ export function tapActorSystem(root: AnyActorRef, taps: ActorTaps): void {
   const system = root.system as unknown as TappableSystem;
   const relay = system._relay;
   system._relay = (source, target, event) => {
-    if (target === root) taps.beforeDeliver(source, event);
+    if (target === root && !taps.beforeDeliver(source, event)) return;
     relay(source, target, event);
   };
   const { scheduler } = system;
