@@ -315,6 +315,7 @@ export class EventLog {
       const old = this.fd;
       this.fd = undefined;
       this.attempt('close', waiters, () => this.opts.fs.closeSync(old));
+      // Not fatal: the segment stays on disk and the next pass tries again; the owner hears of it if it asked.
       this.collect().catch((error: unknown) => this.opts.onCollectFailed?.(error));
     }
     const file = { path: join(this.opts.dir, segmentName(firstSeq)), firstSeq };
