@@ -56,6 +56,12 @@ export interface OpenedLog {
 export interface EventLogListener {
   /** The log failed and writes nothing more (fail-stop). Called once, synchronously where the failure is seen. */
   failed?(failure: EventLogFailure): void;
+  /**
+   * A new segment holds its first durable batch. `stale` are the keys of live actors whose
+   * recovery still starts before the segment just closed: a checkpoint of each would let the
+   * segments behind it go (the actor host writes those).
+   */
+  segmentStarted?(info: { readonly file: string; readonly stale: readonly string[] }): void;
 }
 
 /** A record that has been sequenced but not yet serialised: the host may still set `state`. */
@@ -81,6 +87,8 @@ export class EventLog {
   private waiters: Waiter[] = [];
   private fd: number | undefined;
   private current: SegmentInfo | undefined;
+  /** Set when a segment was opened, until its first batch is durable: the first seq of the segment before it. */
+  private started: { readonly before: number } | undefined;
   private closed = false;
   private failed: EventLogFailure | undefined;
   private readonly listeners = new Set<EventLogListener>();
@@ -320,7 +328,9 @@ export class EventLog {
     }
     const file = { path: join(this.opts.dir, segmentName(firstSeq)), firstSeq };
     this.fd = this.attempt('open', waiters, () => this.opts.fs.openSync(file.path, 'a'), file.path);
+    const previous = this.book.segments.at(-1);
     this.current = this.book.addSegment(file);
+    this.started = previous ? { before: previous.file.firstSeq } : undefined;
     return this.fd;
   }
 
@@ -356,6 +366,11 @@ export class EventLog {
     const segment = this.current!;
     segment.sizeBytes += bytes;
     for (const record of records) this.book.note(segment, record);
+    if (this.started === undefined) return;
+    // Told once the segment's first batch is on disk, outside the write path: listeners may append.
+    const stale = this.book.keysStartingBefore(this.started.before);
+    this.started = undefined;
+    for (const listener of this.listeners) listener.segmentStarted?.({ file: segment.file.path, stale });
   }
 }
 
