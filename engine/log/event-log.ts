@@ -278,8 +278,10 @@ export class EventLog {
       ({ data, records } = this.takeBatch(waiters));
       fd = this.segmentFor(records[0]!.seq, data.length, waiters);
       this.attempt('write', waiters, () => writeAll(this.opts.fs, fd, data));
-    } catch {
-      return; // attempt() recorded the failure, rejected the waiters and told the listeners
+    } catch (error) {
+      // attempt() has recorded a file failure already; anything else lost the batch all the same.
+      if (error !== this.failed) this.fail('write', this.current?.file.path ?? this.opts.dir, error, waiters);
+      return;
     }
     this.syncing = true;
     return new Promise<void>((resolve) => {
