@@ -46,6 +46,10 @@ export interface CrrPodEffectsDeps extends Omit<CrrWriteDeps, 'transport'> {
 /** `not found runtime service for <name> in daemon`: upstream's wording (contract §4.3 step 4). */
 const noRuntime = (name: string) => new Error(`not found runtime service for ${name} in daemon`);
 
+/** A kill whose body rejects ends as a failed kill the machine handles, carrying the error's text. */
+const killFailed = (now: () => number) => (error: unknown) =>
+  ({ type: 'kill.failed', at: now(), message: error instanceof Error ? error.message : String(error) }) as const;
+
 /** The CRR's minimal pod and container (contract §4.4) as the kill path's spec; undefined for an unparsable ID. */
 export function crrKillSpec(input: KillContainerInput): KillSpec | undefined {
   const parsed = parseKubeContainerId(input.container.containerID);
@@ -69,7 +73,7 @@ export function crrPodEffects(deps: CrrPodEffectsDeps) {
       const containers = await readPodContainers(cri, input.runtimeName, input.podUid, deps.platform.exitCodes, signal);
       return { at: now(), containers };
     }),
-    killContainer: callbackEffect<CrrPodEvent, KillContainerInput>(async (input, sendBack, signal) => {
+    killContainer: callbackEffect<CrrPodEvent, KillContainerInput>(killFailed(now), async (input, sendBack, signal) => {
       const cri = deps.criFor(input.runtimeName);
       const spec = crrKillSpec(input);
       if (!cri || !spec) {

@@ -30,6 +30,10 @@ export interface ImageTagEffectsDeps {
   readonly platformCheck?: PlatformCheckDeps;
 }
 
+/** A pull whose body rejects ends as a failed attempt the machine backs off from, carrying the error's text. */
+const pullFailed = (now: () => number) => (error: unknown) =>
+  ({ type: 'cri.pullFailed', at: now(), message: error instanceof Error ? error.message : String(error) }) as const;
+
 export function imageTagEffects(deps: ImageTagEffectsDeps) {
   const authFor = deps.authFor ?? noAuth;
   /** Per reference, the ingest refs its attempts were seen writing; forgotten on success. */
@@ -40,7 +44,7 @@ export function imageTagEffects(deps: ImageTagEffectsDeps) {
       const { image } = await deps.cri.imageStatus(signal, { image: { image: input.reference } });
       return { at: deps.now(), image: image === null ? null : { id: image.id, repoTags: [...image.repo_tags], repoDigests: [...image.repo_digests] } };
     }),
-    criPullImage: durableCallback<ImageTagEvent, PullImageInput>(deps.barrier, async (input, sendBack, signal) => {
+    criPullImage: durableCallback<ImageTagEvent, PullImageInput>(deps.barrier, pullFailed(deps.now), async (input, sendBack, signal) => {
       const polling = new AbortController();
       const stopPolling = () => polling.abort();
       signal.addEventListener('abort', stopPolling, { once: true });
