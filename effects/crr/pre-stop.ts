@@ -17,6 +17,7 @@ import { isIP } from 'node:net';
 import type { ContainerManager } from '../../adapters/cri/index.js';
 import type { ExitCodes, OutputShaping } from '../../adapters/platform/index.js';
 import type { ContainerPortSpec, PreStopHandler } from '../../machines/crr/types.js';
+import { goQuote } from '../../machines/shared/index.js';
 
 export type PreStopCri = Pick<ContainerManager, 'execSync'>;
 
@@ -43,9 +44,6 @@ export interface HookFailure {
 
 /** kubelet's lifecycle requests send this agent (the version part is the k8s minor kruise links). */
 export const LIFECYCLE_USER_AGENT = 'kube-lifecycle/1.32';
-
-/** Go's %q for the texts that reach hook messages (JSON escaping agrees with it on printable text and \n, \t, \", \\). */
-const goQuote = (text: string): string => JSON.stringify(text);
 
 /** Go's %v of a []string. */
 const goList = (items: readonly string[]): string => `[${items.join(' ')}]`;

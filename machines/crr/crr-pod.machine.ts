@@ -31,6 +31,7 @@ import type { CrrPodContext, Plan } from './context.js';
 import { applyWrites, mergeObservation } from './observations.js';
 import { decide, evaluate, resumeWalk, type PassStep } from './pass.js';
 import { backoffMs } from './policy.js';
+import { errorText, eventAt } from '../shared/index.js';
 import type {
   CrrPodEvent,
   CrrPodInput,
@@ -45,11 +46,6 @@ export type { CrrPodContext } from './context.js';
 
 type AnyEvent = { type: string; at?: number; output?: unknown; error?: unknown };
 
-const eventAt = (context: CrrPodContext, event: AnyEvent): number => {
-  const at = typeof event.at === 'number' ? event.at : (event.output as { at?: unknown } | undefined)?.at;
-  return typeof at === 'number' ? Math.max(context.clockMs, at) : context.clockMs;
-};
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const requeueMs = (plan: Plan): number => (plan.kind === 'requeue' ? plan.delayMs : 0);
 /** The planned writes (none unless the plan is a write). */
 const plannedWrites = (plan: Plan) => (plan.kind === 'write' ? plan.writes : []);

@@ -2,7 +2,7 @@
 // run: `decide` (steps 1–4, before the runtime is asked), `evaluate` (steps 5–8, with the
 // runtime's containers) and `resumeWalk` (after a kill). Each returns the plan the machine's
 // eventless transitions follow, and the bookkeeping that goes with it.
-import { rfc3339 } from '../image-pull/policy.js';
+import { rfc3339 } from '../shared/index.js';
 import type { ContainerRecord, CrrPodContext, Plan, WalkState } from './context.js';
 import { runtimeNotFound } from './messages.js';
 import { chooseRuntime, isActive, killGraceSeconds, pickCrr, unreadyGrace } from './policy.js';
