@@ -11,7 +11,7 @@ import type { DiscoveredRuntime } from '../../../adapters/cri/index.js';
 import { CONTROLLER_NAMES, EventRecorder, KubeApiError, objectPath, podRef, type KubeObject } from '../../../adapters/kube/index.js';
 import type { PlatformProfile } from '../../../adapters/platform/index.js';
 import { bindCrrPod } from '../../../effects/crr/index.js';
-import { deferredBarrier } from '../../../effects/image-pull/index.js';
+import { deferredBarrier } from '../../../effects/deferred-barrier.js';
 import type { ClusterView } from '../../cluster.js';
 import type { RunningEngine } from '../../engine-start.js';
 import type { FeatureWiring } from '../../engine-wiring.js';

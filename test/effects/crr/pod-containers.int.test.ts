@@ -5,7 +5,7 @@
 // runtime is upstream's error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCriClient, type CriClient } from '../../../adapters/cri/index.js';
-import { deferredBarrier } from '../../../effects/image-pull/index.js';
+import { deferredBarrier } from '../../../effects/deferred-barrier.js';
 import { crrPodEffects, readPodContainers } from '../../../effects/crr/index.js';
 import { runtimeBed, runtimeBedSkipReason } from '../../bed/runtime-bed.js';
 import { notingStops, runEffect, startCrrNode, until, type CrrNode } from './support.js';

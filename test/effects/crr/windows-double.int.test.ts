@@ -7,7 +7,7 @@ import { status as Status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCriClient, type CriClient } from '../../../adapters/cri/index.js';
 import { crrPodEffects, readPodContainers, type CrrPodEffectsDeps } from '../../../effects/crr/index.js';
-import { deferredBarrier } from '../../../effects/image-pull/index.js';
+import { deferredBarrier } from '../../../effects/deferred-barrier.js';
 import type { KillContainerInput } from '../../../machines/crr/types.js';
 import { startCriDouble, WINDOWS_STOP_EXIT_CODE, type CriDouble } from '../../bed/cri-double/index.js';
 import { NS, runEffect, startCrrNode, until, type CrrNode, type RunningPod } from './support.js';
