@@ -17,10 +17,10 @@ export {
   exitedWith,
   hookFailure,
   LIFECYCLE_USER_AGENT,
-  resolvePort,
   runPreStop,
   type HookFailure,
   type PreStopCri,
   type PreStopPlatform,
+  type PreStopResult,
   type PreStopTarget,
 } from './pre-stop.js';
