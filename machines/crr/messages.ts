@@ -32,3 +32,15 @@ export const unreadyTimeUnparsable = (text: string, error: string): string => `f
  */
 export const exitedNotRestarted = (exitText: string | null, why: string): string =>
   `${exitText === null ? 'exited' : `exited with ${exitText}`}; not restarted: ${why}`;
+
+/** Ours: containerRecreateStates[].message's inner error when a kill stage outlived its deadline (kruised bounds every wait). */
+export function killStageTimedOut(
+  stage: 'preStop' | 'stopping',
+  deadline: { ms: number; boundSeconds: number; criDeadlineMs: number; slackMs: number },
+): string {
+  const s = (ms: number): string => `${ms / 1000}s`;
+  const parts = `${stage === 'preStop' ? 'grace' : 'stop grace'} ${deadline.boundSeconds}s + CRI call deadline ${s(deadline.criDeadlineMs)} + ${s(deadline.slackMs)} slack`;
+  return stage === 'preStop'
+    ? `the kill did not get past its preStop hook within ${s(deadline.ms)} (${parts})`
+    : `StopContainer did not return within ${s(deadline.ms)} (${parts})`;
+}
