@@ -60,32 +60,23 @@ const bookkeeping = (step: PassStep) => ({ picked: step.picked, walk: step.walk,
 const stageDeadlineMs = (context: CrrPodContext, stage: KillStage): number =>
   context.kill === null ? 0 : killStageDeadline(stage, context.kill.input.gracePeriodSeconds, context.timing).ms;
 
-/** Where a pass event leads from a step that may plan a write, a kill, a completion or a wait (`evaluating`, `resumingWalk`). */
-const afterEvaluation = (statesPatch: 'patchingStates' | 'writing') =>
-  ({
-    'pass.patchStates': {
-      target: statesPatch,
-      actions: { type: 'holdWrites', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.patchStates' }> }) => ({ writes: [event.write] }) },
-    },
-    'pass.write': {
-      target: 'writing',
-      actions: { type: 'holdWrites', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.write' }> }) => ({ writes: event.writes }) },
-    },
-    'pass.complete': {
-      target: 'completing',
-      actions: { type: 'holdWrites', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.complete' }> }) => ({ writes: [event.write] }) },
-    },
-    'pass.kill': {
-      target: 'killing',
-      actions: { type: 'holdKill', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.kill' }> }) => ({ kill: event.kill }) },
-    },
-    'pass.awaitMinStarted': {
-      target: 'observing.awaitingMinStarted',
-      actions: { type: 'holdRequeue', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.awaitMinStarted' }> }) => ({ delayMs: event.delayMs }) },
-    },
-    'pass.idle': 'observing.idle',
-    'pass.redecide': 'deciding',
-  }) as const;
+/** Where a pass event leads from a step that walks the states (`evaluating`, `resumingWalk`): a kill, a completion or a wait. */
+const afterWalk = {
+  'pass.complete': {
+    target: 'completing',
+    actions: { type: 'holdWrites', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.complete' }> }) => ({ writes: [event.write] }) },
+  },
+  'pass.kill': {
+    target: 'killing',
+    actions: { type: 'holdKill', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.kill' }> }) => ({ kill: event.kill }) },
+  },
+  'pass.awaitMinStarted': {
+    target: 'observing.awaitingMinStarted',
+    actions: { type: 'holdRequeue', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.awaitMinStarted' }> }) => ({ delayMs: event.delayMs }) },
+  },
+  'pass.idle': 'observing.idle',
+  'pass.redecide': 'deciding',
+} as const;
 
 /** A write state: the held writes through `writeCrrStatus`, then `next`; a failure backs off. */
 const writeState = (description: string, next: 'deciding' | 'evaluating') => ({
@@ -323,7 +314,10 @@ export const crrPodMachine = setup({
     evaluating: {
       description: 'Steps 6–8 (pure, pass.ts) on a fresh inspection: patch changed states, or walk them into a kill, a completion or a wait.',
       entry: 'evaluate',
-      on: afterEvaluation('patchingStates'),
+      on: {
+        ...afterWalk,
+        'pass.patchStates': { target: 'patchingStates', actions: { type: 'holdWrites', params: ({ event }) => ({ writes: [event.write] }) } },
+      },
     },
     patchingStates: writeState(
       'Step 6: the changed containerRecreateStates, merge-patched; then evaluate the same inspection again (the kill re-checks its container, so nothing stale is killed). Bounded by the CRR writer.',
@@ -379,7 +373,10 @@ export const crrPodMachine = setup({
     },
     resumingWalk: {
       description: 'After a kill (pure, pass.ts): stop the walk (killed, or failed under Fail) or go on (failed under Ignore); raises where the pass goes.',
-      on: afterEvaluation('writing'),
+      on: {
+        ...afterWalk,
+        'pass.write': { target: 'writing', actions: { type: 'holdWrites', params: ({ event }) => ({ writes: event.writes }) } },
+      },
     },
     completing: writeState(
       'The CRR is over: phase Completed with its completionTime and message; then decide again at once (no Pending stall). Bounded by the CRR writer.',
