@@ -10,7 +10,9 @@
 // 2. `Killing` (Normal) on the pod container.
 // 3. The preStop hook, when there is one and the grace is above 0, bounded by the grace: when the
 //    grace runs out first the hook is cancelled and counts as failed. A failed hook emits
-//    `FailedPreStopHook` (Warning) with the hook's text and does not stop the kill.
+//    `FailedPreStopHook` (Warning) with the hook's text and does not stop the kill. An httpGet
+//    hook is one call of the lifecycle-HTTP adapter; when it fell back from HTTPS to HTTP,
+//    `LifecycleHTTPFallback` (Warning) goes on the pod, as kubelet's handler runner reports it.
 //    `preStopFinished` is called once either way (also without a hook), before the stop.
 // 4. StopContainer(id, grace − whole seconds the hook took, at least 2). A stop error is the
 //    outcome `failed` with the error's text; a container that vanished meanwhile counts as stopped.

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { ActorHost } from '../../../engine/host.js';
 import { EventLog } from '../../../engine/log/event-log.js';
 import { replayLog } from '../../../engine/replay.js';
+import { crrPodMachine } from '../../../machines/crr/crr-pod.machine.js';
 import { machineRegistry } from '../../../machines/registry.js';
 import { tempDir } from '../../support/tmp.js';
 import { T0, crr, spec } from './fixtures.js';
 import { INPUT, World, settle } from './world.js';
-import { stateOf } from './world.js';
 
 const KEY = `${INPUT.namespace}/${INPUT.podName}`;
 
@@ -19,11 +19,11 @@ async function startHost(dir: string, world: World) {
     log: opened.log,
     clock: world.clock,
     registry: machineRegistry,
-    bind: (entry) => (entry.id === 'crrPod' ? world.machine() : entry.machine),
+    bind: (entry) => (entry.id === crrPodMachine.id ? world.machine() : entry.machine),
   });
   const report = host.recover(opened.recovery);
   const observe = async () => {
-    host.deliver(KEY, 'crrPod', world.observation(), () => world.input);
+    host.deliver(KEY, crrPodMachine.id, world.observation(), () => world.input);
     await settle();
   };
   const advance = async (ms: number) => {
