@@ -189,7 +189,7 @@ export async function serveApi(): Promise<void> {
         const ref = (name: string) => ({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: NS, name });
         const done = (o: unknown) => typeof (o as { status?: { completionTime?: unknown } } | undefined)?.status?.completionTime === 'string';
         await Promise.all(msg.names.map((name) => api.store.waitFor(ref(name), done, msg.timeoutMs)));
-        return msg.names.map((name) => (api.store.get(ref(name))?.status as { containerRecreateStates?: unknown }).containerRecreateStates);
+        return msg.names.map((name) => (api.store.get(ref(name))?.status as { containerRecreateStates?: unknown } | undefined)?.containerRecreateStates);
       }
       case 'status':
         return api.store.get({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: NS, name: msg.name })?.status;
