@@ -69,9 +69,19 @@ const FLAGS: readonly FlagDef[] = [
   { name: 'max-workers-for-pull-image', kind: 'int', def: '-1', help: 'Max concurrent image pulls; <= 0 means unlimited.' },
   { name: 'rest-config-qps', kind: 'int', def: '0', help: 'API client QPS; only a value > 0 overrides the client default.' },
   { name: 'rest-config-burst', kind: 'int', def: '0', help: 'API client burst; only a value > 0 overrides the client default.' },
-  { name: 'crr-workers', kind: 'int', def: '32', help: 'Workers for the ContainerRecreateRequest controller.' },
-  { name: 'crr-min-backoff', kind: 'duration', def: '500ms', help: 'Minimum ContainerRecreateRequest retry backoff.' },
-  { name: 'crr-max-backoff', kind: 'duration', def: '50s', help: 'Maximum ContainerRecreateRequest retry backoff.' },
+  {
+    name: 'crr-workers',
+    kind: 'int',
+    def: '32',
+    help: 'Pods whose ContainerRecreateRequest work (status writes, runtime reads, kills and hooks) runs at once; > 0.',
+  },
+  {
+    name: 'crr-min-backoff',
+    kind: 'duration',
+    def: '500ms',
+    help: 'First ContainerRecreateRequest retry backoff after a failed write or runtime read; doubles each retry; > 0.',
+  },
+  { name: 'crr-max-backoff', kind: 'duration', def: '50s', help: 'Longest ContainerRecreateRequest retry backoff; >= --crr-min-backoff.' },
   {
     name: 'crr-max-jitter-ms',
     kind: 'int',
@@ -324,6 +334,7 @@ export function parseDaemonFlags(argv: readonly string[], opts: { platform: Plat
     if (v < 0) throw invalid(n, String(v), 'must be >= 0');
     return v;
   };
+  const crr = crrFlags(num, (n) => scan.values.get(n)?.at(-1) ?? defaultFor(byName.get(n)!, profile, opts.env));
 
   return Object.freeze({
     addr: str('addr'),
@@ -334,9 +345,7 @@ export function parseDaemonFlags(argv: readonly string[], opts: { platform: Plat
     maxWorkersForPullImage: num('max-workers-for-pull-image'),
     restConfigQps: num('rest-config-qps'),
     restConfigBurst: num('rest-config-burst'),
-    crrWorkers: num('crr-workers'),
-    crrMinBackoffMs: num('crr-min-backoff'),
-    crrMaxBackoffMs: num('crr-max-backoff'),
+    ...crr,
     crrMaxJitterMs: num('crr-max-jitter-ms'),
     socketFile: profile.cri.socketFileFlag ? str('socket-file') : '',
     featureGatesSpec,
@@ -360,6 +369,28 @@ export function parseDaemonFlags(argv: readonly string[], opts: { platform: Plat
     positionals: scan.positionals,
     warnings,
   });
+}
+
+/** The longest delay a timer holds (Node's setTimeout runs anything longer at once): 596h31m23.647s. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The CRR controller's flags, with upstream's meaning: --crr-workers pods worked on at once (upstream
+ * refuses 0 and below: "crr-workers must be greater than 0"), and the retry backoff doubling from
+ * --crr-min-backoff to --crr-max-backoff (client-go's ItemExponentialFailureRateLimiter). A backoff
+ * of 0 would retry in a hot loop and a minimum above the maximum means nothing, so both are refused.
+ */
+function crrFlags(num: (name: string) => number, raw: (name: string) => string): Pick<DaemonFlags, 'crrWorkers' | 'crrMinBackoffMs' | 'crrMaxBackoffMs'> {
+  const crrWorkers = num('crr-workers');
+  if (crrWorkers <= 0) throw invalid('crr-workers', raw('crr-workers'), 'must be greater than 0');
+  const crrMinBackoffMs = num('crr-min-backoff');
+  if (crrMinBackoffMs <= 0) throw invalid('crr-min-backoff', raw('crr-min-backoff'), 'must be greater than 0');
+  const crrMaxBackoffMs = num('crr-max-backoff');
+  if (crrMaxBackoffMs < crrMinBackoffMs) {
+    throw invalid('crr-max-backoff', raw('crr-max-backoff'), `must not be below --crr-min-backoff (${raw('crr-min-backoff')})`);
+  }
+  if (crrMaxBackoffMs > MAX_TIMER_MS) throw invalid('crr-max-backoff', raw('crr-max-backoff'), 'must be at most 596h31m23.647s');
+  return { crrWorkers, crrMinBackoffMs, crrMaxBackoffMs };
 }
 
 const KIND_LABEL: Readonly<Record<FlagKind, string>> = {

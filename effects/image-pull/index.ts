@@ -1,5 +1,4 @@
 // Effects of the image puller: the imageTag machine's CRI calls, with real pull progress.
-export { deferredBarrier, type DeferredBarrier } from './deferred-barrier.js';
 export { bindImageTag, imageTagEffects, type ImageTagEffectsDeps } from './image-tag.effects.js';
 export { watchOwnIngests } from './progress.js';
 export { imagePlatformCheck, type PlatformCheckDeps } from './platform-check.js';

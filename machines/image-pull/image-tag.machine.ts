@@ -46,10 +46,10 @@ import {
   pullReference,
   pullSandboxConfig,
   referenceProblem,
-  rfc3339,
   stoppedMessage,
   tagStatusOf,
 } from './policy.js';
+import { errorText, eventAt, rfc3339 } from '../shared/index.js';
 import type {
   AbandonReason,
   ImageTagContext,
@@ -67,12 +67,7 @@ export type { ImageTagContext, ImageTagEvent, ImageTagInput } from './types.js';
 
 type AnyEvent = { type: string; at?: number; output?: unknown; error?: unknown };
 
-const eventAt = (context: ImageTagContext, event: AnyEvent): number => {
-  const at = typeof event.at === 'number' ? event.at : (event.output as { at?: unknown } | undefined)?.at;
-  return typeof at === 'number' ? Math.max(context.clockMs, at) : context.clockMs;
-};
 const statusOutput = (event: AnyEvent): ImageStatusOutput => event.output as ImageStatusOutput;
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function imageTagOutcome(context: ImageTagContext): ImageTagOutcome {
   if (context.abandonReason !== null) {

@@ -9,7 +9,8 @@
 import { createContentProgressReader, createCriClient, type CriClient } from '../../adapters/cri/index.js';
 import { CONTROLLER_NAMES, EventRecorder, nodeImageInformer, StatusWriter, type KubeClients, type KubeObject } from '../../adapters/kube/index.js';
 import { createImagePuller, type ImagePuller } from '../../daemon/features/image-puller/index.js';
-import { bindImageTag, deferredBarrier, type AuthFor } from '../../effects/image-pull/index.js';
+import { deferredBarrier } from '../../effects/deferred-barrier.js';
+import { bindImageTag, type AuthFor } from '../../effects/image-pull/index.js';
 import { LiveClock } from '../../engine/clock.js';
 import { ActorHost } from '../../engine/host.js';
 import { EventLog } from '../../engine/log/event-log.js';

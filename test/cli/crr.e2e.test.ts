@@ -136,3 +136,15 @@ describe.skipIf(!runtimeBed())('ContainerRecreateRequests in kruised run', () =>
     expect(replay.stdout).toMatch(/replay clean/);
   });
 });
+
+describe('kruised run refuses CRR flags that mean nothing', () => {
+  it.each([
+    [['--crr-workers=0'], 'invalid argument "0" for "--crr-workers" flag: must be greater than 0'],
+    [['--crr-min-backoff=-1s'], 'invalid argument "-1s" for "--crr-min-backoff" flag: must be greater than 0'],
+    [['--crr-min-backoff=10s', '--crr-max-backoff=1s'], 'invalid argument "1s" for "--crr-max-backoff" flag: must not be below --crr-min-backoff (10s)'],
+  ])('%j exits 2, saying why, before doing anything', async (args, message) => {
+    const result = await runCli(['run', ...args], { NODE_NAME: NODE });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+});

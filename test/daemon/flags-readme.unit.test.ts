@@ -27,9 +27,6 @@ function flagTable(markdown: string): Row[] {
   return rows;
 }
 
-// Their wiring is the CRR part of issue 12, which owns their rows' last column.
-const CRR_OWNED = new Set(['crr-workers', 'crr-min-backoff', 'crr-max-backoff']);
-
 const WHAT: Readonly<Record<FlagSummary['use'], RegExp>> = { honoured: /^honoured/, ignored: /^ignored/, defaultOnly: /^refused unless default/ };
 
 describe("README's flag table", () => {
@@ -68,7 +65,7 @@ describe("README's flag table", () => {
   });
 
   it('says of each flag what its use is: honoured, ignored with a warning, or refused unless default', () => {
-    for (const flag of flags.filter((f) => !CRR_OWNED.has(f.name))) {
+    for (const flag of flags) {
       const row = rows.find((r) => r.names[0] === flag.name);
       expect(row?.what, `--${flag.name} is ${flag.use}`).toMatch(WHAT[flag.use]);
     }

@@ -241,6 +241,31 @@ describe('parseDaemonFlags value checks', () => {
   });
 });
 
+describe('parseDaemonFlags: the CRR controller flags', () => {
+  it('takes upstream meanings and any sensible value', () => {
+    expect(linux(['--crr-workers=1', '--crr-min-backoff=2s', '--crr-max-backoff=2s'])).toMatchObject({
+      crrWorkers: 1,
+      crrMinBackoffMs: 2000,
+      crrMaxBackoffMs: 2000,
+    });
+    expect(linux(['--crr-min-backoff=100ms', '--crr-max-backoff=1h'])).toMatchObject({ crrMinBackoffMs: 100, crrMaxBackoffMs: 3_600_000 });
+  });
+
+  it.each([
+    [['--crr-workers=0'], 'invalid argument "0" for "--crr-workers" flag: must be greater than 0'],
+    [['--crr-workers=-4'], 'invalid argument "-4" for "--crr-workers" flag: must be greater than 0'],
+    [['--crr-min-backoff=0s'], 'invalid argument "0s" for "--crr-min-backoff" flag: must be greater than 0'],
+    [['--crr-min-backoff=-1s'], 'invalid argument "-1s" for "--crr-min-backoff" flag: must be greater than 0'],
+    [['--crr-min-backoff=1m', '--crr-max-backoff=30s'], 'invalid argument "30s" for "--crr-max-backoff" flag: must not be below --crr-min-backoff (1m)'],
+    [['--crr-min-backoff=2m'], 'invalid argument "50s" for "--crr-max-backoff" flag: must not be below --crr-min-backoff (2m)'],
+    [['--crr-max-backoff=720h'], 'invalid argument "720h" for "--crr-max-backoff" flag: must be at most 596h31m23.647s'],
+  ])('refuses %j', (args, message) => {
+    const err = errorOf(() => linux(args));
+    expect(err).toBeInstanceOf(FlagError);
+    expect(err.message).toBe(message);
+  });
+});
+
 describe('parseGoDuration', () => {
   it('converts Go duration strings to milliseconds', () => {
     expect(parseGoDuration('24h')).toBe(86_400_000);

@@ -231,9 +231,9 @@ describe('every registered machine as a chart', () => {
     },
   );
 
-  it('keeps eventless and delayed transitions, which the charts of the old export lost', () => {
+  // Eventless transitions are shown kept by the sample machine above: crrPod v4 routes by raised events, so no registered machine has one today.
+  it('keeps delayed transitions, which the charts of the old export lost', () => {
     const events = [...machineRegistry.values()].flatMap((entry) => chartShape(loaded(files.get(`${entry.id}.json`) ?? '')).transitions.map((t) => t.event));
-    expect(events.filter((e) => e === '').length).toBeGreaterThan(0);
     expect(events.filter((e) => e.startsWith('xstate.after.')).length).toBeGreaterThan(0);
   });
 });

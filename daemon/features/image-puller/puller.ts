@@ -31,7 +31,8 @@ import {
 } from '../../../adapters/kube/index.js';
 import type { ActorHost, StopReason } from '../../../engine/host.js';
 import type { ImageTagContext } from '../../../machines/image-pull/image-tag.machine.js';
-import { rfc3339, tagStatusOf } from '../../../machines/image-pull/policy.js';
+import { tagStatusOf } from '../../../machines/image-pull/policy.js';
+import { rfc3339 } from '../../../machines/shared/index.js';
 import type { ImageTagOutcome, ImageTagStatus } from '../../../machines/image-pull/types.js';
 import { persistedFinished, specTags, type SpecTag } from './node-image.js';
 import { SlotPool } from './slots.js';

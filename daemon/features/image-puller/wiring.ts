@@ -10,7 +10,8 @@ import { createContentProgressReader, type DiscoveredRuntime } from '../../../ad
 import { CONTROLLER_NAMES, EventRecorder, SecretsReader, StatusWriter } from '../../../adapters/kube/index.js';
 import { ociArchitecture, windowsImagePlatform } from '../../../adapters/platform/image-platform.js';
 import type { PlatformOs } from '../../../adapters/platform/index.js';
-import { bindImageTag, deferredBarrier } from '../../../effects/image-pull/index.js';
+import { deferredBarrier } from '../../../effects/deferred-barrier.js';
+import { bindImageTag } from '../../../effects/image-pull/index.js';
 import type { ClusterView } from '../../cluster.js';
 import type { EngineWiring, RunningEngine } from '../../engine-start.js';
 import type { DaemonFlags } from '../../flags.js';

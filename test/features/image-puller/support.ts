@@ -14,7 +14,8 @@ import {
 } from '../../../adapters/kube/index.js';
 import { authFromPullSecrets, createImagePuller, type ImagePuller, type ImagePullerOptions } from '../../../daemon/features/image-puller/index.js';
 import type { NodeImageStatus } from '../../../daemon/features/image-puller/status.js';
-import { bindImageTag, deferredBarrier, type AuthFor, type PlatformCheckDeps } from '../../../effects/image-pull/index.js';
+import { deferredBarrier } from '../../../effects/deferred-barrier.js';
+import { bindImageTag, type AuthFor, type PlatformCheckDeps } from '../../../effects/image-pull/index.js';
 import { LiveClock } from '../../../engine/clock.js';
 import { ActorHost } from '../../../engine/host.js';
 import { EventLog } from '../../../engine/log/event-log.js';
