@@ -14,9 +14,10 @@
 //     and only with a spare token, so it never takes the token a terminal write needs.
 import { jsonEqual } from '../../../adapters/kube/index.js';
 import type { ImageTagStatus } from '../../../machines/image-pull/types.js';
+import type { WriteUrgency } from '../../../machines/image-pull/write-budget.js';
 import type { NodeImageStatus } from './status.js';
 
-export type WriteUrgency = 'none' | 'settle' | 'announce' | 'finish' | 'refresh';
+export type { WriteUrgency } from '../../../machines/image-pull/write-budget.js';
 
 const entries = (status: NodeImageStatus | undefined): Map<string, ImageTagStatus> => {
   const out = new Map<string, ImageTagStatus>();
