@@ -65,8 +65,8 @@ export function imageTagEffects(deps: ImageTagEffectsDeps) {
       const polling = new AbortController();
       const stopPolling = () => polling.abort();
       signal.addEventListener('abort', stopPolling, { once: true });
-      let mine = ingestsOf.get(input.reference);
-      if (!mine) ingestsOf.set(input.reference, (mine = new Set()));
+      const mine = ingestsOf.get(input.reference) ?? new Set<string>();
+      ingestsOf.set(input.reference, mine);
       const report = (p: Progress) => sendBack({ type: 'cri.pullProgress', bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, at: deps.now() });
       const interval = deps.progressIntervalMs ?? 500;
       const watching = deps.progressReader ? watchOwnIngests(deps.progressReader, polling.signal, interval, report, mine) : Promise.resolve(false);

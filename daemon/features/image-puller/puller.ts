@@ -121,8 +121,8 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   }
 
   function onEmitted(key: string, event: EventObject, record: LogRecord): void {
-    if (key === publisher.key) return publisher.onEmitted(event as NodeImageStatusEmitted);
-    if (record.machine === imageTagMachine.id && event.type === 'imageTag.status') onTagStatus(key, event as ImageTagStatusEmitted);
+    if (key === publisher.key) publisher.onEmitted(event as NodeImageStatusEmitted);
+    else if (record.machine === imageTagMachine.id && event.type === 'imageTag.status') onTagStatus(key, event as ImageTagStatusEmitted);
   }
 
   /** A tag actor's status entry: live while Waiting or Pulling, held once terminal. */
@@ -158,7 +158,10 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   }
 
   function onStopped(key: string, reason: StopReason): void {
-    if (key === publisher.key) return publisher.onStopped();
+    if (key === publisher.key) {
+      publisher.onStopped();
+      return;
+    }
     const meta = metas.get(key);
     if (!meta) return;
     pool.release(key);
@@ -219,8 +222,10 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
       return;
     }
     if (o.object.metadata?.name !== options.nodeName) return;
-    if (o.type === 'delete') return forget('deleted');
-    if (o.object.metadata?.deletionTimestamp) return forget('being deleted');
+    if (o.type === 'delete' || o.object.metadata?.deletionTimestamp) {
+      forget(o.type === 'delete' ? 'deleted' : 'being deleted');
+      return;
+    }
     if (nodeImage && nodeImage.metadata?.uid !== o.object.metadata?.uid) forget('replaced by a new object');
     sync(o.object);
   }

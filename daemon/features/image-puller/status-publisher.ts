@@ -118,7 +118,10 @@ export class StatusPublisher implements NodeImageStatusSource {
 
   /** The actor's emitted events (the feature routes those of its key here). */
   onEmitted(event: NodeImageStatusEmitted): void {
-    if (event.type === 'nodeImageStatus.writing') return this.markInFlight();
+    if (event.type === 'nodeImageStatus.writing') {
+      this.markInFlight();
+      return;
+    }
     const taken = this.taken?.write === event.write ? this.taken : undefined;
     if (event.outcome === 'written' || event.outcome === 'skipped') {
       // The actor has nothing pending after a landed write: what changed meanwhile is told anew.
