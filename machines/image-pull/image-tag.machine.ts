@@ -386,7 +386,8 @@ function finished(description: string) {
         initial: 'recording',
         states: {
           recording: {
-            description: 'The PullImageSucceed / PullImageFailed Event is handed to the recorder (which never blocks), once the log is durable.',
+            description:
+              'The PullImageSucceed / PullImageFailed Event is handed to the recorder once the log is durable. No deadline: the recorder never blocks, so the effect ends as soon as the log is on disk.',
             invoke: {
               id: 'pullEvent',
               src: 'recordPullEvent' as const,
@@ -405,7 +406,8 @@ function finished(description: string) {
         initial: 'holding',
         states: {
           holding: {
-            description: 'The status entry waits until it is in the NodeImage status; no deadline (see the state).',
+            description:
+              'The status entry waits until it is in the NodeImage status. No deadline on purpose: giving up would lose the outcome; the status writes retry on their own, and a deleted NodeImage ends the actor.',
             on: { 'k8s.statusPersisted': { target: 'persisted', actions: 'recordClock' as const } },
           },
           persisted: { type: 'final' as const, description: 'The status entry is persisted.' },

@@ -154,7 +154,7 @@ export const nodeImageStatusMachine = setup({
   },
   states: {
     idle: {
-      description: 'The API server shows the newest status: nothing is owed, so nothing waits (no deadline) until the puller reports a change.',
+      description: 'The API server shows the newest status. No deadline: nothing is owed until the puller reports a change.',
       on: { 'engine.statusChanged': { target: 'deciding', actions: 'noteChange' } },
     },
     deciding: {
@@ -203,7 +203,7 @@ export const nodeImageStatusMachine = setup({
     },
     writing: {
       description:
-        "One write of the puller's newest status. Bounded by the StatusWriter: each request has the transport's 30 s timeout, and it gives up after 5 conflicts or 5 transient failures.",
+        "One write of the puller's newest status. Deadline: the StatusWriter's own bounds (each request has the transport's 30 s timeout, and it gives up after 5 conflicts or 5 transient failures).",
       entry: 'emitWriting',
       invoke: {
         id: 'statusWrite',

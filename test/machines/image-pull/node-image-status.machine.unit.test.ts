@@ -176,7 +176,7 @@ describe('nodeImageStatus: every waiting state has a deadline', () => {
     note(new PublisherRun(T0).changed('settle').answer('failed'));
     expect([...seen.keys()].sort()).toEqual(['backingOff', 'holding.announcing', 'holding.finishing', 'holding.pacing', 'waitingForToken']);
     for (const [state, timers] of seen) expect(timers, state).toHaveLength(1);
-    expect(nodeImageStatusMachine.root.states.idle?.description).toMatch(/no deadline/);
+    expect(nodeImageStatusMachine.root.states.idle?.description).toMatch(/No deadline/);
     expect(nodeImageStatusMachine.root.states.writing?.description).toMatch(/30 s timeout.*gives up/);
   });
 });
