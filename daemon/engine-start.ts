@@ -25,11 +25,12 @@ export interface RunningEngine {
   stop(): Promise<void>;
 }
 
-/** What the features hand the host: effect bindings and step/stop hooks. */
+/** What the features hand the host: effect bindings and step/stop/emitted hooks. */
 export interface EngineWiring {
   readonly bind?: (entry: RegisteredMachine) => AnyStateMachine;
   readonly onStep?: ActorHostOptions['onStep'];
   readonly onStopped?: ActorHostOptions['onStopped'];
+  readonly onEmitted?: ActorHostOptions['onEmitted'];
 }
 
 export async function startEngine(flags: DaemonFlags, profile: PlatformProfile, logger: Logger, wiring: EngineWiring = {}): Promise<RunningEngine> {

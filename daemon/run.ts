@@ -16,7 +16,6 @@ import { connectCluster, type ClusterView } from './cluster.js';
 import { type RunningEngine, startEngine } from './engine-start.js';
 import { combineWirings } from './engine-wiring.js';
 import { wireCrr } from './features/crr/wiring.js';
-import { IMAGE_TAG_MACHINE } from './features/image-puller/index.js';
 import { wireImagePuller } from './features/image-puller/wiring.js';
 import type { DaemonFlags } from './flags.js';
 import { serveDaemonHttp, servePprof, type HealthCheck, type MetricSource } from './http.js';
@@ -57,9 +56,9 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     await closeServers();
     return 1;
   }
-  const imagePuller = wireImagePuller(flags, profile.os, cluster, runtimes[0]!, logger);
+  const imagePuller = wireImagePuller(flags, profile, cluster, runtimes[0]!, logger);
   const crr = wireCrr(flags, profile, cluster, runtimes, logger);
-  const engine = await startEngine(flags, profile, logger, combineWirings([{ machines: [IMAGE_TAG_MACHINE], ...imagePuller.wiring }, crr.wiring]));
+  const engine = await startEngine(flags, profile, logger, combineWirings([imagePuller.wiring, crr.wiring]));
   imagePuller.start(engine);
   crr.start(engine);
   metrics.push(

@@ -49,6 +49,13 @@ export interface ActorHostOptions {
   readonly onStep?: (key: string, snapshot: AnyMachineSnapshot, record: LogRecord) => void;
   /** Called after an actor's stop record is appended. */
   readonly onStopped?: (key: string, reason: StopReason) => void;
+  /**
+   * Called for each event a machine `emit()`s (XState's `actor.on('*')`), with the record whose
+   * step emitted it (the spawn record for a machine's initial entry actions). Delivered after that
+   * record's snapshot hash is set and before `onStep`, in emission order. A recovered actor emits
+   * nothing for its history: its glue asks it (an event it answers by emitting) if it must know.
+   */
+  readonly onEmitted?: (key: string, event: EventObject, record: LogRecord) => void;
 }
 
 export type StopReason = 'done' | 'error' | 'released';
@@ -67,6 +74,8 @@ interface LiveActor {
   readonly deadlines: Map<string, number>;
   /** The spawn input as logged, and the spawn record's seq: for checkpoints. */
   readonly origin: Origin;
+  /** Events the machine emitted during the step being processed, for `onEmitted`. */
+  readonly emitted: EventObject[];
   unsubscribe?: () => void;
 }
 
@@ -269,7 +278,8 @@ export class ActorHost {
 
   private start(key: string, entry: RegisteredMachine, init: { input?: unknown; snapshot?: unknown }, origin: Origin, spawnRecord?: OpenRecord): LiveActor {
     const actor = createActor(this.boundMachine(entry), { ...init, id: key, clock: this.options.clock } as Parameters<typeof createActor>[1]);
-    const live: LiveActor = { key, entry, actor, recoveredTimers: new Map(), deadlines: new Map(), origin, unhashed: [], sendingKind: 'event' };
+    const live: LiveActor = { key, entry, actor, recoveredTimers: new Map(), deadlines: new Map(), origin, unhashed: [], sendingKind: 'event', emitted: [] };
+    if (this.options.onEmitted) actor.on('*', (event: EventObject) => void live.emitted.push(event));
     tapActorSystem(actor, {
       beforeDeliver: (source, event) => {
         // Nothing reaches an actor once the log failed: it could not be recorded first.
@@ -300,6 +310,8 @@ export class ActorHost {
     live.unsubscribe = () => subscription.unsubscribe();
     actor.start();
     if (spawnRecord) spawnRecord.state = snapshotHash(actor.getSnapshot());
+    if (spawnRecord && this.actors.get(key) === live) this.deliverEmitted(live, spawnRecord);
+    live.emitted.length = 0;
     this.commitIfStrict();
     return live;
   }
@@ -340,8 +352,13 @@ export class ActorHost {
 
   private stepped(live: LiveActor, record: OpenRecord, snapshot: AnyMachineSnapshot): void {
     record.state = snapshotHash(snapshot);
+    this.deliverEmitted(live, record);
     this.options.onStep?.(live.key, snapshot, record);
     this.commitIfStrict();
+  }
+
+  private deliverEmitted(live: LiveActor, record: OpenRecord): void {
+    while (live.emitted.length > 0) this.options.onEmitted?.(live.key, live.emitted.shift()!, record);
   }
 
   private finish(live: LiveActor, reason: StopReason, error: unknown): void {

@@ -47,6 +47,8 @@ describe('callback effects of the features report a rejected body to their machi
       cri: { imageStatus: async () => ({ image: null }), pullImage: async () => ({ image_ref: '' }) } as never,
       barrier: durableNow,
       now: () => NOW,
+      events: { record: () => undefined },
+      subjects: { subjectsOf: () => ({ nodeImage: { kind: 'NodeImage', name: 'node-a' }, owners: [] }) },
     });
     // An input the body cannot read makes it throw before any pull: the machine must still hear of it.
     const event = await firstEventOf(effects.criPullImage, null);

@@ -95,7 +95,7 @@ describe.skipIf(bed === undefined)(`image puller: the big image ${runtimeBedSkip
     expect(b.tagsOf(name).find((t) => t.phase === 'Succeeded')).toBeUndefined();
 
     const second = await b.startDaemon();
-    expect(second.host.size).toBe(1); // the actor was recovered, not spawned again
+    expect(second.tagActors()).toHaveLength(1); // the actor was recovered, not spawned again
     const done = await until(() => b.tagsOf(name).find((t) => t.phase === 'Succeeded'), 'the tag to succeed after the restart', 60_000);
     expect(done).toMatchObject({ version: 0, progress: 100 });
     expectPullsEndingInOneSuccess(second, bed!.images.big, 1);
@@ -112,7 +112,7 @@ describe.skipIf(bed === undefined)(`image puller: the big image ${runtimeBedSkip
     const current = b.nodeImage()!;
     b.api.store.update({ ...current, spec: { images: {} } } as never);
 
-    await until(() => daemon.host.size === 0 || undefined, 'the actor to stop', 30_000);
+    await until(() => daemon.tagActors().length === 0 || undefined, 'the actor to stop', 30_000);
     await until(() => (b.nodeImage()!.status as { desired?: number } | undefined)?.desired === 0 || undefined, 'the status to drop the tag', 30_000);
     expect(b.nodeImage()!.status).toEqual({ desired: 0, succeeded: 0, failed: 0, pulling: 0, waiting: 0 });
     await new Promise((resolve) => setTimeout(resolve, 300));

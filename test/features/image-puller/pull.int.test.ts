@@ -96,7 +96,7 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
     await new Promise((resolve) => setTimeout(resolve, 500));
     await second.puller.idle();
     expect(second.pulls).toEqual([]);
-    expect(second.host.size).toBe(0);
+    expect(second.tagActors()).toEqual([]);
     expect(b.nodeImage()!.status).toEqual(before);
     await second.stop();
     expect(b.events().filter((e) => e.reason === 'PullImageSucceed')).toHaveLength(1);
