@@ -64,7 +64,7 @@ async function expectCrrRestart(stdout: string, dataDir: string, scheme: string)
   expect(before, stdout).toBeDefined();
   expect(after, stdout).toBeDefined();
   expect(after).not.toBe(before);
-  expect(stdout).toMatch(/^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, imageTag \S+$/m);
+  expect(stdout).toMatch(/^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, imageTag \S+, nodeImageStatus NodeImage\/\S+$/m);
   const replay = await runCli(['replay', join(dataDir, 'daemon', 'events'), '--key', 'default/web']);
   expect(replay.code).toBe(0);
   expect(replay.stdout).toContain('default/web  [crrPod@');
@@ -249,7 +249,8 @@ describe('the kruised command line', () => {
           await new Promise((r) => setTimeout(r, 25));
           metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         }
-        expect(metrics).toMatch(/^kruised_live_actors 0$/m);
+        // node-a's NodeImage has its status actor (nodeImageStatus) and no tag to pull; node-b's is not this node's.
+        expect(metrics).toMatch(/^kruised_live_actors 1$/m);
         const requests = api.requests.filter({ resource: 'nodeimages' });
         expect(requests.every((r) => r.userAgent?.startsWith('kruise-daemon/kruise-daemon-imagepuller'))).toBe(true);
         expect(requests.some((r) => r.rawQuery.includes('fieldSelector=metadata.name%3Dnode-a'))).toBe(true);
