@@ -64,7 +64,9 @@ async function expectCrrRestart(stdout: string, dataDir: string, scheme: string)
   expect(before, stdout).toBeDefined();
   expect(after, stdout).toBeDefined();
   expect(after).not.toBe(before);
-  expect(stdout).toMatch(/^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, imageTag \S+, nodeImageStatus NodeImage\/\S+$/m);
+  expect(stdout).toMatch(
+    /^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, imageTag \S+, nodeImageStatus NodeImage\/\S+$/m,
+  );
   const replay = await runCli(['replay', join(dataDir, 'daemon', 'events'), '--key', 'default/web']);
   expect(replay.code).toBe(0);
   expect(replay.stdout).toContain('default/web  [crrPod@');

@@ -65,8 +65,14 @@ function counting(cri: EnvCri): EnvCri & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
-    containerStatus: (s, r, o) => (calls.push(`ContainerStatus verbose=${r.verbose === true}`), cri.containerStatus(s, r, o)),
-    execSync: (s, r, o) => (calls.push(`ExecSync ${r.cmd.join(' ')} timeout=${r.timeout}`), cri.execSync(s, r, o)),
+    containerStatus: (s, r, o) => {
+      calls.push(`ContainerStatus verbose=${r.verbose === true}`);
+      return cri.containerStatus(s, r, o);
+    },
+    execSync: (s, r, o) => {
+      calls.push(`ExecSync ${r.cmd.join(' ')} timeout=${r.timeout}`);
+      return cri.execSync(s, r, o);
+    },
   };
 }
 

@@ -9,7 +9,13 @@ import { KubeApiError, KubeTransport } from '../../../adapters/kube/index.js';
 async function scriptedServer(handle: (req: IncomingMessage, res: ServerResponse) => void) {
   const server = createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return new KubeTransport({ getCurrentCluster: () => ({ server: url }), applyToHTTPSOptions: async () => {} }, { userAgent: 'test', timeoutMs: 200 });
 }

@@ -69,7 +69,13 @@ describe.skipIf(bed === undefined)(`criPodContainers on a real containerd ${runt
     const pod = await node.runPod('through-effect', { command: ['sh', '-c', LOOP] });
     const calls: string[] = [];
     const { cri: plain } = notingStops(cri);
-    const counting = { ...plain, listContainers: (...a: Parameters<CriClient['listContainers']>) => (calls.push('ListContainers'), cri.listContainers(...a)) };
+    const counting = {
+      ...plain,
+      listContainers: (...a: Parameters<CriClient['listContainers']>) => {
+        calls.push('ListContainers');
+        return cri.listContainers(...a);
+      },
+    };
     const barrier = deferredBarrier();
     const effects = crrPodEffects({
       barrier,

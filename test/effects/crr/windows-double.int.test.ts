@@ -94,9 +94,10 @@ describe('the CRR effects on a Windows-like simulated runtime', () => {
     const barrier = deferredBarrier();
     const calls: Array<{ method: string; request: unknown }> = [];
     const recording = new Proxy(cri, {
-      get: (target, key: string) => (signal: AbortSignal, request: unknown, options: unknown) => (
-        calls.push({ method: key, request }), (target as never as Record<string, Function>)[key]!(signal, request, options)
-      ),
+      get: (target, key: string) => (signal: AbortSignal, request: unknown, options: unknown) => {
+        calls.push({ method: key, request });
+        return (target as never as Record<string, (...args: unknown[]) => unknown>)[key]!(signal, request, options);
+      },
     });
     const run = runEffect(crrPodEffects({ ...deps, barrier, criFor: () => recording }).killContainer, killInput('barrier', pod));
     await until(() => calls.length > 0 || undefined, 'the status check');

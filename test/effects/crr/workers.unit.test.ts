@@ -10,8 +10,18 @@ describe('CrrWorkers', () => {
     const a2 = await workers.acquire('ns/a', signal());
     const queued: string[] = [];
     const granted: string[] = [];
-    const b = workers.acquire('ns/b', signal(), () => queued.push('b')).then((lease) => (granted.push('b'), lease));
-    const c = workers.acquire('ns/c', signal(), () => queued.push('c')).then((lease) => (granted.push('c'), lease));
+    const b = workers
+      .acquire('ns/b', signal(), () => queued.push('b'))
+      .then((lease) => {
+        granted.push('b');
+        return lease;
+      });
+    const c = workers
+      .acquire('ns/c', signal(), () => queued.push('c'))
+      .then((lease) => {
+        granted.push('c');
+        return lease;
+      });
     expect(queued).toEqual(['b', 'c']);
     expect([workers.busy, workers.queued]).toEqual([1, 2]);
 

@@ -106,7 +106,12 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
     const b = await pullerBed(bed!);
     const { name } = nameTag(bed!.images.private);
     const asked: string[] = [];
-    const good = await b.startDaemon({ authFor: (reference) => (asked.push(reference), [{ username: bed!.auth.username, password: bed!.auth.password }]) });
+    const good = await b.startDaemon({
+      authFor: (reference) => {
+        asked.push(reference);
+        return [{ username: bed!.auth.username, password: bed!.auth.password }];
+      },
+    });
     b.job('private', { image: bed!.images.private, imagePullPolicy: 'Always' });
     await until(() => b.tagsOf(name).find((t) => t.phase === 'Succeeded'), 'the private tag to succeed', 30_000);
     // Another file (client.int) may remove the private image meanwhile: a pull may be retried (see the helper).
