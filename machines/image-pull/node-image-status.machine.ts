@@ -25,6 +25,7 @@
 // advances it to the time it was set for. `engine.flush` (shutdown) writes what is pending at once,
 // whatever the holds and the bucket (the bucket may go below zero, so the budget stays honest).
 import { assign, emit, fromPromise, setup } from 'xstate';
+import { eventAt } from '../shared/index.js';
 import type { NodeImageStatusEmitted, NodeImageStatusEvent, NodeImageStatusInput, StatusWriteInput, StatusWriteOutcome, StatusWriteOutput } from './types.js';
 import { delayUntil, dueAtMs, REQUEUE_MIN_MS, tokensAt, tokensNeeded, tokensReadyAtMs, type StatusWriteBudget, type WriteUrgency } from './write-budget.js';
 
@@ -52,11 +53,6 @@ export interface NodeImageStatusContext {
 
 type AnyEvent = { type: string; at?: number; output?: unknown };
 
-/** The clock after `event`: its `at` (or its output's), never going back. */
-const clockAfter = (context: NodeImageStatusContext, event: AnyEvent): number => {
-  const at = typeof event.at === 'number' ? event.at : (event.output as { at?: unknown } | undefined)?.at;
-  return typeof at === 'number' ? Math.max(context.clockMs, at) : context.clockMs;
-};
 const writeOutput = (event: AnyEvent): StatusWriteOutput => event.output as StatusWriteOutput;
 const landed = (outcome: StatusWriteOutcome): boolean => outcome === 'written' || outcome === 'skipped';
 
@@ -88,7 +84,7 @@ export const nodeImageStatusMachine = setup({
   actions: {
     noteChange: assign(({ context, event }) => {
       if (event.type !== 'engine.statusChanged') return {};
-      const at = clockAfter(context, event);
+      const at = eventAt(context, event);
       const { urgency } = event;
       return urgency === 'none' ? { clockMs: at, urgency, announceSinceMs: null, finishSinceMs: null } : { clockMs: at, urgency };
     }),
@@ -97,7 +93,7 @@ export const nodeImageStatusMachine = setup({
       announceSinceMs: context.urgency === 'announce' ? (context.announceSinceMs ?? context.clockMs) : context.announceSinceMs,
       finishSinceMs: context.urgency === 'finish' ? (context.finishSinceMs ?? context.clockMs) : context.finishSinceMs,
     })),
-    recordClock: assign({ clockMs: ({ context, event }) => clockAfter(context, event as AnyEvent) }),
+    recordClock: assign({ clockMs: ({ context, event }) => eventAt(context, event as AnyEvent) }),
     waitUntilDue: assign({ wakeAtMs: ({ context }) => context.clockMs + delayUntil(context.clockMs, dueAtMs(context)) }),
     waitForTokens: assign({ wakeAtMs: ({ context }) => context.clockMs + delayUntil(context.clockMs, tokensReadyAtMs(context)) }),
     wake: assign({ clockMs: ({ context }) => Math.max(context.clockMs, context.wakeAtMs) }),
@@ -112,13 +108,13 @@ export const nodeImageStatusMachine = setup({
     })),
     landWrite: assign(({ context, event }) => {
       const output = writeOutput(event as AnyEvent);
-      const at = clockAfter(context, event as AnyEvent);
+      const at = eventAt(context, event as AnyEvent);
       // A skipped write sent nothing: its token goes back to the bucket.
       const refund = output.outcome === 'skipped' ? 1 : 0;
       return { clockMs: at, urgency: 'none' as const, tokens: Math.min(context.budget.burst, tokensAt(context, at) + refund), tokensAtMs: at };
     }),
     requeue: assign(({ context, event }) => {
-      const at = clockAfter(context, event as AnyEvent);
+      const at = eventAt(context, event as AnyEvent);
       return { clockMs: at, wakeAtMs: at + Math.max(0, writeOutput(event as AnyEvent).retryAfterMs) };
     }),
     requeueAfterError: assign(({ context }) => ({ wakeAtMs: context.clockMs + REQUEUE_MIN_MS })),
