@@ -13,7 +13,8 @@
 // A crash before that recovers it with its outcome; at start the puller sends `engine.resumed` to
 // every imageTag actor the engine recovered, and each answers with its status entry, from which
 // the puller rebuilds its view (its slot, its place in line, its held outcome). The outcome is
-// written without pulling again and without a second Event (at most once). A tag whose finished
+// written without pulling again, and its Event exactly once (named from the effect's identity, a
+// re-emission is the same object; the puller names its objects once the informer answered). A tag whose finished
 // status (same version, completionTime set) is persisted is adopted and never pulled again. When
 // the NodeImage is deleted (a deletionTimestamp, a delete, a new uid, or none after the informer
 // synced) every actor stops without a status write and the puller forgets the old object, so a
@@ -90,6 +91,8 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   const holding = new Set<string>();
   let host: ActorHost | undefined;
   let nodeImage: KubeObject | undefined;
+  /** Settled once the informer has said whether this node's NodeImage exists (its object, or a sync without it). */
+  const answered = Promise.withResolvers<void>();
   let tags: SpecTag[] = [];
   let subscription: Subscription | undefined;
   let scheduled: NodeJS.Immediate | undefined;
@@ -112,8 +115,13 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     }
   }
 
-  /** The objects a tag's Event is about: the NodeImage as observed and, for a failure, the tag's owners. */
-  function subjectsOf(input: PullEventInput): { nodeImage: InvolvedObject; owners: readonly InvolvedObject[] } {
+  /**
+   * The objects a tag's Event is about: the NodeImage as observed and, for a failure, the tag's
+   * owners. It waits for the informer's first answer, so an Event effect a restart resumed names
+   * the objects as they are (their uid, the owners), not a bare NodeImage name.
+   */
+  async function subjectsOf(input: PullEventInput): Promise<{ nodeImage: InvolvedObject; owners: readonly InvolvedObject[] }> {
+    await answered.promise;
     const node: InvolvedObject = nodeImage ? involvedObjectOf(nodeImage) : { kind: 'NodeImage', name: options.nodeName };
     if (input.outcome === 'Succeeded') return { nodeImage: node, owners: [] };
     const key = tagKey(input.name, input.tag, input.version);
@@ -216,6 +224,14 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   }
 
   function observe(o: Observation<KubeObject>): void {
+    try {
+      see(o);
+    } finally {
+      if (o.type === 'synced' || o.object.metadata?.name === options.nodeName) answered.resolve();
+    }
+  }
+
+  function see(o: Observation<KubeObject>): void {
     if (o.type === 'synced') {
       // A complete list without this node's NodeImage: actors recovered from the log have no object.
       if (!nodeImage) forget('no NodeImage for this node after the informer synced');
