@@ -15,6 +15,7 @@ import * as envHash from './env-hash.js';
 import * as pullApiWrites from './pull-api-writes.js';
 import * as pullMemory from './pull-memory.js';
 import * as pullOverhead from './pull-overhead.js';
+import * as pullScale from './pull-scale.js';
 import * as replayThroughput from './replay-throughput.js';
 import * as watchFanin from './watch-fanin.js';
 import { formatGoal, formatJson, formatLine, type Result } from './report.js';
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, () => Promise<Result[]>> = {
   'pull-overhead': pullOverhead.run,
   'pull-api-writes': pullApiWrites.run,
   'pull-memory': pullMemory.run,
+  'pull-scale': pullScale.run,
   'crr-reaction': crrReaction.run,
   'env-hash': envHash.run,
 };
