@@ -185,7 +185,8 @@ describe('the Linux DaemonSet', () => {
     expect(cmd).toEqual(['run']);
     expect(strings(c.command)).toEqual([...entrypoint, ...cmd]);
     expect(strings(c.command)[1]).toBe(`/kruised/${PACKAGE.bin.kruised}`);
-    expect(dockerfile).toMatch(/^COPY --from=build \/src\/dist\/ \.\/dist\/$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/out\/kruised\/ \/kruised\/$/m);
+    expect(dockerfile).toMatch(/^RUN .*node scripts\/build\.mjs app \/out\/kruised$/m);
     expect(dockerfile).toMatch(/^WORKDIR \/kruised$/m);
   });
 });
@@ -226,7 +227,7 @@ describe('the Windows DaemonSet', () => {
     expect(dockerfile).toMatch(/^FROM --platform=windows\/amd64 \$\{BASE_IMAGE\}:\$\{BASE_IMAGE_VERSION\}$/m);
     expect(dockerfile).toMatch(/^ARG BASE_IMAGE=mcr\.microsoft\.com\/oss\/kubernetes\/windows-host-process-containers-base-image$/m);
     expect(dockerfile).toMatch(/^COPY --from=build \/out\/kruised\/ \/kruised\/$/m);
-    expect(dockerfile).toMatch(/mv package\/bin\/node\.exe \.\/node\.exe/);
+    expect(dockerfile).toMatch(/^RUN .*node scripts\/build\.mjs app \/out\/kruised --windows$/m);
   });
 
   it('probes liveness with GET /healthz on the port of --addr and limits resources to 50m CPU and 128Mi memory', () => {
