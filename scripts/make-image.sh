@@ -12,11 +12,11 @@
 #
 # Usage (as root, Debian 12):
 #   scripts/make-image.sh [--tag TAG] [--out DIR] [--arch amd64|arm64]
-#     --tag   the image's tag (default: dev); the layout's reference is kruised:TAG
+#     --tag   the image's tag (default: dev), also its reference name in the layout
 #     --out   the OCI layout directory (default: .cache/image/oci); it may hold several tags
 #     --arch  the target CPU (default: this machine's). arm64 builds on amd64 without emulation:
 #             the Dockerfile runs nothing on the target platform.
-# Prints `image kruised:TAG <digest> <compressed bytes> <unpacked bytes>` as its last line.
+# Prints `image TAG <digest> <compressed bytes> <unpacked bytes>` as its last line.
 #
 # Environment: KRUISED_IMAGE_CACHE (default /var/tmp/kruised-image) holds buildah's storage (its
 # layer cache makes a rebuild with the same package-lock.json skip `npm ci`) and the base image.
@@ -104,9 +104,11 @@ log "building deploy/Dockerfile for linux/$ARCH"
 T_BUILD=$(now_ms)
 
 mkdir -p "$(dirname "$OUT")"
-"${B[@]}" push --quiet "localhost/kruised:$TAG" "oci:$OUT:kruised:$TAG" >&2
-digest=$(skopeo inspect --raw "oci:$OUT:kruised:$TAG" | sha256sum | cut -d' ' -f1)
-compressed=$(skopeo inspect --raw "oci:$OUT:kruised:$TAG" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);console.log(m.layers.reduce((a,l)=>a+l.size,0)+m.config.size)})')
-unpacked=$("${B[@]}" images --format "{{.Size}}" "localhost/kruised:$TAG" 2>/dev/null | head -1 | tr -d " ")
+"${B[@]}" push --quiet "localhost/kruised:$TAG" "oci:$OUT:$TAG" >&2
+digest=$(skopeo inspect --raw "oci:$OUT:$TAG" | sha256sum | cut -d' ' -f1)
+compressed=$(skopeo inspect --raw "oci:$OUT:$TAG" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);console.log(m.layers.reduce((a,l)=>a+l.size,0)+m.config.size)})')
+unpacked=$("${B[@]}" images --format "{{.Size}}" "localhost/kruised:$TAG" 2>/dev/null | sed -n 1p | tr -d " ")
+# The layout holds the image now; buildah keeps only its layer cache.
+"${B[@]}" rmi "localhost/kruised:$TAG" >/dev/null
 log "base $(( (T_BASE - T0) / 1000 )) s, build $(( (T_BUILD - T_BASE) / 1000 )) s, push to the layout $(( ($(now_ms) - T_BUILD) / 1000 )) s"
-echo "image kruised:$TAG sha256:$digest $compressed $unpacked"
+echo "image $TAG sha256:$digest $compressed $unpacked"
