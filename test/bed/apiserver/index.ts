@@ -2,7 +2,18 @@
 // protocol (discovery, list/watch with resourceVersion semantics, status subresources,
 // merge/strategic/JSON patch, Status errors), so the real @kubernetes/client-node talks to it
 // unchanged. See README.md in this directory for behaviour and known deviations.
-export { startFakeApiServer, type FakeApiServer, type FakeApiServerOptions } from './server.js';
+export { startFakeApiServer, type FakeApiServer, type FakeApiServerOptions, type Identity } from './server.js';
+export {
+  clusterResources,
+  clusterRoleBindings,
+  clusterRoles,
+  controllerRevisions,
+  daemonSets,
+  nodes,
+  roleBindings,
+  roles,
+  serviceAccounts,
+} from './resources-cluster.js';
 export { FakeStore, type AdminEvent, type ListFilter } from './store.js';
 export { Faults, RequestLog, type FailureSpec, type RequestMatch, type RequestRecord } from './faults.js';
 export { ApiError, type Status } from './errors.js';
