@@ -17,7 +17,16 @@ export {
 export { FakeStore, type AdminEvent, type ListFilter } from './store.js';
 export { Faults, RequestLog, type FailureSpec, type RequestMatch, type RequestRecord } from './faults.js';
 export { ApiError, type Status } from './errors.js';
-export { authorizerFromRules, kruiseDaemonRules, type AuthorizationAttributes, type Authorizer, type PolicyRule } from './rbac.js';
+export {
+  authorizerFromRules,
+  authorizerFromStore,
+  kruiseDaemonRules,
+  serviceAccountSubject,
+  type AuthorizationAttributes,
+  type Authorizer,
+  type PolicyRule,
+  type RbacSubject,
+} from './rbac.js';
 export { Registry } from './registry.js';
 export {
   containerRecreateRequests,

@@ -173,9 +173,17 @@ export function unknownFields(def: ResourceDef, value: unknown): string[] {
   const out: string[] = [];
   const named = new Map<string, Schema>();
   const walk = (schema: Schema, v: unknown, path: string): void => {
-    if (typeof schema.$ref === 'string') return walk(named.get(schema.$ref.slice('#/components/schemas/'.length))!, v, path);
+    if (typeof schema.$ref === 'string') {
+      walk(named.get(schema.$ref.slice('#/components/schemas/'.length)) ?? {}, v, path);
+      return;
+    }
     if (schema['x-kubernetes-preserve-unknown-fields'] === true || v === null) return;
-    if (schema.type === 'array' && Array.isArray(v)) return v.forEach((item, i) => walk(schema.items as Schema, item, `${path}[${i}]`));
+    if (schema.type === 'array' && Array.isArray(v)) {
+      v.forEach((item, i) => {
+        walk(schema.items as Schema, item, `${path}[${i}]`);
+      });
+      return;
+    }
     if (schema.type !== 'object' || !isRecord(v)) return;
     if (isRecord(schema.additionalProperties)) {
       for (const [k, item] of Object.entries(v)) walk(schema.additionalProperties, item, `${path}[${k}]`);
