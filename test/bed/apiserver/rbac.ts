@@ -71,7 +71,10 @@ export interface RbacSubject {
 
 /** `system:serviceaccount:<ns>:<name>` with the groups the API server gives service accounts. */
 export function serviceAccountSubject(namespace: string, name: string): RbacSubject {
-  return { user: `system:serviceaccount:${namespace}:${name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'] };
+  return {
+    user: `system:serviceaccount:${namespace}:${name}`,
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+  };
 }
 
 interface StoredRule {
@@ -120,7 +123,9 @@ export function authorizerFromStore(source: RbacSource, subject: RbacSubject): A
     }
     return grants.some(
       ({ rule, namespace }) =>
-        authorizerFromRules([{ apiGroups: rule.apiGroups ?? [], resources: rule.resources ?? [], verbs: rule.verbs ?? [], ...(namespace ? { namespace } : {}) }])(a) &&
+        authorizerFromRules([
+          { apiGroups: rule.apiGroups ?? [], resources: rule.resources ?? [], verbs: rule.verbs ?? [], ...(namespace ? { namespace } : {}) },
+        ])(a) &&
         (rule.resourceNames === undefined || rule.resourceNames.length === 0 || (a.name !== undefined && rule.resourceNames.includes(a.name))),
     );
   };

@@ -224,6 +224,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       if (injected) throw injected;
       const identity = identify(req.headers.authorization);
       if (identity === null) throw errors.unauthorized();
+      if (identity) record.user = identity.user;
       if (r.kind === 'nonResource') {
         const [first] = r.segments;
         if ((first === 'healthz' || first === 'livez' || first === 'readyz') && r.segments.length === 1) return send(res, 200, 'ok');
