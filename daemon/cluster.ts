@@ -102,5 +102,12 @@ export async function connectCluster(
     );
   }
   metrics.push({ name: 'kruised_kube_observations_total', help: 'Observations delivered by the informers.', type: 'counter', value: () => observations });
-  return { clients, versions, informers, stop: () => subscriptions.forEach((s) => s.unsubscribe()) };
+  return {
+    clients,
+    versions,
+    informers,
+    stop: () => {
+      for (const s of subscriptions) s.unsubscribe();
+    },
+  };
 }

@@ -1,13 +1,13 @@
 // kruise-manager's part for objects an operator creates with kubectl (deploy/README.md's verify
-// steps), made of the manager doubles in test/bed/manager: every `intervalMs` it
-//   - gives a ContainerRecreateRequest the webhook's labels and spec (crrWebhook) when it has
-//     none yet; the real webhook does this before the object is stored, here it lands a moment
-//     later, and the daemon's label-selected informer sees the CRR only from then on, as it would;
-//   - writes each new ImagePullJob into the NodeImages of the nodes its selector names
-//     (nodeImageFromImagePullJob) and keeps the job's status up to date (imagePullJobStatusFrom);
-// and runs the CRR controller double (completion, TTL, snapshots).
-import { CRR_LABEL_NODE_NAME, crrWebhook, imagePullJobStatusFrom, nodeImageFromImagePullJob, startCrrController, type CrrInput } from '../bed/manager/index.js';
-import type { FakeApiServer, KubeObject } from '../bed/apiserver/index.js';
+// steps), made of the manager doubles in test/bed/manager:
+//   - the ContainerRecreateRequest webhook, as mutating admission on the fake API server
+//     (crrWebhook: labels, defaults and per-container status context; a denial is a 400);
+//   - every `intervalMs`, each new ImagePullJob written into the NodeImages of the nodes its
+//     selector names (nodeImageFromImagePullJob), and the job's status kept up to date
+//     (imagePullJobStatusFrom);
+//   - the CRR controller double (completion, TTL, snapshots).
+import { CrrRejected, crrWebhook, imagePullJobStatusFrom, nodeImageFromImagePullJob, startCrrController, type CrrInput } from '../bed/manager/index.js';
+import { AdmissionDenied, type CreateAdmission, type FakeApiServer, type KubeObject } from '../bed/apiserver/index.js';
 
 export interface ManagerLoop {
   readonly errors: readonly Error[];
@@ -27,30 +27,30 @@ export function startManagerLoop(api: FakeApiServer, intervalMs = 200): ManagerL
     return `${KRUISE}/${api.registry.servedVersions(def)[0]}`;
   };
 
-  function defaultCrrs(): void {
-    for (const crr of api.store.list(pref('containerrecreaterequests'), 'ContainerRecreateRequest')) {
-      if (crr.metadata.labels?.[CRR_LABEL_NODE_NAME] !== undefined) continue;
-      const input: CrrInput = {
-        name: crr.metadata.name!,
-        namespace: crr.metadata.namespace!,
-        podName: String(at(crr, 'spec', 'podName') ?? ''),
-        containers: ((at(crr, 'spec', 'containers') as Array<{ name: string }> | undefined) ?? []).map((c) => c.name),
-        ...(at(crr, 'spec', 'strategy') ? { strategy: at(crr, 'spec', 'strategy') as CrrInput['strategy'] } : {}),
-        ...(typeof at(crr, 'spec', 'activeDeadlineSeconds') === 'number' ? { activeDeadlineSeconds: at(crr, 'spec', 'activeDeadlineSeconds') as number } : {}),
-        ...(typeof at(crr, 'spec', 'ttlSecondsAfterFinished') === 'number'
-          ? { ttlSecondsAfterFinished: at(crr, 'spec', 'ttlSecondsAfterFinished') as number }
-          : {}),
-        ...(crr.metadata.labels ? { labels: crr.metadata.labels } : {}),
-        ...(crr.metadata.annotations ? { annotations: crr.metadata.annotations } : {}),
-      };
+  const crrAdmission: CreateAdmission = ({ def, namespace, object: crr }) => {
+    if (def.group !== KRUISE || def.kind !== 'ContainerRecreateRequest') return crr;
+    const input: CrrInput = {
+      name: crr.metadata.name!,
+      namespace: namespace!,
+      podName: String(at(crr, 'spec', 'podName') ?? ''),
+      containers: ((at(crr, 'spec', 'containers') as Array<{ name: string }> | undefined) ?? []).map((c) => c.name),
+      ...(at(crr, 'spec', 'strategy') ? { strategy: at(crr, 'spec', 'strategy') as CrrInput['strategy'] } : {}),
+      ...(typeof at(crr, 'spec', 'activeDeadlineSeconds') === 'number' ? { activeDeadlineSeconds: at(crr, 'spec', 'activeDeadlineSeconds') as number } : {}),
+      ...(typeof at(crr, 'spec', 'ttlSecondsAfterFinished') === 'number'
+        ? { ttlSecondsAfterFinished: at(crr, 'spec', 'ttlSecondsAfterFinished') as number }
+        : {}),
+      ...(crr.metadata.labels ? { labels: crr.metadata.labels } : {}),
+      ...(crr.metadata.annotations ? { annotations: crr.metadata.annotations } : {}),
+    };
+    try {
       const admitted = crrWebhook(api, input);
-      api.store.mutate({ apiVersion: crr.apiVersion!, kind: crr.kind!, namespace: crr.metadata.namespace!, name: crr.metadata.name! }, (current) => ({
-        ...current,
-        metadata: { ...current.metadata, labels: admitted.metadata.labels },
-        spec: admitted.spec,
-      }));
+      return { ...crr, metadata: { ...crr.metadata, labels: admitted.metadata.labels }, spec: admitted.spec };
+    } catch (e) {
+      if (e instanceof CrrRejected) throw new AdmissionDenied('mcontainerrecreaterequest.kb.io', e.message);
+      throw e;
     }
-  }
+  };
+  api.admission.push(crrAdmission);
 
   function syncImagePullJobs(): void {
     const nodeImageVersion = pref('nodeimages');
@@ -82,7 +82,7 @@ export function startManagerLoop(api: FakeApiServer, intervalMs = 200): ManagerL
   }
 
   const timer = setInterval(() => {
-    for (const step of [defaultCrrs, syncImagePullJobs]) {
+    for (const step of [syncImagePullJobs]) {
       try {
         step();
       } catch (e) {
@@ -97,6 +97,7 @@ export function startManagerLoop(api: FakeApiServer, intervalMs = 200): ManagerL
     },
     stop() {
       clearInterval(timer);
+      api.admission.splice(api.admission.indexOf(crrAdmission), 1);
       crrController.stop();
     },
   };

@@ -15,6 +15,7 @@ export {
   serviceAccounts,
 } from './resources-cluster.js';
 export { FakeStore, type AdminEvent, type ListFilter } from './store.js';
+export { AdmissionDenied, type CreateAdmission } from './rest-write.js';
 export { Faults, RequestLog, type FailureSpec, type RequestMatch, type RequestRecord } from './faults.js';
 export { ApiError, type Status } from './errors.js';
 export {

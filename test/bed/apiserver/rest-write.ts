@@ -7,6 +7,7 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } 
 import { strategicMergePatch } from './smp.js';
 import type { Storage } from './storage.js';
 import { checkResourceVersion, deleteObject, prepareForCreate, prepareForUpdate, type DeleteOptions } from './strategy.js';
+import type { ResourceDef } from './resources.js';
 import { isRecord, joinApiVersion, type KubeObject } from './types.js';
 import { fieldValidation, validateWrite } from './validation.js';
 
@@ -20,6 +21,23 @@ export interface WriteRequest {
 
 export interface WriteOptions {
   readonly podGracefulDeletion: boolean;
+}
+
+/**
+ * A mutating admission webhook's part on create (test doubles of kruise's webhooks register
+ * here): it returns the object to store, or throws to deny (`AdmissionDenied`: 400 with the
+ * webhook's message). It runs before the registry's create strategy and validation, as the
+ * admission chain does.
+ */
+export type CreateAdmission = (request: { readonly def: ResourceDef; readonly namespace: string | undefined; readonly object: KubeObject }) => KubeObject;
+
+export class AdmissionDenied extends Error {
+  constructor(
+    readonly webhook: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export const PATCH_TYPES: readonly string[] = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
@@ -71,10 +89,18 @@ function current(storage: Storage, route: ResourceRoute): KubeObject {
   return obj;
 }
 
-export function createObject(storage: Storage, route: ResourceRoute, request: WriteRequest): Reply {
+export function createObject(storage: Storage, route: ResourceRoute, request: WriteRequest, admission: readonly CreateAdmission[] = []): Reply {
   if (route.namespace === undefined && route.def.namespaced) throw errors.methodNotAllowed();
-  const obj = objectBody(route, request);
+  let obj = objectBody(route, request);
   checkNamespace(route, obj);
+  for (const admit of admission) {
+    try {
+      obj = admit({ def: route.def, namespace: route.namespace, object: obj });
+    } catch (e) {
+      if (e instanceof AdmissionDenied) throw errors.badRequest(`admission webhook "${e.webhook}" denied the request: ${e.message}`);
+      throw e;
+    }
+  }
   const nsDef = storage.registry.all().find((d) => d.group === '' && d.plural === 'namespaces');
   if (route.def.namespaced && nsDef && !storage.get(nsDef, undefined, route.namespace!)) throw errors.notFound(nsDef, route.namespace!);
   const warnings = fieldValidation(route.def, route.version, request.query.get('fieldValidation'), request.body);

@@ -16,7 +16,7 @@ import { forbidden, type Authorizer } from './rbac.js';
 import { Registry } from './registry.js';
 import { defaultResources, type ResourceDef } from './resources.js';
 import { getObject, listObjects, watchObjects, type Reply } from './rest-read.js';
-import { createObject, deleteCollection, deleteOne, PATCH_TYPES, patchObject, updateObject } from './rest-write.js';
+import { createObject, deleteCollection, deleteOne, PATCH_TYPES, patchObject, updateObject, type CreateAdmission } from './rest-write.js';
 import { route, type ResourceRoute } from './router.js';
 import { Storage } from './storage.js';
 import { FakeStore } from './store.js';
@@ -76,6 +76,8 @@ export interface FakeApiServer {
   readonly registry: Registry;
   /** Watch streams open right now. */
   readonly openWatches: number;
+  /** Mutating admission on create, run in order (webhook doubles push theirs here). */
+  readonly admission: CreateAdmission[];
   /** Changes which versions of `plural.group` are served (discovery and routing), at runtime. */
   setServedVersions(groupResource: string, versions: readonly string[]): void;
   /** A client-node KubeConfig for this server: its CA (or insecure-skip-tls-verify over HTTP) and a bearer token (default `token`). */
@@ -151,6 +153,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     return (bearer !== undefined && identities.get(bearer)) || null;
   };
   const certificates = options.tls ? servingCertificates() : undefined;
+  const admission: CreateAdmission[] = [];
 
   async function dispatch(r: ResourceRoute, req: IncomingMessage, res: ServerResponse, url: URL): Promise<Reply | undefined> {
     const raw = await readBody(req);
@@ -179,7 +182,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         watchObjects(storage, hub, r, url.searchParams, url.pathname, res, readOptions);
         return undefined;
       case 'create':
-        return createObject(storage, r, write);
+        return createObject(storage, r, write, admission);
       case 'update':
         return updateObject(storage, r, write);
       case 'patch':
@@ -271,6 +274,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     faults,
     requests,
     registry,
+    admission,
     get openWatches() {
       return hub.sessions.size;
     },
