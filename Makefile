@@ -16,9 +16,9 @@ build: setup
 	npm run --silent build
 
 # The Linux image from deploy/Dockerfile, without Docker: buildah into an OCI layout in
-# .cache/image/oci (scripts/make-image.sh; TAG=… ARCH=amd64|arm64).
+# .cache/image/oci (scripts/make-image.sh; TAG=…, default dev).
 image:
-	scripts/make-image.sh --tag $(or $(TAG),dev) $(if $(ARCH),--arch $(ARCH))
+	scripts/make-image.sh --tag $(or $(TAG),dev)
 
 test: build
 	@mkdir -p .reports

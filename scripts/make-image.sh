@@ -14,8 +14,9 @@
 #   scripts/make-image.sh [--tag TAG] [--out DIR] [--arch amd64|arm64]
 #     --tag   the image's tag (default: dev), also its reference name in the layout
 #     --out   the OCI layout directory (default: .cache/image/oci); it may hold several tags
-#     --arch  the target CPU (default: this machine's). arm64 builds on amd64 without emulation:
-#             the Dockerfile runs nothing on the target platform.
+#     --arch  the target CPU (default: this machine's). Only this machine's CPU for now: the base
+#             image is one local image per name, so a second CPU needs a manifest list for it.
+#             (The Dockerfile itself builds arm64 on amd64 without emulation under buildx.)
 # Prints `image TAG <digest> <compressed bytes> <unpacked bytes>` as its last line.
 #
 # Environment: KRUISED_IMAGE_CACHE (default /var/tmp/kruised-image) holds buildah's storage (its
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case $ARCH in amd64) NODE_ARCH=x64 ;; arm64) NODE_ARCH=arm64 ;; *) echo "make-image: unsupported arch $ARCH (amd64, arm64)" >&2; exit 2 ;; esac
+[ "$ARCH" = "$(dpkg --print-architecture)" ] || { echo "make-image: --arch $ARCH: only this machine's CPU ($(dpkg --print-architecture)) is built here; use docker buildx for others" >&2; exit 2; }
 
 log() { printf '[make-image] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

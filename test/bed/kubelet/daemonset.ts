@@ -387,7 +387,10 @@ export function startDaemonSetController(options: DaemonSetControllerOptions): D
       .catch((e: unknown) => void errors.push(e instanceof Error ? e : new Error(String(e))))
       .finally(() => {
         finished = n;
-        for (const w of waiters.filter((w) => w.after <= finished)) waiters.splice(waiters.indexOf(w), 1), w.resolve();
+        for (const w of waiters.filter((w) => w.after <= finished)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
       });
   }, options.pollMs ?? 200);
 
