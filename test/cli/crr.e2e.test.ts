@@ -96,11 +96,12 @@ describe.skipIf(!runtimeBed())('ContainerRecreateRequests in kruised run', () =>
       const old = await runPod('web-1');
       const oldId = old.containerID!.slice('containerd://'.length);
       createCrr(api, { name: 'restart-survivor', podName: 'web-1', containers: ['main'], strategy: { minStartedSeconds: 4 } });
-      for (let i = 0; i < 400; i += 1) {
-        const status = (await cri.containerStatus(undefined, { container_id: oldId })).status;
-        if (status?.state === 'CONTAINER_EXITED') break;
-        await new Promise((r) => setTimeout(r, 25));
+      let oldState: string | undefined;
+      for (let i = 0; i < 1200 && oldState !== 'CONTAINER_EXITED'; i += 1) {
+        oldState = (await cri.containerStatus(undefined, { container_id: oldId })).status?.state;
+        if (oldState !== 'CONTAINER_EXITED') await new Promise((r) => setTimeout(r, 25));
       }
+      expect(oldState, 'the old container, 30 s after the CRR was created').toBe('CONTAINER_EXITED');
       daemon.child.kill('SIGKILL');
       expect((await daemon.done).signal).toBe('SIGKILL');
       expect((api.store.get(crrRef('restart-survivor'))?.status as CrrStatus | undefined)?.completionTime).toBeUndefined();
