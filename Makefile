@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell scripts/toolchain.sh)
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: setup build image test demo bench charts clean
+.PHONY: setup build image test demo bench charts clean go-oracle
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -20,7 +20,12 @@ build: setup
 image:
 	scripts/make-image.sh --tag $(or $(TAG),dev)
 
-test: build
+# The env-hash Go cross-check (test/machines/container-meta/go-oracle.int.test.ts) needs Go 1.23:
+# installed from Debian backports when running as root, otherwise the test is skipped loudly.
+go-oracle:
+	@scripts/go-oracle.sh ensure
+
+test: build go-oracle
 	@mkdir -p .reports
 	npx vitest run --reporter=default --reporter=json --outputFile.json=.reports/vitest.json; status=$$?; \
 	  node scripts/test-summary.mjs .reports/vitest.json || status=1; exit $$status

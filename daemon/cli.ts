@@ -55,7 +55,9 @@ async function main(argv: string[]): Promise<number> {
 
 async function run(args: string[]): Promise<number> {
   const { daemonFlagsHelp, parseDaemonFlags } = await import('./flags.js');
-  const platform = process.platform === 'win32' ? 'windows' : 'linux';
+  const { platformOsOf } = await import('../adapters/platform/index.js');
+  // The flags' per-OS defaults and registrations come from this OS's platform profile.
+  const platform = platformOsOf(process.platform);
   const flags = parseDaemonFlags(args, { platform, env: process.env });
   if (flags.help) {
     process.stdout.write(daemonFlagsHelp(platform));
@@ -64,6 +66,7 @@ async function run(args: string[]): Promise<number> {
   const { createLogger } = await import('./logger.js');
   const { runDaemon } = await import('./run.js');
   const logger = createLogger({ format: flags.logFormat, verbosity: flags.verbosity });
+  for (const { flag, message } of flags.warnings) logger.warn({ flag }, message);
   return runDaemon(flags, logger);
 }
 

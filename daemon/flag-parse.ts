@@ -1,3 +1,4 @@
+// Hand-written on purpose: arguments must parse exactly as Go's pflag parses them (forms, values, error texts); no npm parser does.
 // Go-compatible command-line scanning and value parsing, shared by flags.ts and feature-gates.ts.
 // Mirrors what kruise-daemon's pflag (wrapping Go `flag`) accepts; written from the Go semantics,
 // not ported code.

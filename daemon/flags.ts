@@ -1,57 +1,131 @@
 // kruise-daemon's command line, accepted the way the upstream Go binary accepts it, plus kruised's
-// own flags. Unknown flags are fatal, exactly as upstream (pflag with ExitOnError).
+// own flags. Unknown flags are fatal, exactly as upstream (pflag with ExitOnError). Every flag says
+// what kruised does with it (`use`, the README's flag table): honoured; accepted for compatibility
+// and ignored, with a warning when set to anything but its default; or refused (exit 2) unless it
+// keeps its default. What differs between Linux and Windows (defaults, flags upstream registers on
+// one OS only) comes from the platform profile.
 
+import { platformProfile, type PlatformOs, type PlatformProfile } from '../adapters/platform/index.js';
 import { parseFeatureGates, type FeatureGates } from './feature-gates.js';
-import { FlagError, parseGoBool, parseGoDuration, parseGoInt, scanArgs, type FlagKind } from './flag-parse.js';
+import { FlagError, parseGoBool, parseGoDuration, parseGoInt, scanArgs, type FlagKind, type ScanResult } from './flag-parse.js';
 
 export { FlagError, parseGoDuration };
 
-export type Platform = 'linux' | 'windows';
+/** What the flags read from the platform profile: its OS, host paths and CRI defaults. */
+export type FlagProfile = Pick<PlatformProfile, 'os' | 'hostPaths' | 'cri'>;
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What kruised does with an accepted flag; a flag without one is honoured. */
+export type FlagUse =
+  /** Accepted so kruise-daemon's arguments keep working; a value other than the default is logged as a warning. */
+  | { readonly kind: 'ignored'; readonly why: string }
+  /** Only the default is accepted; any other value is a usage error (exit 2). */
+  | { readonly kind: 'defaultOnly'; readonly why: string };
 
 interface FlagDef {
   readonly name: string;
   readonly kind: FlagKind;
-  readonly def: string; // default, as a raw flag value (platform/env defaults filled in later)
+  /** Default, as a raw flag value, or computed from the profile and the environment. */
+  readonly def: string | ((profile: FlagProfile, env: Env) => string);
   readonly help: string;
-  readonly linuxOnly?: boolean;
+  /** Registered only where this holds (upstream registers --socket-file on Linux only). */
+  readonly registeredOn?: (profile: FlagProfile) => boolean;
   readonly aliases?: readonly string[];
+  readonly use?: FlagUse;
 }
 
-const KLOG_NOTE = '(klog; accepted and ignored)';
+const KLOG_IGNORED: FlagUse = { kind: 'ignored', why: 'kruised logs with pino (JSON lines, or --log-format=pretty, on stdout; level from --v), not klog' };
+const PLUGINS_IGNORED: FlagUse = {
+  kind: 'ignored',
+  why: 'kruised does not run kubelet credential-provider plugins: images are pulled with the pull secrets the NodeImage names, so an image that needs a plugin (ECR, ACR, GCR tokens) fails to pull',
+};
+const KLOG_NOTE = 'A klog logging option.';
 
 // Upstream flags first (cmd/daemon/main.go, criruntime factory_unix.go, component-base,
 // controller-runtime, klog), then kruised's own.
 const FLAGS: readonly FlagDef[] = [
   { name: 'addr', kind: 'string', def: ':10221', help: 'Address the metrics and healthz endpoint binds to.' },
-  { name: 'pprof-addr', kind: 'string', def: ':10222', help: 'Address the pprof endpoint binds to.' },
-  { name: 'enable-pprof', kind: 'bool', def: 'true', help: 'Serve pprof-style diagnostics on --pprof-addr.' },
-  { name: 'plugin-config-file', kind: 'string', def: '/kruise/CredentialProviderPlugin.yaml', help: 'Credential provider plugin config file.' },
-  { name: 'plugin-bin-dir', kind: 'string', def: '/kruise/plugins', help: 'Directory of credential provider plugin binaries.' },
+  {
+    name: 'pprof-addr',
+    kind: 'string',
+    def: ':10222',
+    help: "Address the diagnostics endpoint binds to (Node's /debug/pprof/heap, a V8 heap snapshot, in Go pprof's place).",
+  },
+  { name: 'enable-pprof', kind: 'bool', def: 'true', help: 'Serve the diagnostics endpoint on --pprof-addr.' },
+  {
+    name: 'plugin-config-file',
+    kind: 'string',
+    def: (p) => p.hostPaths.credentialProviderConfigFile,
+    help: 'Credential provider plugin config file.',
+    use: PLUGINS_IGNORED,
+  },
+  {
+    name: 'plugin-bin-dir',
+    kind: 'string',
+    def: (p) => p.hostPaths.credentialProviderBinDir,
+    help: 'Directory of credential provider plugin binaries.',
+    use: PLUGINS_IGNORED,
+  },
   { name: 'max-workers-for-pull-image', kind: 'int', def: '-1', help: 'Max concurrent image pulls; <= 0 means unlimited.' },
   { name: 'rest-config-qps', kind: 'int', def: '0', help: 'API client QPS; only a value > 0 overrides the client default.' },
   { name: 'rest-config-burst', kind: 'int', def: '0', help: 'API client burst; only a value > 0 overrides the client default.' },
-  { name: 'crr-workers', kind: 'int', def: '32', help: 'Workers for the ContainerRecreateRequest controller.' },
-  { name: 'crr-min-backoff', kind: 'duration', def: '500ms', help: 'Minimum ContainerRecreateRequest retry backoff.' },
-  { name: 'crr-max-backoff', kind: 'duration', def: '50s', help: 'Maximum ContainerRecreateRequest retry backoff.' },
-  { name: 'crr-max-jitter-ms', kind: 'int', def: '5000', help: 'Maximum ContainerRecreateRequest retry jitter, in ms.' },
-  { name: 'socket-file', kind: 'string', def: '', linuxOnly: true, help: 'CRI socket file name inside the mounted /hostvarrun directory.' },
+  {
+    name: 'crr-workers',
+    kind: 'int',
+    def: '32',
+    help: 'Pods whose ContainerRecreateRequest work (status writes, runtime reads, kills and hooks) runs at once; > 0.',
+  },
+  {
+    name: 'crr-min-backoff',
+    kind: 'duration',
+    def: '500ms',
+    help: 'First ContainerRecreateRequest retry backoff after a failed write or runtime read; doubles each retry; > 0.',
+  },
+  { name: 'crr-max-backoff', kind: 'duration', def: '50s', help: 'Longest ContainerRecreateRequest retry backoff; >= --crr-min-backoff.' },
+  {
+    name: 'crr-max-jitter-ms',
+    kind: 'int',
+    def: '5000',
+    help: 'Maximum ContainerRecreateRequest retry jitter, in ms.',
+    use: { kind: 'defaultOnly', why: "crrPod's retry backoff has no jitter: a machine decides from its logged events alone, so a replay decides the same" },
+  },
+  {
+    name: 'socket-file',
+    kind: 'string',
+    def: '',
+    registeredOn: (p) => p.cri.socketFileFlag,
+    help: 'CRI socket file name inside the mounted /hostvarrun directory.',
+  },
   { name: 'feature-gates', kind: 'string', def: '', help: 'Comma-separated Name=bool pairs for Kruise feature gates (repeatable).' },
   { name: 'kubeconfig', kind: 'string', def: '', help: 'Path to a kubeconfig; empty means in-cluster config.' },
   { name: 'v', kind: 'level', def: '0', help: 'Log verbosity: >= 4 logs debug, >= 6 logs trace.' },
-  { name: 'logtostderr', kind: 'bool', def: 'true', help: 'Log to standard error instead of files (klog).' },
-  { name: 'alsologtostderr', kind: 'bool', def: 'false', help: KLOG_NOTE },
-  { name: 'log_dir', aliases: ['log-dir'], kind: 'string', def: '', help: KLOG_NOTE },
-  { name: 'log_file', aliases: ['log-file'], kind: 'string', def: '', help: KLOG_NOTE },
-  { name: 'log_file_max_size', aliases: ['log-file-max-size'], kind: 'uint', def: '1800', help: KLOG_NOTE },
-  { name: 'stderrthreshold', kind: 'severity', def: 'ERROR', help: KLOG_NOTE },
-  { name: 'vmodule', kind: 'string', def: '', help: KLOG_NOTE },
-  { name: 'skip_headers', aliases: ['skip-headers'], kind: 'bool', def: 'false', help: KLOG_NOTE },
-  { name: 'skip_log_headers', aliases: ['skip-log-headers'], kind: 'bool', def: 'false', help: KLOG_NOTE },
-  { name: 'one_output', aliases: ['one-output'], kind: 'bool', def: 'false', help: KLOG_NOTE },
-  { name: 'add_dir_header', aliases: ['add-dir-header'], kind: 'bool', def: 'false', help: KLOG_NOTE },
-  { name: 'log_backtrace_at', aliases: ['log-backtrace-at'], kind: 'string', def: '', help: KLOG_NOTE },
-  { name: 'legacy_stderr_threshold_behavior', aliases: ['legacy-stderr-threshold-behavior'], kind: 'bool', def: 'true', help: KLOG_NOTE },
-  { name: 'data-dir', kind: 'string', def: '', help: 'kruised state directory (event log, snapshots).' },
+  {
+    name: 'logtostderr',
+    kind: 'bool',
+    def: 'true',
+    help: 'Log to a standard stream instead of files (klog).',
+    use: { kind: 'ignored', why: 'kruised always logs to stdout and writes no log files' },
+  },
+  { name: 'alsologtostderr', kind: 'bool', def: 'false', help: KLOG_NOTE, use: KLOG_IGNORED },
+  { name: 'log_dir', aliases: ['log-dir'], kind: 'string', def: '', help: KLOG_NOTE, use: KLOG_IGNORED },
+  { name: 'log_file', aliases: ['log-file'], kind: 'string', def: '', help: KLOG_NOTE, use: KLOG_IGNORED },
+  { name: 'log_file_max_size', aliases: ['log-file-max-size'], kind: 'uint', def: '1800', help: KLOG_NOTE, use: KLOG_IGNORED },
+  { name: 'stderrthreshold', kind: 'severity', def: 'ERROR', help: KLOG_NOTE, use: KLOG_IGNORED },
+  { name: 'vmodule', kind: 'string', def: '', help: KLOG_NOTE, use: KLOG_IGNORED },
+  { name: 'skip_headers', aliases: ['skip-headers'], kind: 'bool', def: 'false', help: KLOG_NOTE, use: KLOG_IGNORED },
+  { name: 'skip_log_headers', aliases: ['skip-log-headers'], kind: 'bool', def: 'false', help: KLOG_NOTE, use: KLOG_IGNORED },
+  { name: 'one_output', aliases: ['one-output'], kind: 'bool', def: 'false', help: KLOG_NOTE, use: KLOG_IGNORED },
+  { name: 'add_dir_header', aliases: ['add-dir-header'], kind: 'bool', def: 'false', help: KLOG_NOTE, use: KLOG_IGNORED },
+  { name: 'log_backtrace_at', aliases: ['log-backtrace-at'], kind: 'string', def: '', help: KLOG_NOTE, use: KLOG_IGNORED },
+  {
+    name: 'legacy_stderr_threshold_behavior',
+    aliases: ['legacy-stderr-threshold-behavior'],
+    kind: 'bool',
+    def: 'true',
+    help: KLOG_NOTE,
+    use: KLOG_IGNORED,
+  },
+  { name: 'data-dir', kind: 'string', def: (p) => p.hostPaths.dataDir, help: 'kruised state directory (event log, snapshots).' },
   {
     name: 'cri-endpoint',
     kind: 'string',
@@ -67,11 +141,11 @@ const FLAGS: readonly FlagDef[] = [
   {
     name: 'host-run-dir',
     kind: 'string',
-    def: '/hostvarrun',
-    linuxOnly: true,
+    def: (p) => p.hostPaths.hostRunDir ?? '',
+    registeredOn: (p) => p.hostPaths.hostRunDir !== null,
     help: "Where the host's /var/run is mounted; --socket-file and auto-detection look there.",
   },
-  { name: 'node-name', kind: 'string', def: '', help: 'Name of this node (default: $NODE_NAME).' },
+  { name: 'node-name', kind: 'string', def: (_, env) => env.NODE_NAME ?? '', help: 'Name of this node.' },
   { name: 'log-format', kind: 'string', def: 'json', help: 'Log output format: json or pretty.' },
   { name: 'event-log-fsync', kind: 'string', def: 'group', help: 'Event log fsync policy: group (group commit) or always.' },
   { name: 'event-log-commit-delay', kind: 'int', def: '5', help: 'Group-commit delay for the event log, in ms.' },
@@ -118,16 +192,27 @@ export interface DaemonFlags {
   /** Canonical names of the flags given on the command line. */
   readonly setFlags: ReadonlySet<string>;
   readonly positionals: string[];
+  /** Arguments accepted but not acted on (ignored flags set to other than their default, positionals): the caller logs each. */
+  readonly warnings: readonly FlagWarning[];
 }
 
-function flagsFor(platform: Platform): FlagDef[] {
-  return FLAGS.filter((f) => platform === 'linux' || !f.linuxOnly);
+export interface FlagWarning {
+  /** Canonical flag name, or undefined for positional arguments. */
+  readonly flag: string | undefined;
+  readonly message: string;
 }
 
-function defaultFor(def: FlagDef, platform: Platform, env: Readonly<Record<string, string | undefined>>): string {
-  if (def.name === 'data-dir') return platform === 'windows' ? 'C:\\ProgramData\\kruised' : '/var/lib/kruised';
-  if (def.name === 'node-name') return env.NODE_NAME ?? '';
-  return def.def;
+/** A named OS gets that OS's profile (built over `env`); a caller holding the daemon's profile passes it. */
+function profileOf(platform: PlatformOs | FlagProfile, env: Env): FlagProfile {
+  return typeof platform === 'string' ? platformProfile(platform, { env }) : platform;
+}
+
+function flagsFor(profile: FlagProfile): FlagDef[] {
+  return FLAGS.filter((f) => f.registeredOn?.(profile) ?? true);
+}
+
+function defaultFor(def: FlagDef, profile: FlagProfile, env: Env): string {
+  return typeof def.def === 'string' ? def.def : def.def(profile, env);
 }
 
 const invalid = (name: string, raw: string, why: string): FlagError => new FlagError(`invalid argument ${JSON.stringify(raw)} for "--${name}" flag: ${why}`);
@@ -174,33 +259,59 @@ function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[
   throw invalid(name, raw, `expected one of ${allowed.join(', ')}`);
 }
 
-export function parseDaemonFlags(argv: readonly string[], opts: { platform: Platform; env: Readonly<Record<string, string | undefined>> }): DaemonFlags {
-  const defs = flagsFor(opts.platform);
+/**
+ * Parses `kruised run`'s arguments. `platform` is an OS name or the daemon's own profile; either
+ * way the defaults and the flags registered per OS are the profile's. Throws FlagError (exit 2).
+ */
+export function parseDaemonFlags(argv: readonly string[], opts: { platform: PlatformOs | FlagProfile; env: Env }): DaemonFlags {
+  const profile = profileOf(opts.platform, opts.env);
+  const defs = flagsFor(profile);
   const byName = new Map<string, FlagDef>();
   for (const d of defs) for (const n of [d.name, ...(d.aliases ?? [])]) byName.set(n, d);
 
-  let scan;
+  let scan: ScanResult;
   try {
     scan = scanArgs(argv, (n) => {
       const d = byName.get(n);
       return d && { name: d.name, spec: d };
     });
   } catch (err) {
-    if (err instanceof FlagError && opts.platform === 'windows' && /^unknown flag: --?socket-file$/.test(err.message)) {
+    if (err instanceof FlagError && !profile.cri.socketFileFlag && /^unknown flag: --?socket-file$/.test(err.message)) {
       throw new FlagError(`${err.message} (upstream kruise-daemon defines --socket-file only on Linux)`);
     }
     throw err;
   }
 
+  const values = new Map<string, string | number | boolean>();
+  const warnings: FlagWarning[] = [];
+  for (const def of defs) {
+    // Validate every occurrence (Go does; ignored klog flags too), the last one wins.
+    const fallback = convert(def, defaultFor(def, profile, opts.env));
+    const given = scan.values.get(def.name) ?? [];
+    let out = fallback;
+    for (const raw of given) out = convert(def, raw);
+    values.set(def.name, out);
+    if (def.use === undefined || out === fallback) continue;
+    const setting = `--${def.name}=${given.at(-1)}`;
+    if (def.use.kind === 'defaultOnly') {
+      throw new FlagError(
+        `${setting} is not supported by kruised: ${def.use.why}; leave it at its default (${JSON.stringify(defaultFor(def, profile, opts.env))})`,
+      );
+    }
+    warnings.push({ flag: def.name, message: `${setting} is accepted for compatibility with kruise-daemon and ignored: ${def.use.why}` });
+  }
+  if (scan.positionals.length > 0) {
+    const bools = scan.positionals.some((p) => parseGoBool(p) !== undefined) ? ' (a bool flag takes its value after =, as in --enable-pprof=false)' : '';
+    warnings.push({
+      flag: undefined,
+      message: `kruised run takes no positional arguments; ignored: ${scan.positionals.map((p) => JSON.stringify(p)).join(' ')}${bools}`,
+    });
+  }
   const value = (name: string): string | number | boolean => {
-    const def = byName.get(name)!;
-    const given = scan.values.get(name);
-    // Validate every occurrence (Go does), last one wins.
-    let out = convert(def, defaultFor(def, opts.platform, opts.env));
-    for (const raw of given ?? []) out = convert(def, raw);
-    return out;
+    const v = values.get(name);
+    if (v === undefined) throw new Error(`flag --${name} is not registered on ${profile.os}`);
+    return v;
   };
-  for (const def of defs) value(def.name); // validate ignored klog flags too
   const str = (n: string): string => value(n) as string;
   const num = (n: string): number => value(n) as number;
   const bool = (n: string): boolean => value(n) as boolean;
@@ -223,6 +334,7 @@ export function parseDaemonFlags(argv: readonly string[], opts: { platform: Plat
     if (v < 0) throw invalid(n, String(v), 'must be >= 0');
     return v;
   };
+  const crr = crrFlags(num, (n) => scan.values.get(n)?.at(-1) ?? defaultFor(byName.get(n)!, profile, opts.env));
 
   return Object.freeze({
     addr: str('addr'),
@@ -233,11 +345,9 @@ export function parseDaemonFlags(argv: readonly string[], opts: { platform: Plat
     maxWorkersForPullImage: num('max-workers-for-pull-image'),
     restConfigQps: num('rest-config-qps'),
     restConfigBurst: num('rest-config-burst'),
-    crrWorkers: num('crr-workers'),
-    crrMinBackoffMs: num('crr-min-backoff'),
-    crrMaxBackoffMs: num('crr-max-backoff'),
+    ...crr,
     crrMaxJitterMs: num('crr-max-jitter-ms'),
-    socketFile: opts.platform === 'linux' ? str('socket-file') : '',
+    socketFile: profile.cri.socketFileFlag ? str('socket-file') : '',
     featureGatesSpec,
     featureGates,
     kubeconfig: str('kubeconfig'),
@@ -246,7 +356,7 @@ export function parseDaemonFlags(argv: readonly string[], opts: { platform: Plat
     dataDir: str('data-dir'),
     criEndpoint: str('cri-endpoint'),
     criBaseTimeoutMs: nonNegative('cri-base-timeout'),
-    hostRunDir: opts.platform === 'linux' ? str('host-run-dir') : '',
+    hostRunDir: profile.hostPaths.hostRunDir !== null ? str('host-run-dir') : '',
     nodeName: str('node-name'),
     logFormat: oneOf('log-format', str('log-format'), ['json', 'pretty'] as const),
     eventLogFsync: oneOf('event-log-fsync', str('event-log-fsync'), ['group', 'always'] as const),
@@ -257,7 +367,30 @@ export function parseDaemonFlags(argv: readonly string[], opts: { platform: Plat
     help: scan.help,
     setFlags: new Set(scan.values.keys()),
     positionals: scan.positionals,
+    warnings,
   });
+}
+
+/** The longest delay a timer holds (Node's setTimeout runs anything longer at once): 596h31m23.647s. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The CRR controller's flags, with upstream's meaning: --crr-workers pods worked on at once (upstream
+ * refuses 0 and below: "crr-workers must be greater than 0"), and the retry backoff doubling from
+ * --crr-min-backoff to --crr-max-backoff (client-go's ItemExponentialFailureRateLimiter). A backoff
+ * of 0 would retry in a hot loop and a minimum above the maximum means nothing, so both are refused.
+ */
+function crrFlags(num: (name: string) => number, raw: (name: string) => string): Pick<DaemonFlags, 'crrWorkers' | 'crrMinBackoffMs' | 'crrMaxBackoffMs'> {
+  const crrWorkers = num('crr-workers');
+  if (crrWorkers <= 0) throw invalid('crr-workers', raw('crr-workers'), 'must be greater than 0');
+  const crrMinBackoffMs = num('crr-min-backoff');
+  if (crrMinBackoffMs <= 0) throw invalid('crr-min-backoff', raw('crr-min-backoff'), 'must be greater than 0');
+  const crrMaxBackoffMs = num('crr-max-backoff');
+  if (crrMaxBackoffMs < crrMinBackoffMs) {
+    throw invalid('crr-max-backoff', raw('crr-max-backoff'), `must not be below --crr-min-backoff (${raw('crr-min-backoff')})`);
+  }
+  if (crrMaxBackoffMs > MAX_TIMER_MS) throw invalid('crr-max-backoff', raw('crr-max-backoff'), 'must be at most 596h31m23.647s');
+  return { crrWorkers, crrMinBackoffMs, crrMaxBackoffMs };
 }
 
 const KIND_LABEL: Readonly<Record<FlagKind, string>> = {
@@ -270,20 +403,49 @@ const KIND_LABEL: Readonly<Record<FlagKind, string>> = {
   severity: 'severity',
 };
 
-/** Usage text: one line per flag with its value kind, meaning and default. */
-export function daemonFlagsHelp(platform: Platform): string {
-  const rows = flagsFor(platform).map((d) => {
-    const names = [d.name, ...(d.aliases ?? [])].map((n) => `--${n}`).join(', ');
+export interface FlagSummary {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly kind: FlagKind;
+  /** The default as shown to people: JSON-quoted, or `$NODE_NAME`. */
+  readonly shownDefault: string;
+  readonly help: string;
+  readonly use: 'honoured' | FlagUse['kind'];
+}
+
+/** Every flag `kruised run` registers on this OS, as --help and the README's flag table describe it. */
+export function daemonFlagSummaries(platform: PlatformOs | FlagProfile): FlagSummary[] {
+  const profile = profileOf(platform, {});
+  return flagsFor(profile).map((d) => ({
+    name: d.name,
+    aliases: d.aliases ?? [],
+    kind: d.kind,
+    shownDefault: d.name === 'node-name' ? '$NODE_NAME' : JSON.stringify(defaultFor(d, profile, {})),
+    help: d.help,
+    use: d.use?.kind ?? 'honoured',
+  }));
+}
+
+const USE_NOTE: Readonly<Record<FlagSummary['use'], string>> = {
+  honoured: '',
+  ignored: ' [accepted, ignored]',
+  defaultOnly: ' [only the default is accepted]',
+};
+
+/** Usage text: one line per flag with its value kind, meaning, default, and whether kruised acts on it. */
+export function daemonFlagsHelp(platform: PlatformOs | FlagProfile): string {
+  const profile = profileOf(platform, {});
+  const rows = daemonFlagSummaries(profile).map((d) => {
+    const names = [d.name, ...d.aliases].map((n) => `--${n}`).join(', ');
     const left = `  ${names}${KIND_LABEL[d.kind] ? ` ${KIND_LABEL[d.kind]}` : ''}`;
-    const def = d.name === 'data-dir' || d.name === 'node-name' ? defaultFor(d, platform, {}) : d.def;
-    const shownDefault = d.name === 'node-name' ? '$NODE_NAME' : JSON.stringify(def);
-    return { left, right: `${d.help} (default ${shownDefault})` };
+    return { left, right: `${d.help} (default ${d.shownDefault})${USE_NOTE[d.use]}` };
   });
   const width = Math.max(...rows.map((r) => r.left.length)) + 2;
   return [
-    `Usage: kruised run [flags]   (${platform} build)`,
+    `Usage: kruised run [flags]   (${profile.os} build)`,
     '',
     'Flags accept --name=value, --name value, and single-dash -name forms; booleans take --name or --name=false.',
+    'Flags marked [accepted, ignored] keep kruise-daemon command lines working; setting one logs a warning.',
     '',
     ...rows.map((r) => r.left.padEnd(width) + r.right),
     `${'  -h, --help'.padEnd(width)}Show this help.`,

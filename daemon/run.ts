@@ -5,15 +5,17 @@
 // serves until a shutdown signal, when actors are stopped without stop records (so the next start
 // recovers them) and the log is committed and closed. Features: the image puller (NodeImage) and
 // ContainerRecreateRequests (per-pod crrPod actors), sharing one engine (engine-wiring.ts).
+// If the event log fails (disk full, I/O error), the daemon fails stop: the host has halted every
+// actor, the cause is logged once (engine-start.ts), and `run` exits 1 so the kubelet restarts it.
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { platformOsOf, platformProfile, type PlatformProfile } from '../adapters/platform/index.js';
+import type { EventLogFailure } from '../engine/log/log-failure.js';
 import { machineRegistry } from '../machines/registry.js';
 import { connectCluster, type ClusterView } from './cluster.js';
-import { startEngine } from './engine-start.js';
+import { type RunningEngine, startEngine } from './engine-start.js';
 import { combineWirings } from './engine-wiring.js';
 import { wireCrr } from './features/crr/wiring.js';
-import { IMAGE_TAG_MACHINE } from './features/image-puller/index.js';
 import { wireImagePuller } from './features/image-puller/wiring.js';
 import type { DaemonFlags } from './flags.js';
 import { serveDaemonHttp, servePprof, type HealthCheck, type MetricSource } from './http.js';
@@ -54,9 +56,9 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     await closeServers();
     return 1;
   }
-  const imagePuller = wireImagePuller(flags, profile.os, cluster, runtimes[0]!, logger);
+  const imagePuller = wireImagePuller(flags, profile, cluster, runtimes[0]!, logger);
   const crr = wireCrr(flags, profile, cluster, runtimes, logger);
-  const engine = await startEngine(flags, profile, logger, combineWirings([{ machines: [IMAGE_TAG_MACHINE], ...imagePuller.wiring }, crr.wiring]));
+  const engine = await startEngine(flags, profile, logger, combineWirings([imagePuller.wiring, crr.wiring]));
   imagePuller.start(engine);
   crr.start(engine);
   metrics.push(
@@ -75,25 +77,43 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     'kruised is running',
   );
 
-  const signal = await shutdownSignal(profile);
-  logger.info({ signal }, 'shutting down');
+  const cause = await stopCause(profile, engine);
+  if ('failure' in cause) {
+    // The features' own stop would flush status writes made from states the log may not hold: skip
+    // it. The actors are already halted; only the connections are closed before the exit.
+    logger.error({ exitCode: 1 }, 'stopping because the event log failed; exiting with status 1 so the kubelet restarts kruised');
+    cluster.stop();
+    await engine.stop();
+    for (const runtime of runtimes) runtime.client.close();
+    await closeServers();
+    return 1;
+  }
+  logger.info({ signal: cause.signal }, 'shutting down');
   await imagePuller.stop();
   await crr.stop();
   cluster.stop();
   await engine.stop();
   for (const runtime of runtimes) runtime.client.close();
   await closeServers();
-  return 0;
+  // The last commit may have failed: that was logged, and the restart must know it.
+  return engine.log.failure ? 1 : 0;
 }
 
-/** SIGTERM/SIGINT on Linux; on Windows a HostProcess stop is a crash, and only console events arrive. */
-function shutdownSignal(profile: PlatformProfile): Promise<string> {
+/**
+ * What ends the daemon: a shutdown signal (SIGTERM/SIGINT on Linux; on Windows a HostProcess stop
+ * is a crash, and only console events arrive), or the event log failing.
+ */
+function stopCause(profile: PlatformProfile, engine: RunningEngine): Promise<{ signal: string } | { failure: EventLogFailure }> {
   return new Promise((resolve) => {
     const hooks = profile.shutdownHooks({
       onSignal: (name) => {
         hooks.dispose();
-        resolve(name);
+        resolve({ signal: name });
       },
+    });
+    void engine.failed.then((failure) => {
+      hooks.dispose();
+      resolve({ failure });
     });
   });
 }

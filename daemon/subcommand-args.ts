@@ -11,7 +11,10 @@ export function parseSubcommandArgs(args: readonly string[], spec: OptionSpec): 
     const arg = args[i]!;
     if (!arg.startsWith('--') || arg === '--') {
       if (arg !== '--') positionals.push(arg);
-      else positionals.push(...args.slice(i + 1)), (i = args.length);
+      else {
+        positionals.push(...args.slice(i + 1));
+        break;
+      }
       continue;
     }
     const eq = arg.indexOf('=');

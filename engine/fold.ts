@@ -1,8 +1,10 @@
 // The pure fold: one actor incarnation rebuilt from its log records through XState's pure
 // `initialTransition()` / `transition()`. No actor is started and no effect runs. Recovery uses
 // the resulting snapshot and pending timers; replay uses each step's from/to states and compares
-// the recomputed snapshot hash with the one the log recorded.
+// the recomputed snapshot hash with the one the log recorded. A fold starts at the spawn record,
+// or at a checkpoint record (its persisted snapshot restored, its timers taken as pending).
 import { initialTransition, type AnyMachineSnapshot, type AnyStateMachine, type EventObject } from 'xstate';
+import { checkpointBody } from './log/checkpoint.js';
 import type { LogRecord } from './log/record.js';
 import { snapshotHash } from './snapshot-hash.js';
 import { PureStepper, type ExecutableAction } from './xstate-pure.js';
@@ -29,13 +31,26 @@ export class ActorFold {
   private readonly timers = new Map<string, PendingDelayedEvent>();
   readonly firstStep: FoldStep;
 
-  constructor(machine: AnyStateMachine, spawn: LogRecord) {
-    const [snapshot, actions] = initialTransition(machine, spawn.event);
-    this.stepper = new PureStepper(machine, spawn.event);
-    this.current = snapshot;
-    this.track(actions as ExecutableAction[], spawn.time);
-    const hash = snapshotHash(snapshot);
-    this.firstStep = { record: spawn, from: null, to: snapshot.value, hash, matches: spawn.state === undefined || spawn.state === hash };
+  /** Starts at `first`: a spawn record, or a checkpoint record. */
+  constructor(machine: AnyStateMachine, first: LogRecord) {
+    if (first.kind === 'checkpoint') {
+      const body = checkpointBody(first.event);
+      this.stepper = new PureStepper(machine, body.input);
+      this.current = this.stepper.restore(body.snapshot);
+      for (const timer of body.timers) this.timers.set(timer.id, timer);
+    } else {
+      const [snapshot, actions] = initialTransition(machine, first.event);
+      this.stepper = new PureStepper(machine, first.event);
+      this.current = snapshot;
+      this.track(actions as ExecutableAction[], first.time);
+    }
+    const hash = snapshotHash(this.current);
+    this.firstStep = { record: first, from: null, to: this.current.value, hash, matches: first.state === undefined || first.state === hash };
+  }
+
+  /** True when the fold started at a checkpoint rather than at the spawn. */
+  get fromCheckpoint(): boolean {
+    return this.firstStep.record.kind === 'checkpoint';
   }
 
   get snapshot(): AnyMachineSnapshot {

@@ -8,6 +8,7 @@ function clockTime(ms: number): string {
 
 function eventLabel(kind: string, event: unknown): string {
   if (kind === 'spawn') return 'spawn';
+  if (kind === 'checkpoint') return 'checkpoint';
   if (kind === 'stop') return `stop (${(event as { reason?: string }).reason ?? '?'})`;
   const type = (event as { type?: string }).type ?? '?';
   const after = /^xstate\.after\.([^.]+)\./.exec(type);
@@ -20,11 +21,12 @@ function eventLabel(kind: string, event: unknown): string {
 export function formatTimeline(result: ReplayResult): string {
   const lines: string[] = [];
   for (const actor of result.actors) {
-    lines.push(`${actor.key}  [${actor.machine}@${actor.version}]`);
+    const start = actor.fromCheckpoint === undefined ? '' : `  (history from checkpoint #${actor.fromCheckpoint}; its earlier records were collected)`;
+    lines.push(`${actor.key}  [${actor.machine}@${actor.version}]${start}`);
     for (const step of actor.steps) {
       const { record } = step;
       const from = step.from === null ? '' : `${formatStateValue(step.from)} → `;
-      const change = record.kind === 'stop' ? formatStateValue(step.to) : `${from}${formatStateValue(step.to)}`;
+      const change = record.kind === 'stop' || record.kind === 'checkpoint' ? formatStateValue(step.to) : `${from}${formatStateValue(step.to)}`;
       lines.push(`  ${clockTime(record.time)}  #${record.seq}  ${eventLabel(record.kind, record.event).padEnd(42)}  ${change}`);
     }
     lines.push('');
@@ -55,6 +57,7 @@ export function timelineJson(result: ReplayResult): string {
         key: actor.key,
         machine: actor.machine,
         version: actor.version,
+        fromCheckpoint: actor.fromCheckpoint ?? null,
         steps: actor.steps.map(({ record, from, to, matches }) => ({
           seq: record.seq,
           time: record.time,

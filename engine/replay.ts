@@ -2,10 +2,13 @@
 // record that today's code reaches the snapshot the log recorded. The first difference stops the
 // replay with a divergence report; unreadable input (missing, not a log, corrupt in the middle)
 // is an input error. A torn tail (the normal trace of a crash) is reported and replay goes on.
+// An incarnation whose spawn is no longer on disk (its early segments were collected after a
+// checkpoint) starts at its first checkpoint, and is checked from there on; a checkpoint inside a
+// history that is folded from its spawn must agree with the fold.
 import type { MachineRegistry } from '../machines/registry-types.js';
 import { ActorFold, type FoldStep } from './fold.js';
 import type { LogRecord } from './log/record.js';
-import { CorruptLogError, scanSegment, type TornTail } from './log/scan.js';
+import { CorruptLogError, type SegmentScan, scanSegment, type TornTail } from './log/scan.js';
 import { resolveLogInput } from './log/segments.js';
 import { snapshotHash } from './snapshot-hash.js';
 
@@ -33,6 +36,8 @@ export interface ActorTimeline {
   readonly machine: string;
   readonly version: string;
   readonly steps: FoldStep[];
+  /** The seq of the checkpoint the timeline starts at, when its spawn is no longer in the log. */
+  readonly fromCheckpoint?: number;
   /** Where today's machine left the incarnation: its last snapshot's status, value and context. */
   final: { status: string; value: unknown; context: unknown };
 }
@@ -72,7 +77,7 @@ export async function replayLog(pathOrDir: string, options: ReplayOptions): Prom
     return divergence === undefined;
   };
   for (const segment of await segmentsOf(pathOrDir)) {
-    let scan;
+    let scan: SegmentScan;
     try {
       scan = await scanSegment(segment, { onRecord, failOnCorrupt: true });
     } catch (error) {
@@ -102,21 +107,31 @@ function step(record: LogRecord, folds: Map<string, FoldState>, actors: ActorTim
     ...(actualState === undefined ? {} : { actualState }),
   });
   if (!entry) return diverge(`machine ${record.machine} is not known to this build`);
-  if (record.kind === 'spawn') {
+  const current = folds.get(record.key);
+  if (record.kind === 'spawn' || (record.kind === 'checkpoint' && !current)) {
     let fold: ActorFold;
     try {
       fold = new ActorFold(entry.machine, record);
     } catch (error) {
-      return diverge(`today's machine cannot start from the logged input: ${(error as Error).message}`);
+      const from = record.kind === 'spawn' ? 'the logged input' : `the checkpoint #${record.seq}`;
+      return diverge(`today's machine cannot start from ${from}: ${(error as Error).message}`);
     }
-    const timeline: ActorTimeline = { key: record.key, machine: record.machine, version: record.version, steps: [], final: finalOf(fold) };
+    const timeline: ActorTimeline = {
+      key: record.key,
+      machine: record.machine,
+      version: record.version,
+      steps: [],
+      final: finalOf(fold),
+      ...(record.kind === 'checkpoint' ? { fromCheckpoint: record.seq } : {}),
+    };
     folds.set(record.key, { fold, timeline });
     actors.push(timeline);
     if (options.keepSteps) timeline.steps.push(fold.firstStep);
-    return fold.firstStep.matches ? undefined : diverge('initial snapshot differs', fold.firstStep.hash, fold.firstStep.to);
+    return fold.firstStep.matches
+      ? undefined
+      : diverge(record.kind === 'spawn' ? 'initial snapshot differs' : 'checkpoint snapshot differs', fold.firstStep.hash, fold.firstStep.to);
   }
-  const current = folds.get(record.key);
-  if (!current) return undefined; // history starts mid-actor (segment removed): nothing to check against
+  if (!current) return undefined; // history starts mid-actor (segment removed) before any checkpoint: nothing to check against
   const reason = record.kind === 'stop' ? (record.event as { reason?: string } | null)?.reason : undefined;
   if (current.threw !== undefined && reason !== 'error') {
     // Live, the actor went on (or finished) where today's machine throws: that is a divergence.
@@ -131,6 +146,14 @@ function step(record: LogRecord, folds: Map<string, FoldState>, actors: ActorTim
       return diverge(`the log says the actor finished, today's machine is ${status}`, snapshotHash(current.fold.snapshot), current.fold.snapshot.value);
     }
     return undefined;
+  }
+  if (record.kind === 'checkpoint') {
+    // The history goes on from its spawn: the checkpoint must be the snapshot the fold reached.
+    const { snapshot } = current.fold;
+    const hash = snapshotHash(snapshot);
+    const matches = record.state === undefined || record.state === hash;
+    if (options.keepSteps) current.timeline.steps.push({ record, from: snapshot.value, to: snapshot.value, hash, matches });
+    return matches ? undefined : diverge('checkpoint differs from the folded history', hash, snapshot.value);
   }
   let result: FoldStep;
   try {

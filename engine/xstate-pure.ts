@@ -28,6 +28,11 @@ export class PureStepper {
     this.scope.actionExecutor = (action) => void this.actions.push(action);
   }
 
+  /** The snapshot a persisted one (from a checkpoint) stands for, its children restored inert in this scope. */
+  restore(persisted: unknown): AnyMachineSnapshot {
+    return this.machine.restoreSnapshot(persisted as never, this.scope as never) as AnyMachineSnapshot;
+  }
+
   step(snapshot: AnyMachineSnapshot, event: EventObject): [AnyMachineSnapshot, ExecutableAction[]] {
     this.actions = [];
     const next = this.machine.transition(snapshot, event, this.scope as never) as AnyMachineSnapshot;

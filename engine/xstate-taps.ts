@@ -17,28 +17,33 @@ interface TappableSystem {
 }
 
 export interface ActorTaps {
-  /** Called before XState queues an event for `root`; `source` is undefined for external sends. */
-  beforeDeliver(source: AnyActorRef | undefined, event: EventObject): void;
-  /** Called when the actor schedules or cancels a delayed event with this send id. */
-  delayedEventTouched(id: string): void;
+  /**
+   * Called before XState queues an event for `root`; `source` is undefined for external sends.
+   * Returning false drops the event: the actor never sees it (the host does this once its log failed).
+   */
+  beforeDeliver(source: AnyActorRef | undefined, event: EventObject): boolean;
+  /** Called when the actor schedules a delayed event for itself with this send id, `delay` ms from now. */
+  delayedEventScheduled(id: string, delay: number): void;
+  /** Called when the actor cancels a delayed event with this send id. */
+  delayedEventCancelled(id: string): void;
 }
 
 export function tapActorSystem(root: AnyActorRef, taps: ActorTaps): void {
   const system = root.system as unknown as TappableSystem;
   const relay = system._relay;
   system._relay = (source, target, event) => {
-    if (target === root) taps.beforeDeliver(source, event);
+    if (target === root && !taps.beforeDeliver(source, event)) return;
     relay(source, target, event);
   };
   const { scheduler } = system;
   const schedule = scheduler.schedule.bind(scheduler);
   const cancel = scheduler.cancel.bind(scheduler);
   scheduler.schedule = (source, target, event, delay, id) => {
-    if (id !== undefined && source === root) taps.delayedEventTouched(id);
+    if (id !== undefined && source === root && target === root) taps.delayedEventScheduled(id, delay);
     schedule(source, target, event, delay, id);
   };
   scheduler.cancel = (source, id) => {
-    if (source === root) taps.delayedEventTouched(id);
+    if (source === root) taps.delayedEventCancelled(id);
     cancel(source, id);
   };
 }

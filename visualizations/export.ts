@@ -1,6 +1,24 @@
-// Chart exports for a machine: XState's definition JSON (what the Stately visualizer reads) and a
-// Mermaid stateDiagram-v2. Both work from the plain, JSON round-tripped `machine.toJSON()`.
+// Chart exports for a machine: its config in the form Stately's tools read, and a Mermaid
+// stateDiagram-v2.
+//
+// The config form is what @statelyai/inspect sends for an actor (`@xstate.actor`'s `definition`):
+// `JSON.stringify(machine.config)` with every function replaced by `{ type: <its name> }`. Guards,
+// actions, actors and delays named in `setup()` stay the strings they are in the source;
+// eventless `always` and delayed `after` transitions stay in the states that declare them; an
+// inline function (an `assign`, an invoke's `input`, the context factory) becomes its name. XState's
+// `createMachine` reads it back as the same states and transitions (test/visualizations), which
+// `machine.toJSON()` does not: that is XState's internal definition, and it leaves `always` out.
 import type { AnyStateMachine } from 'xstate';
+
+/** As @statelyai/inspect serialises a machine: a function becomes `{ type: <its name> }`. */
+function functionsByName(_key: string, value: unknown): unknown {
+  return typeof value === 'function' ? { type: value.name } : value;
+}
+
+/** The machine's config as JSON, in the form Stately's editor and inspector read. Keys keep their source order. */
+export function machineConfigJson(machine: AnyStateMachine): string {
+  return `${JSON.stringify(machine.config, functionsByName, 2)}\n`;
+}
 
 /** The part of XState's definition JSON that the Mermaid export reads. */
 interface DefTransition {
@@ -21,32 +39,9 @@ interface DefNode {
   readonly invoke?: ReadonlyArray<{ readonly id: string; readonly src: string }>;
 }
 
-/** toJSON's data as plain JSON: the live definition holds StateNode objects. */
+/** toJSON's data as plain JSON (the live definition holds StateNode objects), which the Mermaid export walks. */
 function plainDefinition(machine: AnyStateMachine): unknown {
   return JSON.parse(JSON.stringify(machine.toJSON())) as unknown;
-}
-
-// Keys sorted for stable output, except a state node's `states` map, which keeps document order.
-function canonical(value: unknown, isStateNode: boolean): unknown {
-  if (Array.isArray(value)) return value.map((v) => canonical(v, false));
-  if (value === null || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(record).sort()) {
-    const child = record[key];
-    if (isStateNode && key === 'states' && child !== null && typeof child === 'object') {
-      const states: Record<string, unknown> = {};
-      for (const [name, node] of Object.entries(child)) states[name] = canonical(node, true);
-      out[key] = states;
-    } else {
-      out[key] = canonical(child, false);
-    }
-  }
-  return out;
-}
-
-export function machineDefinitionJson(machine: AnyStateMachine): string {
-  return `${JSON.stringify(canonical(plainDefinition(machine), true), null, 2)}\n`;
 }
 
 const childrenOf = (node: DefNode): DefNode[] => Object.values(node.states ?? {}).sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
@@ -104,10 +99,7 @@ function eventLabel(t: DefTransition, owner: DefNode): string {
   return event;
 }
 
-/**
- * Eventless (`always`) transitions: xstate 5.33's toJSON leaves them out, so they are read from the
- * live state node, in the definition's shape (the Stately JSON stays exactly toJSON's data).
- */
+/** Eventless (`always`) transitions: xstate 5.33's toJSON leaves them out, so they are read from the live state node, in the definition's shape. */
 function alwaysTransitions(machine: AnyStateMachine, id: string): DefTransition[] {
   const live = machine.getStateNodeById(id) as unknown as { always?: ReadonlyArray<{ target?: ReadonlyArray<{ id: string }>; guard?: unknown }> };
   return (live.always ?? []).map((t) => ({ eventType: '', target: (t.target ?? []).map((node) => `#${node.id}`), guard: t.guard }));
@@ -140,7 +132,9 @@ export function toMermaid(machine: AnyStateMachine): string {
   const edges = new Map<string, string[][]>(); // block node id ('' = top level) → lines per region
   const push = (block: string, section: number, line: string): void => {
     const sections = edges.get(block) ?? [];
-    (sections[section] ??= []).push(line);
+    const lines = sections[section] ?? [];
+    lines.push(line);
+    sections[section] = lines;
     edges.set(block, sections);
   };
   const laterRegion = (node: DefNode): boolean =>

@@ -68,21 +68,19 @@ export interface CriClient extends RuntimeVersioner, PodSandboxManager, Containe
 export interface CriClientOptions {
   /** Kubelet-style endpoint: `unix:///run/containerd/containerd.sock`, `npipe://./pipe/containerd-containerd`. */
   readonly endpoint: string;
-  /** How to parse the endpoint; defaults to the OS Node runs on. */
-  readonly platform?: EndpointPlatform;
+  /** Whose endpoint rules apply: the platform profile's `os`, never guessed from the host Node runs on. */
+  readonly platform: EndpointPlatform;
   /** Linux tests of the Windows profile: serve a pipe path from a unix socket (endpoint.ts). */
   readonly pipeResolver?: PipeResolver;
-  /** Base per-call timeout, default 5 s (kruise's cri-client setting); Windows may want more. */
+  /** Base per-call timeout, default upstream's 5 s; the daemon passes the profile's `cri.baseTimeoutMs`. */
   readonly baseTimeoutMs?: number;
   readonly protoPath?: string;
   /** Extra grpc-js channel options, applied last. */
   readonly channelOptions?: ChannelOptions;
 }
 
-const hostPlatform = (): EndpointPlatform => (process.platform === 'win32' ? 'windows' : 'linux');
-
 export function createCriClient(options: CriClientOptions): CriClient {
-  const endpoint = parseCriEndpoint(options.endpoint, options.platform ?? hostPlatform());
+  const endpoint = parseCriEndpoint(options.endpoint, options.platform);
   const target = grpcTarget(endpoint, options.pipeResolver);
   const pkg = loadCriPackage(options.protoPath);
   const baseMs = options.baseTimeoutMs ?? DEFAULT_BASE_TIMEOUT_MS;

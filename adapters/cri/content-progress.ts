@@ -35,7 +35,7 @@ export interface ContentProgressReader {
 }
 export interface ContentProgressReaderOptions {
   readonly endpoint: string; // as for createCriClient
-  readonly platform?: EndpointPlatform;
+  readonly platform: EndpointPlatform; // the platform profile's `os`, as for createCriClient
   readonly pipeResolver?: PipeResolver;
   readonly namespace?: string; // default k8s.io
   readonly timeoutMs?: number; // per call, default 5 s
@@ -58,12 +58,14 @@ function method(): ListStatuses {
   const path = paths.find((p) => existsSync(p));
   if (path === undefined) throw new Error(`${PROTO} not found; looked at ${paths.join(', ')}`);
   const pkg = loadSync(path, PROTO_LOADER_OPTIONS) as unknown as Record<string, Record<string, ListStatuses>>;
-  return (listStatuses = pkg['containerd.services.content.v1.Content']!.ListStatuses!);
+  const found = pkg['containerd.services.content.v1.Content']?.ListStatuses;
+  if (found === undefined) throw new Error(`${path} has no containerd.services.content.v1.Content/ListStatuses`);
+  listStatuses = found;
+  return found;
 }
 
 export function createContentProgressReader(options: ContentProgressReaderOptions): ContentProgressReader {
-  const platform = options.platform ?? (process.platform === 'win32' ? 'windows' : 'linux');
-  const target = grpcTarget(parseCriEndpoint(options.endpoint, platform), options.pipeResolver);
+  const target = grpcTarget(parseCriEndpoint(options.endpoint, options.platform), options.pipeResolver);
   const def = method();
   const grpc = new Client(target, credentials.createInsecure(), {
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,

@@ -48,17 +48,23 @@ export interface Discovery {
   readonly rejected: readonly RejectedCandidate[];
 }
 
-export interface DiscoverOptions {
-  readonly signal?: AbortSignal;
-  /** Client construction, e.g. to add a pipeResolver or a platform; default createCriClient. */
-  readonly connect?: (candidate: RuntimeCandidate) => CriClient;
-  readonly clientOptions?: Omit<CriClientOptions, 'endpoint'>;
+/**
+ * How each candidate's client is made: createCriClient with `clientOptions` (whose `platform` is
+ * the profile's `os`), or the caller's own `connect` (tests' doubles, a pipeResolver).
+ */
+export type DiscoverOptions = { readonly signal?: AbortSignal } & (
+  | { readonly clientOptions: Omit<CriClientOptions, 'endpoint'>; readonly connect?: undefined }
+  | { readonly connect: (candidate: RuntimeCandidate) => CriClient; readonly clientOptions?: undefined }
+);
+
+function clientsWith(clientOptions: Omit<CriClientOptions, 'endpoint'>): (candidate: RuntimeCandidate) => CriClient {
+  return (candidate) => createCriClient({ ...clientOptions, endpoint: candidate.uri });
 }
 
 /** Validate candidates in order (contract §2.2). Only the caller's signal aborts the whole run. */
-export async function discoverRuntimes(candidates: readonly RuntimeCandidate[], options: DiscoverOptions = {}): Promise<Discovery> {
+export async function discoverRuntimes(candidates: readonly RuntimeCandidate[], options: DiscoverOptions): Promise<Discovery> {
   const { signal } = options;
-  const connect = options.connect ?? ((c: RuntimeCandidate) => createCriClient({ ...options.clientOptions, endpoint: c.uri }));
+  const connect = options.connect !== undefined ? options.connect : clientsWith(options.clientOptions);
   const runtimes: DiscoveredRuntime[] = [];
   const rejected: RejectedCandidate[] = [];
   for (const candidate of candidates) {

@@ -3,9 +3,11 @@
 // `\` into `/`. grpc-js has no `npipe:` scheme; its `unix:` resolver hands the path to
 // net.connect, which on Windows opens a named pipe. So a pipe is dialled as the target
 // `unix:\\.\pipe\NAME` (windows.md §2.3, ts-stack.md §5).
+import type { PlatformOs } from '../platform/types.js';
 import { CriError } from './errors.js';
 
-export type EndpointPlatform = 'linux' | 'windows';
+/** Whose endpoint rules apply: the platform profile's `os`. */
+export type EndpointPlatform = PlatformOs;
 
 export type ParsedEndpoint =
   | {

@@ -63,7 +63,10 @@ export function kubeClientsFrom(auth: KubeAuthSource, options: KubeClientOptions
     transport,
     forController(name) {
       let t = perController.get(name);
-      if (!t) perController.set(name, (t = transport.withUserAgent(`${transportOptions.userAgent}/${name}`)));
+      if (!t) {
+        t = transport.withUserAgent(`${transportOptions.userAgent}/${name}`);
+        perController.set(name, t);
+      }
       return t;
     },
   };

@@ -18,6 +18,8 @@ export const EVENT_REASONS = {
   pullImageFailed: 'PullImageFailed',
   killing: 'Killing',
   failedPreStopHook: 'FailedPreStopHook',
+  /** kubelet's handler runner: an HTTPS hook answered in plain HTTP succeeded when sent again over HTTP. */
+  lifecycleHttpFallback: 'LifecycleHTTPFallback',
   probeSucceeded: 'KruiseProbeSucceeded',
   probeFailed: 'KruiseProbeFailed',
 } as const;

@@ -1,5 +1,5 @@
 // The kube adapter: supervised informers as RxJS Observables of level-triggered observations,
-// API discovery, a coalescing and rate-limited status writer, an Events recorder with
+// API discovery, a coalescing and rate-limited status writer, the CRR status writer, an Events recorder with
 // upstream's shapes, a one-namespace secrets reader, and the client factory with upstream's
 // user agents. It sends requests with node:http/https and reads the service account or a
 // kubeconfig file itself; client-node's KubeConfig module (the generated API, ~45 MiB) is loaded
@@ -14,6 +14,14 @@ export {
   type KubeClientOptions,
   type KubeClients,
 } from './clients.js';
+export {
+  CrrStatusWriter,
+  upstreamState,
+  type CrrContainerState,
+  type CrrStatusWrite,
+  type CrrStatusWriterOptions,
+  type CrrWriteResult,
+} from './crr-status-writer.js';
 export { chooseKruiseVersions, kruiseServedResources, serverVersion, type KruiseVersions, type ServerVersion } from './discovery.js';
 export { KUBE_ERROR_RETRYABLE, KubeApiError, kubeErrorType, type KubeErrorType } from './errors.js';
 export {

@@ -95,7 +95,10 @@ export class StatusWriter {
     this.counters.intents += 1;
     const key = objectPath(ref);
     let slot = this.slots.get(key);
-    if (!slot) this.slots.set(key, (slot = { ref, pending: undefined, running: undefined }));
+    if (!slot) {
+      slot = { ref, pending: undefined, running: undefined };
+      this.slots.set(key, slot);
+    }
     const s = slot;
     return new Promise<WriteOutcome>((resolve) => {
       if (s.pending) this.settle(s.pending, 'superseded');

@@ -43,6 +43,7 @@ export function decodeFileName(encoded: string): string {
 
 /** Whether a name is legal on Windows (and so on Linux): what encodeFileName guarantees. */
 export function isPortableFileName(name: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Windows forbids the control characters 0x00-0x1f in file names; that is what this checks.
   if (name === '' || /[<>:"/\\|?*\x00-\x1f]/.test(name)) return false;
   if (name.endsWith('.') || name.endsWith(' ')) return false;
   return !RESERVED.test(name.toLowerCase());

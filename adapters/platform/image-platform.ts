@@ -12,7 +12,7 @@
 // `platformVerdict` applies the rules to an image's entries (an index's, or a single manifest's
 // config): an entry runs here when its os is the host's, its architecture the host's (variants
 // and `os.features` such as win32k are not compared), and its os.version compatible.
-import type { ImagePlatformRules } from './types.js';
+import type { HostPlatform, HostSeam, ImagePlatformProfile, ImagePlatformRules } from './types.js';
 
 export const WINDOWS_BUILD_LABEL = 'node.kubernetes.io/windows-build';
 
@@ -72,12 +72,7 @@ export interface ImagePlatformEntry {
   readonly osVersion?: string;
 }
 
-/** What the node runs: `windows`/`amd64` and the host's `10.0.<build>` (empty when unknown). */
-export interface HostPlatform {
-  readonly os: 'linux' | 'windows';
-  readonly architecture: string;
-  readonly osVersion: string;
-}
+export type { HostPlatform } from './types.js';
 
 export type PlatformVerdict = { readonly runs: true; readonly entry: ImagePlatformEntry } | { readonly runs: false; readonly message: string };
 
@@ -104,4 +99,18 @@ export function platformVerdict(entries: readonly ImagePlatformEntry[], host: Ho
   const hostText = `${host.os}/${arch}${host.osVersion ? ` ${host.osVersion}` : ''}`;
   const offered = entries.length === 0 ? 'none' : entries.map(describeEntry).join(', ');
   return { runs: false, message: `no matching manifest for ${hostText} in the manifest list entries (the image offers: ${offered})` };
+}
+
+/** Linux nodes: containerd picks the entry for the host, so the puller pulls without reading the index first. */
+export function linuxImagePlatformProfile(host: HostSeam): ImagePlatformProfile {
+  return { ...linuxImagePlatform, checkBeforePull: false, hostPlatform: () => ({ os: 'linux', architecture: ociArchitecture(host.arch), osVersion: '' }) };
+}
+
+/** Windows nodes: the index is read before the first pull and judged against this host's build (`os.release()` is `10.0.<build>` there). */
+export function windowsImagePlatformProfile(host: HostSeam): ImagePlatformProfile {
+  return {
+    ...windowsImagePlatform,
+    checkBeforePull: true,
+    hostPlatform: () => ({ os: 'windows', architecture: ociArchitecture(host.arch), osVersion: host.release() }),
+  };
 }

@@ -30,6 +30,7 @@
 // | in-cluster credentials        | paths.ts serviceAccountCandidates + pickServiceAccount               |
 // | deployment manifest           | deploy/ (its own tests)                                              |
 // | node selection for jobs       | the puller, with image.nodeBuildLabel / image.imageOs from here      |
+// | image platform check          | image.checkBeforePull / image.hostPlatform() (the puller's wiring)   |
 //
 // Host name: kruised takes the node name from NODE_NAME / --node-name (as upstream), never from
 // os.hostname() (upper-case NetBIOS names on Windows), so no profile field is needed for it.
@@ -37,7 +38,7 @@
 // kubelet log paths are paths.podLogPath.
 import { spawnRunner, windowsChildProcess } from './child-process.js';
 import { linuxProfile } from './linux.js';
-import { nodeEnv, nodeFs, nodeProcess, nodeSleep } from './node-seams.js';
+import { nodeEnv, nodeFs, nodeHost, nodeProcess, nodeSleep } from './node-seams.js';
 import type { PlatformOs, PlatformProfile, PlatformSeams } from './types.js';
 import { windowsProfile } from './windows.js';
 
@@ -48,7 +49,7 @@ export { WINDOWS_CONTAINERD_ENDPOINT, WINDOWS_CONTAINERD_PIPE, LINUX_HOST_RUN_DI
 export { hex32, linuxSignalName, WINDOWS_EXIT_CODES } from './exit-codes.js';
 export { linuxChildProcess, spawnRunner, windowsChildProcess } from './child-process.js';
 export { decodeFileName, encodeFileName, isPortableFileName } from './file-names.js';
-export { parseWindowsOsVersion, windowsOsVersionCompatible, WINDOWS_BUILD_LABEL } from './image-platform.js';
+export { ociArchitecture, parseWindowsOsVersion, platformVerdict, windowsOsVersionCompatible, WINDOWS_BUILD_LABEL } from './image-platform.js';
 export { normaliseNewlines, splitLines, trimTrailingNewlines } from './output.js';
 export { pickServiceAccount } from './paths.js';
 
@@ -62,12 +63,14 @@ export function platformProfile(os: PlatformOs, seams: PlatformSeams = {}): Plat
   const fs = seams.fs ?? nodeFs;
   const signals = seams.process ?? nodeProcess();
   const sleep = seams.sleep ?? nodeSleep;
+  const host = seams.host ?? nodeHost();
   const tempSuffix = seams.tempSuffix !== undefined ? { tempSuffix: seams.tempSuffix } : {};
-  if (os === 'linux') return linuxProfile({ fs, process: signals, sleep, ...tempSuffix });
+  if (os === 'linux') return linuxProfile({ fs, process: signals, sleep, host, ...tempSuffix });
   return windowsProfile({
     fs,
     process: signals,
     sleep,
+    host,
     run: seams.run ?? spawnRunner(windowsChildProcess),
     env: seams.env ?? nodeEnv(),
     ...tempSuffix,

@@ -8,11 +8,11 @@ import { LINUX_HOST_RUN_DIR, LINUX_RECONNECT_CODES, linuxEndpointCandidates } fr
 import { linuxExecShaping } from './exec-shaping.js';
 import { linuxExitCodes } from './exit-codes.js';
 import { decodeFileName, encodeFileName } from './file-names.js';
-import { linuxImagePlatform } from './image-platform.js';
+import { linuxImagePlatformProfile } from './image-platform.js';
 import { linuxOutput } from './output.js';
 import { posixPathOps } from './paths.js';
 import { linuxStopSemantics, registerShutdownHooks } from './shutdown.js';
-import type { HostPaths, PlatformFs, PlatformProfile, SignalSource } from './types.js';
+import type { HostPaths, HostSeam, PlatformFs, PlatformProfile, SignalSource } from './types.js';
 
 export const LINUX_HOST_PATHS: HostPaths = {
   dataDir: '/var/lib/kruised',
@@ -33,6 +33,7 @@ export interface LinuxSeams {
   readonly fs: PlatformFs;
   readonly process: SignalSource;
   readonly sleep: (ms: number) => Promise<void>;
+  readonly host: HostSeam;
   readonly tempSuffix?: () => string;
 }
 
@@ -67,6 +68,6 @@ export function linuxProfile(seams: LinuxSeams): PlatformProfile {
     stopSemantics: linuxStopSemantics,
     shutdownHooks: (handlers) => registerShutdownHooks(linuxStopSemantics, seams.process, handlers),
     childProcess: linuxChildProcess,
-    image: linuxImagePlatform,
+    image: linuxImagePlatformProfile(seams.host),
   };
 }

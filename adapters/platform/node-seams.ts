@@ -1,8 +1,9 @@
 // The live seams: Node's own fs, timers, process and child_process. Only index.ts uses them, and
 // only when the caller passes no seam of its own.
 import * as fsp from 'node:fs/promises';
+import { release } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { PlatformFs, SignalSource } from './types.js';
+import type { HostSeam, PlatformFs, SignalSource } from './types.js';
 
 export const nodeFs: PlatformFs = {
   open: (path, flags, mode) => fsp.open(path, flags, mode),
@@ -19,4 +20,8 @@ export function nodeProcess(): SignalSource {
 
 export function nodeEnv(): Readonly<Record<string, string | undefined>> {
   return process.env;
+}
+
+export function nodeHost(): HostSeam {
+  return { release, arch: process.arch };
 }

@@ -60,6 +60,8 @@ export interface PlatformSeams {
   readonly tempSuffix?: () => string;
   /** Rename retry policy for Windows atomic writes; see atomic-write.ts for the defaults. */
   readonly renameRetry?: Partial<RenameRetryPolicy>;
+  /** The host's OS release and architecture; default Node's `os.release()` and `process.arch`. */
+  readonly host?: HostSeam;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,6 +279,21 @@ export interface ChildProcessRules {
   killTreeCommand(pid: number): CommandLine | null;
 }
 
+/** What the node runs, as image platforms name it (image-platform.ts `platformVerdict`). */
+export interface HostPlatform {
+  readonly os: 'linux' | 'windows';
+  /** OCI architecture (`amd64`, `arm64`). */
+  readonly architecture: string;
+  /** `10.0.<build>` on Windows; '' when unknown or not compared (Linux). */
+  readonly osVersion: string;
+}
+
+/** The host facts a profile reads to name its platform: Node's `os.release()` and `process.arch`. */
+export interface HostSeam {
+  release(): string;
+  readonly arch: string;
+}
+
 export interface ImagePlatformRules {
   /** `os` of manifest-list entries to pull on this node. */
   readonly imageOs: 'linux' | 'windows';
@@ -287,6 +304,18 @@ export interface ImagePlatformRules {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The image platform of a node: the matching rules, and what the image puller does about them. */
+export interface ImagePlatformProfile extends ImagePlatformRules {
+  /**
+   * Whether the image puller reads an image's platforms from its registry before the first pull
+   * (windows.md §2.7): on Windows, containerd would otherwise download an image no entry of which
+   * can run on the host build; on Linux it picks the entry itself.
+   */
+  readonly checkBeforePull: boolean;
+  /** This host: os, OCI architecture and (Windows) the OS version `10.0.<build>` that containerd's matcher compares. */
+  hostPlatform(): HostPlatform;
+}
 
 export interface PlatformProfile {
   readonly os: PlatformOs;
@@ -302,5 +331,5 @@ export interface PlatformProfile {
   /** Registers the OS's shutdown listeners on the process seam. */
   shutdownHooks(handlers: ShutdownHandlers): ShutdownRegistration;
   readonly childProcess: ChildProcessRules;
-  readonly image: ImagePlatformRules;
+  readonly image: ImagePlatformProfile;
 }

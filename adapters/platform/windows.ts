@@ -9,11 +9,11 @@ import { WINDOWS_RECONNECT_CODES, windowsEndpointCandidates } from './endpoints.
 import { windowsExecShaping } from './exec-shaping.js';
 import { windowsExitCodes } from './exit-codes.js';
 import { decodeFileName, encodeFileName } from './file-names.js';
-import { windowsImagePlatform } from './image-platform.js';
+import { windowsImagePlatformProfile } from './image-platform.js';
 import { windowsOutput } from './output.js';
 import { systemDrive, win32PathOps } from './paths.js';
 import { registerShutdownHooks, windowsStopSemantics } from './shutdown.js';
-import type { HostPaths, PlatformFs, PlatformProfile, ProcessRunner, RenameRetryPolicy, SignalSource } from './types.js';
+import type { HostPaths, HostSeam, PlatformFs, PlatformProfile, ProcessRunner, RenameRetryPolicy, SignalSource } from './types.js';
 
 /**
  * Host paths (windows.md §3.5), pinned to the system drive: `/var/...` is drive-relative on
@@ -48,6 +48,7 @@ export interface WindowsSeams {
   readonly process: SignalSource;
   readonly sleep: (ms: number) => Promise<void>;
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly host: HostSeam;
   readonly tempSuffix?: () => string;
   readonly renameRetry?: Partial<RenameRetryPolicy>;
 }
@@ -85,6 +86,6 @@ export function windowsProfile(seams: WindowsSeams): PlatformProfile {
     stopSemantics: windowsStopSemantics,
     shutdownHooks: (handlers) => registerShutdownHooks(windowsStopSemantics, seams.process, handlers),
     childProcess: windowsChildProcess,
-    image: windowsImagePlatform,
+    image: windowsImagePlatformProfile(seams.host),
   };
 }

@@ -125,7 +125,7 @@ function parseEntry(registryKey: string, raw: unknown, index: number, fail: (rea
 
 /** Go's encoding/json matches keys to fields case-insensitively; the last such key wins. */
 function foldedField(object: Record<string, unknown>, name: string): unknown {
-  let found: unknown ;
+  let found: unknown;
   for (const [key, value] of Object.entries(object)) if (key.toLowerCase() === name) found = value;
   return found;
 }

@@ -1,3 +1,4 @@
+// Hand-written on purpose: it must match as kubelet's keyring does (Go URL parsing, filepath.Match globs), which no npm library reproduces.
 // kubelet's keyring matching (pkg/credentialprovider/keyring.go `URLsMatchStr`): both the key and
 // the image are schemeless URLs. They match when
 //   - the ports are equal (both may be absent),

@@ -1,14 +1,19 @@
-// Live effects of the `crrPod` machine (machines/crr): `criPodContainers` reads the pod's newest
-// runtime containers (pod-containers.ts), `killContainer` runs the kill path (kill-container.ts)
-// and reports kill.preStopFinished, then kill.stopped or kill.failed, and `writeCrrStatus`
-// performs the machine's status writes in order (crr-status-writes.ts). Writes wait for the event
-// log (durable.ts), and so does the kill, after checking its container meanwhile; the inspection
-// is a read and starts at once. All honour the abort signal, read time only from the injected
-// now(), and are safe to repeat after a crash: reads read again, a kill finds its container
-// already stopped, and writes skip what is already written.
+// Live effects of the `crrPod` machine (machines/crr), each one adapter call: `criPodContainers`
+// reads the pod's newest runtime containers (pod-containers.ts over the CRI client),
+// `killContainer` runs the kill path (kill-container.ts) and reports kill.queued (all workers
+// busy), kill.started, kill.preStopFinished, then kill.stopped or kill.failed, and
+// `writeCrrStatus` hands the machine's status writes to the CRR writer (adapters/kube
+// CrrStatusWriter.writeAll). Every effect holds the pod's CRR worker (workers.ts,
+// `--crr-workers`) while it talks to the world. Writes wait for the event log (durable.ts), and
+// so does the kill, after checking its container meanwhile; the inspection is a read and starts
+// at once. All honour the abort signal, read time only from the injected now(), and are safe to
+// repeat after a crash: reads read again, a kill finds its container already stopped (and starts
+// its deadlines afresh with kill.started), and writes skip what is already written.
 import type { AnyStateMachine } from 'xstate';
 import { parseKubeContainerId } from '../../adapters/cri/index.js';
-import { EVENT_COMPONENTS, eventMessages, type KubeLogger } from '../../adapters/kube/index.js';
+import type { LifecycleHttp } from '../../adapters/http-get/index.js';
+import { EVENT_COMPONENTS, eventMessages, type CrrStatusWriter, type KubeLogger } from '../../adapters/kube/index.js';
+import { crrPodMachine } from '../../machines/crr/crr-pod.machine.js';
 import type {
   CrrPodEvent,
   KillContainerInput,
@@ -18,17 +23,16 @@ import type {
   WriteCrrStatusOutput,
 } from '../../machines/crr/types.js';
 import type { RegisteredMachine } from '../../machines/registry-types.js';
+import { errorText } from '../../machines/shared/index.js';
 import { callbackEffect, durablePromise, readEffect, type DurabilityBarrier } from '../durable.js';
-import { writeCrrStatuses, type CrrWriteDeps } from './crr-status-writes.js';
 import { killContainer, type EventSink, type KillCri, type KillOutcome, type KillSpec } from './kill-container.js';
 import { readPodContainers, type PodContainersCri } from './pod-containers.js';
 import type { PreStopPlatform } from './pre-stop.js';
-
-export const CRR_POD_MACHINE_ID = 'crrPod';
+import type { CrrWorkers } from './workers.js';
 
 export type CrrCri = PodContainersCri & KillCri;
 
-export interface CrrPodEffectsDeps extends Omit<CrrWriteDeps, 'transport'> {
+export interface CrrPodEffectsDeps {
   /** The event log (anything with `durable()`). */
   readonly barrier: DurabilityBarrier;
   readonly now: () => number;
@@ -36,15 +40,26 @@ export interface CrrPodEffectsDeps extends Omit<CrrWriteDeps, 'transport'> {
   criFor(runtimeName: string): CrrCri | undefined;
   /** The platform profile's exit-code naming and output shaping. */
   readonly platform: PreStopPlatform;
-  /** Events (`Killing`, `FailedPreStopHook`) under component kruise-daemon-crr. */
+  /** Events (`Killing`, `FailedPreStopHook`, `LifecycleHTTPFallback`) under component kruise-daemon-crr. */
   readonly events: EventSink;
-  /** For CRR status writes, under the CRR controller's user agent. */
-  readonly transport: CrrWriteDeps['transport'];
+  /** CRR status writes, under the CRR controller's user agent. */
+  readonly writer: Pick<CrrStatusWriter, 'writeAll'>;
+  /** `--crr-workers`: the pods whose CRR effects may run at once. */
+  readonly workers: CrrWorkers;
+  /** httpGet preStop hooks; default the real lifecycle-HTTP adapter. */
+  readonly http?: LifecycleHttp;
   readonly logger?: KubeLogger;
 }
 
 /** `not found runtime service for <name> in daemon`: upstream's wording (contract §4.3 step 4). */
 const noRuntime = (name: string) => new Error(`not found runtime service for ${name} in daemon`);
+
+/** A kill whose body rejects ends as a failed kill the machine handles, carrying the error's text. */
+const killFailed = (now: () => number) => (error: unknown) =>
+  ({ type: 'kill.failed', at: now(), message: error instanceof Error ? error.message : String(error) }) as const;
+
+/** The pod an effect works for: its CRR worker's key. */
+const podKey = (input: { readonly namespace: string; readonly podName: string }): string => `${input.namespace}/${input.podName}`;
 
 /** The CRR's minimal pod and container (contract §4.4) as the kill path's spec; undefined for an unparsable ID. */
 export function crrKillSpec(input: KillContainerInput): KillSpec | undefined {
@@ -61,15 +76,17 @@ export function crrKillSpec(input: KillContainerInput): KillSpec | undefined {
 }
 
 export function crrPodEffects(deps: CrrPodEffectsDeps) {
-  const { now } = deps;
+  const { now, workers } = deps;
   return {
     criPodContainers: readEffect<PodContainersOutput, PodContainersInput>(async (input, signal) => {
       const cri = deps.criFor(input.runtimeName);
       if (!cri) throw noRuntime(input.runtimeName);
-      const containers = await readPodContainers(cri, input.runtimeName, input.podUid, deps.platform.exitCodes, signal);
+      const containers = await workers.run(podKey(input), signal, () =>
+        readPodContainers(cri, input.runtimeName, input.podUid, deps.platform.exitCodes, signal),
+      );
       return { at: now(), containers };
     }),
-    killContainer: callbackEffect<CrrPodEvent, KillContainerInput>(async (input, sendBack, signal) => {
+    killContainer: callbackEffect<CrrPodEvent, KillContainerInput>(killFailed(now), async (input, sendBack, signal) => {
       const cri = deps.criFor(input.runtimeName);
       const spec = crrKillSpec(input);
       if (!cri || !spec) {
@@ -80,31 +97,41 @@ export function crrPodEffects(deps: CrrPodEffectsDeps) {
         });
         return;
       }
-      const mayAct = () => deps.barrier.durable();
-      const kill = { cri, events: deps.events, platform: deps.platform, now, mayAct, ...(deps.logger ? { logger: deps.logger } : {}) };
+      const lease = await workers.acquire(podKey(input), signal, () => sendBack({ type: 'kill.queued', at: now() }));
       let outcome: KillOutcome;
       try {
+        sendBack({ type: 'kill.started', at: now() });
+        const kill = {
+          cri,
+          events: deps.events,
+          platform: deps.platform,
+          now,
+          mayAct: () => deps.barrier.durable(),
+          ...(deps.http ? { http: deps.http } : {}),
+          ...(deps.logger ? { logger: deps.logger } : {}),
+        };
         outcome = await killContainer(kill, spec, signal, {
           preStopFinished: (error) => sendBack({ type: 'kill.preStopFinished', at: now(), ...(error !== undefined ? { error } : {}) }),
         });
       } catch (error) {
         // Only an abort is expected here; anything else must still end the machine's kill state.
         if (signal.aborted) return;
-        outcome = { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+        outcome = { kind: 'failed', message: errorText(error) };
+      } finally {
+        lease.release();
       }
       if (outcome.kind === 'failed') sendBack({ type: 'kill.failed', at: now(), message: outcome.message });
       else sendBack({ type: 'kill.stopped', at: now() });
     }),
     writeCrrStatus: durablePromise<WriteCrrStatusOutput, WriteCrrStatusInput>(deps.barrier, async (input, signal) => {
-      const results = await writeCrrStatuses(deps, input, signal);
+      const results = await workers.run(podKey(input), signal, () => deps.writer.writeAll(input.namespace, input.writes, signal));
       return { at: now(), results };
     }),
   };
 }
 
 /** The host's `bind` for the CRR feature: live effects for `crrPod`, other machines as they are. */
-export function bindCrrPod(deps: CrrPodEffectsDeps, extra: { delays?: Record<string, number | (() => number)> } = {}) {
+export function bindCrrPod(deps: CrrPodEffectsDeps) {
   const actors = crrPodEffects(deps);
-  return (entry: RegisteredMachine): AnyStateMachine =>
-    entry.id === CRR_POD_MACHINE_ID ? entry.machine.provide({ actors, ...(extra.delays ? { delays: extra.delays } : {}) } as never) : entry.machine;
+  return (entry: RegisteredMachine): AnyStateMachine => (entry.id === crrPodMachine.id ? entry.machine.provide({ actors } as never) : entry.machine);
 }

@@ -1,7 +1,6 @@
 // Effects of the CRR feature: the crrPod machine's CRI reads, the kill path (shared with the
-// container-meta restarter) and the CRR status writes.
-export { bindCrrPod, CRR_POD_MACHINE_ID, crrKillSpec, crrPodEffects, type CrrCri, type CrrPodEffectsDeps } from './crr-pod.effects.js';
-export { upstreamState, writeCrrStatus, writeCrrStatuses, type CrrWriteDeps, type CrrWriteResult } from './crr-status-writes.js';
+// container-meta restarter), the CRR status writes through the CRR writer, and the CRR workers.
+export { bindCrrPod, crrKillSpec, crrPodEffects, type CrrCri, type CrrPodEffectsDeps } from './crr-pod.effects.js';
 export {
   killContainer,
   MIN_GRACE_SECONDS,
@@ -17,10 +16,11 @@ export {
   exitedWith,
   hookFailure,
   LIFECYCLE_USER_AGENT,
-  resolvePort,
   runPreStop,
   type HookFailure,
   type PreStopCri,
   type PreStopPlatform,
+  type PreStopResult,
   type PreStopTarget,
 } from './pre-stop.js';
+export { CrrWorkers, type WorkerLease } from './workers.js';

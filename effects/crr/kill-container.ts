@@ -10,7 +10,9 @@
 // 2. `Killing` (Normal) on the pod container.
 // 3. The preStop hook, when there is one and the grace is above 0, bounded by the grace: when the
 //    grace runs out first the hook is cancelled and counts as failed. A failed hook emits
-//    `FailedPreStopHook` (Warning) with the hook's text and does not stop the kill.
+//    `FailedPreStopHook` (Warning) with the hook's text and does not stop the kill. An httpGet
+//    hook is one call of the lifecycle-HTTP adapter; when it fell back from HTTPS to HTTP,
+//    `LifecycleHTTPFallback` (Warning) goes on the pod, as kubelet's handler runner reports it.
 //    `preStopFinished` is called once either way (also without a hook), before the stop.
 // 4. StopContainer(id, grace − whole seconds the hook took, at least 2). A stop error is the
 //    outcome `failed` with the error's text; a container that vanished meanwhile counts as stopped.
@@ -19,7 +21,9 @@
 import { CriError, type ContainerManager } from '../../adapters/cri/index.js';
 import { containerFieldPath, EVENT_REASONS, involvedObjectOf, type EventType, type InvolvedObject, type KubeLogger } from '../../adapters/kube/index.js';
 import type { ContainerPortSpec, PreStopHandler } from '../../machines/crr/types.js';
-import { hookFailure, runPreStop, type HookFailure, type PreStopPlatform } from './pre-stop.js';
+import type { LifecycleHttp } from '../../adapters/http-get/index.js';
+import { lifecycleFallbackMessage } from '../../adapters/http-get/index.js';
+import { hookFailure, runPreStop, type PreStopPlatform, type PreStopResult } from './pre-stop.js';
 
 /** kubelet's minimumGracePeriodInSeconds. */
 export const MIN_GRACE_SECONDS = 2;
@@ -39,6 +43,8 @@ export interface KillDeps {
   readonly logger?: KubeLogger;
   /** Resolves once the kill may act on the world (the event log holds its cause); default at once. */
   readonly mayAct?: () => Promise<void>;
+  /** The lifecycle-HTTP adapter for httpGet hooks; default the real one. */
+  readonly http?: LifecycleHttp;
 }
 
 /** What to kill and how to speak about it; the caller (CRR or container meta) builds it. */
@@ -79,13 +85,7 @@ async function currentState(cri: KillCri, id: string, signal: AbortSignal): Prom
 }
 
 /** The hook raced against the grace; the hook is cancelled when the grace wins. */
-async function preStopWithinGrace(
-  deps: KillDeps,
-  spec: KillSpec,
-  handler: PreStopHandler,
-  grace: number,
-  signal: AbortSignal,
-): Promise<HookFailure | undefined> {
+async function preStopWithinGrace(deps: KillDeps, spec: KillSpec, handler: PreStopHandler, grace: number, signal: AbortSignal): Promise<PreStopResult> {
   const hookAbort = new AbortController();
   const forward = () => hookAbort.abort(signal.reason);
   signal.addEventListener('abort', forward, { once: true });
@@ -97,12 +97,12 @@ async function preStopWithinGrace(
     ports: spec.container.ports,
     podDesc: `${spec.pod.name}_${spec.pod.namespace}(${spec.pod.uid})`,
   };
-  const hook = runPreStop(deps.cri, target, handler, deps.platform, hookAbort.signal);
+  const hook = runPreStop(deps.cri, target, handler, deps.platform, hookAbort.signal, deps.http);
   hook.catch(() => undefined); // once the grace wins, the cancelled hook's rejection is nobody's business
   try {
     const result = await Promise.race([hook, graceOver]);
     if (result !== 'graceOver') return result;
-    return hookFailure(handler, target, `preStop hook did not complete within the grace period of ${grace}s`);
+    return { failure: hookFailure(handler, target, `preStop hook did not complete within the grace period of ${grace}s`) };
   } finally {
     clearTimeout(timer);
     hookAbort.abort();
@@ -133,8 +133,11 @@ export async function killContainer(deps: KillDeps, spec: KillSpec, signal: Abor
   const handler = spec.container.preStop;
   if (handler !== null && grace > 0) {
     const started = deps.now();
-    const failure = await preStopWithinGrace(deps, spec, handler, grace, signal);
+    const { failure, httpFallback } = await preStopWithinGrace(deps, spec, handler, grace, signal);
     signal.throwIfAborted();
+    if (httpFallback !== undefined) {
+      deps.events.record(spec.component, involvedObjectOf(podObject), 'Warning', EVENT_REASONS.lifecycleHttpFallback, lifecycleFallbackMessage(httpFallback));
+    }
     if (failure) {
       deps.logger?.warn(log, 'preStop hook failed'); // the text may carry the container's output: event only
       event('Warning', EVENT_REASONS.failedPreStopHook, failure.eventMessage);

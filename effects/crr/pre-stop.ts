@@ -4,19 +4,18 @@
 //   non-zero exit is `command '<argv joined>' exited with <code>: <stderr>` (cri-client's text);
 //   the exit code is worded by the platform when it has a name (NTSTATUS, signals).
 // * httpGet: only with an explicit host. Upstream asks a CRI pod status that never carries IPs for
-//   the pod IP, so a hook without host fails `failed to find networking container`. Named ports
-//   resolve against the container's ports. kubelet does not look at the response status: only a
-//   request that gets no answer fails.
+//   the pod IP, so a hook without host fails `failed to find networking container`. The request
+//   itself is the lifecycle-HTTP adapter's (adapters/http-get: kubelet's URL, headers, redirects,
+//   HTTPS-to-HTTP fallback); any answer counts as done, only a request that gets none fails.
 // * anything else (tcpSocket, an empty handler): `invalid handler: <Go's rendering of the handler>`.
 // The event message is kubelet's `... lifecycle hook (...) for Container "c" in Pod "p" failed -
 // error: ...`, with the hook's output (stdout then stderr, CRLF normalised) quoted as Go's %q does.
 // Nothing from the container's environment is read or logged here.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
 import type { ContainerManager } from '../../adapters/cri/index.js';
+import { lifecycleHttp, userAgentFor, type LifecycleHttp } from '../../adapters/http-get/index.js';
 import type { ExitCodes, OutputShaping } from '../../adapters/platform/index.js';
 import type { ContainerPortSpec, PreStopHandler } from '../../machines/crr/types.js';
+import { errorText, goQuote } from '../../machines/shared/index.js';
 
 export type PreStopCri = Pick<ContainerManager, 'execSync'>;
 
@@ -34,6 +33,12 @@ export interface PreStopPlatform {
   readonly output: OutputShaping;
 }
 
+/** What a hook run ended with: its failure, if any, and the host of an HTTPS hook answered over HTTP after a retry. */
+export interface PreStopResult {
+  readonly failure?: HookFailure;
+  readonly httpFallback?: string;
+}
+
 export interface HookFailure {
   /** The error alone (kill.preStopFinished's `error`). */
   readonly error: string;
@@ -42,10 +47,7 @@ export interface HookFailure {
 }
 
 /** kubelet's lifecycle requests send this agent (the version part is the k8s minor kruise links). */
-export const LIFECYCLE_USER_AGENT = 'kube-lifecycle/1.32';
-
-/** Go's %q for the texts that reach hook messages (JSON escaping agrees with it on printable text and \n, \t, \", \\). */
-const goQuote = (text: string): string => JSON.stringify(text);
+export const LIFECYCLE_USER_AGENT = userAgentFor('lifecycle');
 
 /** Go's %v of a []string. */
 const goList = (items: readonly string[]): string => `[${items.join(' ')}]`;
@@ -89,69 +91,33 @@ async function runExec(
     error = `command '${command.join(' ')}' exited with ${exitedWith(platform.exitCodes, res.exit_code)}: ${output.message(output.decode(res.stderr))}`;
   } catch (e) {
     if (signal.aborted) throw e;
-    error = e instanceof Error ? e.message : String(e);
+    error = errorText(e);
   }
   return hookFailure({ exec: { command } }, target, error, output.message(text));
 }
 
-/** probe.ResolveContainerPort: a number, a named port of the container, or a number written as text. */
-export function resolvePort(port: number | string, ports: readonly ContainerPortSpec[]): number {
-  let n: number;
-  if (typeof port === 'number') n = port;
-  else {
-    const named = ports.find((p) => p.name === port);
-    if (named) n = named.containerPort;
-    else if (/^[+-]?\d+$/.test(port)) n = Number(port);
-    else throw new Error(`strconv.Atoi: parsing ${goQuote(port)}: invalid syntax`);
-  }
-  if (n > 0 && n < 65536) return n;
-  throw new Error(`invalid port number: ${n}`);
-}
-
-const joinHostPort = (host: string, port: number): string => (isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`);
-
-/** One GET; resolves once the answer's head arrived and its body was drained, whatever the status (kubelet ignores it). */
-function get(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
-  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'GET', headers, signal }, (res: IncomingMessage) => {
-      res.on('error', reject);
-      res.on('end', () => resolve());
-      res.resume();
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function runHttpGet(target: PreStopTarget, action: NonNullable<PreStopHandler['httpGet']>, signal: AbortSignal): Promise<HookFailure | undefined> {
-  const path = action.path ?? '';
-  let error: string | undefined;
+async function runHttpGet(
+  http: LifecycleHttp,
+  target: PreStopTarget,
+  action: NonNullable<PreStopHandler['httpGet']>,
+  signal: AbortSignal,
+): Promise<PreStopResult> {
   if (!action.host) {
-    error = `failed to find networking container: the CRI pod status of ${target.podDesc} carries no IPs`;
-  } else {
-    let url = '';
-    try {
-      const port = resolvePort(action.port, target.ports);
-      const scheme = (action.scheme ?? 'HTTP').toLowerCase();
-      url = `${scheme}://${joinHostPort(action.host, port)}${path.startsWith('/') ? path : `/${path}`}`;
-      const headers: Record<string, string> = {};
-      for (const h of action.httpHeaders ?? []) headers[h.name] = h.value;
-      headers['User-Agent'] ??= LIFECYCLE_USER_AGENT;
-      headers.Accept ??= '*/*';
-      await get(url, headers, signal);
-    } catch (e) {
-      if (signal.aborted) throw e;
-      const message = e instanceof Error ? e.message : String(e);
-      error = url === '' ? message : `Get ${goQuote(url)}: ${message}`;
-    }
+    return { failure: hookFailure({ httpGet: action }, target, `failed to find networking container: the CRI pod status of ${target.podDesc} carries no IPs`) };
   }
-  return error === undefined ? undefined : hookFailure({ httpGet: action }, target, error);
+  try {
+    const { fellBackToHttp } = await http.run(action, { host: action.host, ports: target.ports }, signal);
+    return fellBackToHttp === undefined ? {} : { httpFallback: fellBackToHttp };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    return { failure: hookFailure({ httpGet: action }, target, errorText(error)) };
+  }
 }
 
 /**
- * Runs the hook; resolves with its failure, or undefined when it succeeded. Rejects only when
- * `signal` aborts (the caller's grace ran out or the effect was stopped).
+ * Runs the hook; resolves with its failure (none when it succeeded). Rejects only when `signal`
+ * aborts (the caller's grace ran out or the effect was stopped). `http` defaults to the real
+ * lifecycle-HTTP adapter.
  */
 export async function runPreStop(
   cri: PreStopCri,
@@ -159,9 +125,13 @@ export async function runPreStop(
   handler: PreStopHandler,
   platform: PreStopPlatform,
   signal: AbortSignal,
-): Promise<HookFailure | undefined> {
-  if (handler.exec) return runExec(cri, target, handler.exec.command, platform, signal);
-  if (handler.httpGet) return runHttpGet(target, handler.httpGet, signal);
+  http: LifecycleHttp = lifecycleHttp(),
+): Promise<PreStopResult> {
+  if (handler.exec) {
+    const failure = await runExec(cri, target, handler.exec.command, platform, signal);
+    return failure === undefined ? {} : { failure };
+  }
+  if (handler.httpGet) return runHttpGet(http, target, handler.httpGet, signal);
   const error = `invalid handler: ${goHandler(handler)}`;
-  return { error, eventMessage: `Cannot run handler: ${error}` };
+  return { failure: { error, eventMessage: `Cannot run handler: ${error}` } };
 }

@@ -19,9 +19,12 @@ export function blobPath(store: BlobStore, digest: string): string {
   return join(store.dir, digest.replace(/[^a-zA-Z0-9]/g, '_'));
 }
 
+/** A fetch whose body rejects (it catches its own I/O errors; this is for the rest) fails the attempt. */
+const fetchFailed = (error: unknown) => ({ type: 'demo.fetchFailed', message: error instanceof Error ? error.message : String(error) }) as const;
+
 export function blobFetchEffects(store: BlobStore, barrier: DurabilityBarrier) {
   return {
-    fetchBlob: durableCallback<BlobFetchEvent, { digest: string; source: string }>(barrier, async (input, sendBack, signal) => {
+    fetchBlob: durableCallback<BlobFetchEvent, { digest: string; source: string }>(barrier, fetchFailed, async (input, sendBack, signal) => {
       try {
         await mkdir(store.dir, { recursive: true });
         const total = (await stat(input.source)).size;

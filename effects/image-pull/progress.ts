@@ -23,7 +23,7 @@ export async function watchOwnIngests(
   /** Refs earlier attempts of the same reference counted; this attempt adds its own. */
   mine: Set<string> = new Set(),
 ): Promise<boolean> {
-  const baseline = await reader.snapshot(signal).catch(() => undefined);
+  const baseline = await reader.snapshot(signal).catch(() => undefined); // progress is a display: without a baseline, every later ingest counts as this pull's
   if (baseline?.supported === false || signal.aborted) return baseline?.supported !== false;
   const before = new Set((baseline?.statuses ?? []).map((s) => s.ref));
   const tracker = new PullProgress({

@@ -15,7 +15,12 @@ export type RecordKind =
   /** An event XState produced inside the actor: `xstate.after.*`, `xstate.done.actor.*`, child sends. */
   | 'internal'
   /** The actor ended: `reason` is done (final state), error (it failed) or released (host stopped it). */
-  | 'stop';
+  | 'stop'
+  /**
+   * The actor's persisted snapshot, pending timers and spawn input at this point (checkpoint.ts):
+   * recovery and replay can start the incarnation here, so its older records are no longer needed.
+   */
+  | 'checkpoint';
 
 export interface LogRecord {
   readonly seq: number;
@@ -25,7 +30,7 @@ export interface LogRecord {
   readonly machine: string;
   readonly version: string;
   readonly kind: RecordKind;
-  /** The delivered event (event, internal), the spawn input (spawn), or `{ reason, error? }` (stop). */
+  /** The delivered event (event, internal), the spawn input (spawn), `{ reason, error? }` (stop), or a CheckpointBody. */
   readonly event: unknown;
   /** Hash of the snapshot the record led to (see snapshot-hash.ts); absent on stop records. */
   readonly state?: string | undefined;
@@ -105,6 +110,6 @@ function isRecordShape(value: unknown): value is LogRecord {
     typeof r.key === 'string' &&
     typeof r.machine === 'string' &&
     typeof r.version === 'string' &&
-    (r.kind === 'spawn' || r.kind === 'event' || r.kind === 'internal' || r.kind === 'stop')
+    (r.kind === 'spawn' || r.kind === 'event' || r.kind === 'internal' || r.kind === 'stop' || r.kind === 'checkpoint')
   );
 }

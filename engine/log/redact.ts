@@ -46,7 +46,10 @@ function scrub(value: unknown, secrets: readonly string[]): unknown {
     let copy: unknown[] | undefined;
     value.forEach((item, index) => {
       const clean = scrub(item, secrets);
-      if (clean !== item) (copy ??= [...value])[index] = clean;
+      if (clean !== item) {
+        copy ??= [...value];
+        copy[index] = clean;
+      }
     });
     return copy ?? value;
   }
@@ -54,7 +57,10 @@ function scrub(value: unknown, secrets: readonly string[]): unknown {
   for (const key in value) {
     const inner = (value as Record<string, unknown>)[key];
     const clean = SENSITIVE_KEY_PATTERN.test(key) ? REDACTED : scrub(inner, secrets);
-    if (clean !== inner) (copy ??= { ...(value as Record<string, unknown>) })[key] = clean;
+    if (clean !== inner) {
+      copy ??= { ...(value as Record<string, unknown>) };
+      copy[key] = clean;
+    }
   }
   return copy ?? value;
 }

@@ -43,7 +43,7 @@ export class CorruptLogError extends Error {
 
 export interface ScanOptions {
   /** Receives each valid record in order; returning false stops the scan. */
-  readonly onRecord: (record: LogRecord) => boolean | void;
+  readonly onRecord: (record: LogRecord) => boolean | undefined;
   /** Throw CorruptLogError at the first corrupt middle record instead of collecting it. */
   readonly failOnCorrupt?: boolean;
 }

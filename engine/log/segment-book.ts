@@ -1,6 +1,10 @@
-// Which actor incarnations each segment holds, and which of them are finished: what retention
+// Which actor incarnations each segment holds, and which of them still need it: what retention
 // and the size cap need to decide that a segment may go. An incarnation is one actor's life for
-// a key, from its spawn record (`key@spawnSeq`) to its stop record.
+// a key, from its spawn record (`key@spawnSeq`) to its stop record. Recovery rebuilds a live
+// incarnation from its latest checkpoint (or its spawn) onwards, so a segment is pinned by a live
+// incarnation only when it holds records of it from that start on: once a later checkpoint is on
+// disk, the incarnation's older segments no longer pin anything.
+import { checkpointBody } from './checkpoint.js';
 import type { LogRecord } from './record.js';
 import type { SegmentFile } from './segments.js';
 
@@ -8,36 +12,59 @@ export interface SegmentInfo {
   readonly file: SegmentFile;
   sizeBytes: number;
   lastTime: number;
+  /** Seq of the last record noted in it. */
+  lastSeq: number;
   readonly incarnations: Set<string>;
+}
+
+interface LiveIncarnation {
+  readonly id: string;
+  /** Seq of its spawn or latest checkpoint: where recovery would start it. */
+  startSeq: number;
 }
 
 export class SegmentBook {
   readonly segments: SegmentInfo[] = [];
-  /** key → its live incarnation id. */
-  private readonly liveByKey = new Map<string, string>();
+  /** key → its live incarnation. */
+  private readonly liveByKey = new Map<string, LiveIncarnation>();
 
   addSegment(file: SegmentFile, sizeBytes = 0): SegmentInfo {
-    const info: SegmentInfo = { file, sizeBytes, lastTime: 0, incarnations: new Set() };
+    const info: SegmentInfo = { file, sizeBytes, lastTime: 0, lastSeq: 0, incarnations: new Set() };
     this.segments.push(info);
     return info;
   }
 
-  /** Notes a record written to (or found in) the given segment. */
+  /** Notes a record written to (or found in) the given segment. Call it only once the record is on disk. */
   note(segment: SegmentInfo, record: LogRecord): void {
     segment.lastTime = Math.max(segment.lastTime, record.time);
-    if (record.kind === 'spawn') this.liveByKey.set(record.key, `${record.key}@${record.seq}`);
+    segment.lastSeq = record.seq;
+    if (record.kind === 'spawn') this.liveByKey.set(record.key, { id: `${record.key}@${record.seq}`, startSeq: record.seq });
+    else if (record.kind === 'checkpoint') this.checkpointed(record);
     const incarnation = this.liveByKey.get(record.key);
-    if (incarnation !== undefined) segment.incarnations.add(incarnation);
+    if (incarnation !== undefined) segment.incarnations.add(incarnation.id);
     if (record.kind === 'stop') this.liveByKey.delete(record.key);
   }
 
-  isLive(incarnation: string): boolean {
-    const key = incarnation.slice(0, incarnation.lastIndexOf('@'));
-    return this.liveByKey.get(key) === incarnation;
+  private checkpointed(record: LogRecord): void {
+    const live = this.liveByKey.get(record.key);
+    if (live) live.startSeq = record.seq;
+    // Its spawn is no longer on disk (collected, or cut by the cap): the checkpoint names the incarnation.
+    else this.liveByKey.set(record.key, { id: `${record.key}@${checkpointBody(record.event).spawnSeq}`, startSeq: record.seq });
   }
 
-  liveIncarnations(segment: SegmentInfo): string[] {
-    return [...segment.incarnations].filter((id) => this.isLive(id));
+  /** The live incarnations that recovery would need this segment for. */
+  pinning(segment: SegmentInfo): string[] {
+    return [...segment.incarnations].filter((id) => {
+      const live = this.liveByKey.get(id.slice(0, id.lastIndexOf('@')));
+      return live?.id === id && live.startSeq <= segment.lastSeq;
+    });
+  }
+
+  /** Keys of live incarnations whose recovery starts before `seq`: a checkpoint would release their older segments. */
+  keysStartingBefore(seq: number): string[] {
+    const keys: string[] = [];
+    for (const [key, live] of this.liveByKey) if (live.startSeq < seq) keys.push(key);
+    return keys;
   }
 
   totalBytes(): number {
@@ -55,20 +82,20 @@ export class SegmentBook {
     const out: Array<{ segment: SegmentInfo; lostLive: string[] }> = [];
     const chosen = new Set<SegmentInfo>();
     for (const segment of closed) {
-      if (this.liveIncarnations(segment).length === 0 && now - segment.lastTime >= retentionMs) {
+      if (this.pinning(segment).length === 0 && now - segment.lastTime >= retentionMs) {
         out.push({ segment, lostLive: [] });
         chosen.add(segment);
       }
     }
     let total = this.totalBytes() - out.reduce((sum, entry) => sum + entry.segment.sizeBytes, 0);
-    // Over the cap: finished segments go first whatever their age, then the oldest ones at all.
+    // Over the cap: unpinned segments go first whatever their age, then the oldest ones at all.
     const byPreference = [
-      ...closed.filter((s) => !chosen.has(s) && this.liveIncarnations(s).length === 0),
-      ...closed.filter((s) => !chosen.has(s) && this.liveIncarnations(s).length > 0),
+      ...closed.filter((s) => !chosen.has(s) && this.pinning(s).length === 0),
+      ...closed.filter((s) => !chosen.has(s) && this.pinning(s).length > 0),
     ];
     for (const segment of byPreference) {
       if (total <= maxBytes) break;
-      out.push({ segment, lostLive: this.liveIncarnations(segment) });
+      out.push({ segment, lostLive: this.pinning(segment) });
       total -= segment.sizeBytes;
     }
     return out;

@@ -1,11 +1,12 @@
-// The crrPod machine's own data: its context, the per-container lifecycle records and the plan a
-// decision step leaves for the transitions to read. Plain JSON, as every machine context must be
-// (the snapshot hash and the event log cover it). The shapes shared with effects/ and the glue
-// live in types.ts.
+// The crrPod machine's own data: its context, the per-container records, and the events its
+// decision steps raise to route the pass. Plain JSON, as every machine context must be (the
+// snapshot hash and the event log cover it). The shapes shared with effects/ and the glue live in
+// types.ts.
 import type {
   ContainerRecreateState,
   CrrPodInput,
   CrrStatusWrite,
+  CrrTiming,
   CrrView,
   KillContainerInput,
   PodContainersInput,
@@ -14,13 +15,12 @@ import type {
 } from './types.js';
 
 /**
- * Where one container of the picked CRR is in its recreation: `pending` (not killed yet, or not on
- * the node), `preStop` and `stopping` (the kill in flight: hook, then StopContainer),
- * `awaitingRecreate` (killed or exited; the kubelet is to start a new one), and the terminal
- * `succeeded` / `failed`. Upstream's containerRecreateStates phases are Pending, Recreating,
- * Succeeded and Failed; the two kill stages exist only here.
+ * Where one container of the picked CRR is in its recreation, as upstream's states say:
+ * `pending` (not killed yet, or not on the node), `awaitingRecreate` (killed or exited; the kubelet
+ * is to start a new one), and the terminal `succeeded` / `failed`. A kill in flight and its stage
+ * (preStop, stopping) are the chart's `killing` states, not a phase here.
  */
-export type ContainerLifecyclePhase = 'pending' | 'preStop' | 'stopping' | 'awaitingRecreate' | 'succeeded' | 'failed';
+export type ContainerLifecyclePhase = 'pending' | 'awaitingRecreate' | 'succeeded' | 'failed';
 
 export interface ContainerRecord {
   readonly name: string;
@@ -29,8 +29,6 @@ export interface ContainerRecord {
   readonly containerID: string | null;
   /** The state entry's message ('' for none). */
   readonly message: string;
-  /** A preStop hook failure reported by the kill (it does not stop the kill). */
-  readonly hookError?: string;
 }
 
 /** A walk over the picked CRR's states (contract §4.3 step 7), paused while a kill runs. */
@@ -44,23 +42,34 @@ export interface WalkState {
   readonly runtime: readonly RuntimeContainer[];
 }
 
-/** What a decision step chose; the `always` guards of `deciding` / `evaluating` read its kind. */
-export type Plan =
-  | { readonly kind: 'none' }
+/**
+ * What a decision step found, raised as an event: the state it leads to is the event's own
+ * transition, and the data that state needs travels with it.
+ */
+export type PassEvent =
   /** No active CRR is left for the pod: the actor is done. */
-  | { readonly kind: 'finish' }
+  | { readonly type: 'pass.finished' }
   /** Nothing to do until the next observation. */
-  | { readonly kind: 'idle'; readonly reason: string }
-  /** With `inspect`, the runtime is inspected at the same time (a newly picked CRR's phase writes). */
-  | { readonly kind: 'write'; readonly writes: readonly CrrStatusWrite[]; readonly inspect?: PodContainersInput }
-  /** Look again after `delayMs` (or at the next observation, whichever is first). */
-  | { readonly kind: 'requeue'; readonly reason: 'unreadyGrace' | 'minStarted'; readonly delayMs: number }
-  | { readonly kind: 'inspect'; readonly crrName: string; readonly input: PodContainersInput }
-  | { readonly kind: 'kill'; readonly input: KillContainerInput }
+  | { readonly type: 'pass.idle'; readonly reason: string }
+  /** The unready grace has `delayMs` left (plus upstream's 100 ms). */
+  | { readonly type: 'pass.awaitUnreadyGrace'; readonly delayMs: number }
+  /** Recreated containers must run minStartedSeconds: look again after `delayMs`. */
+  | { readonly type: 'pass.awaitMinStarted'; readonly delayMs: number }
+  /** Phase writes (or, after a kill, the states it changed); then decide again. */
+  | { readonly type: 'pass.write'; readonly writes: readonly CrrStatusWrite[] }
+  /** A newly picked CRR's phase writes, with the runtime inspected at the same time. */
+  | { readonly type: 'pass.writeAndInspect'; readonly writes: readonly CrrStatusWrite[]; readonly inspection: PodContainersInput }
+  | { readonly type: 'pass.inspect'; readonly inspection: PodContainersInput }
+  /** Changed states with a fresh inspection: patch them, then evaluate that inspection again. */
+  | { readonly type: 'pass.patchStates'; readonly write: CrrStatusWrite }
+  /** The CRR is over (every container done, a failure under Fail, or it cannot be served). */
+  | { readonly type: 'pass.complete'; readonly write: CrrStatusWrite }
+  | { readonly type: 'pass.kill'; readonly kill: KillContainerInput }
   /** The picked CRR went away while the machine was busy: decide from the start. */
-  | { readonly kind: 'redecide' };
+  | { readonly type: 'pass.redecide' };
 
-export interface CrrPodContext extends CrrPodInput {
+export interface CrrPodContext extends Omit<CrrPodInput, 'timing'> {
+  readonly timing: CrrTiming;
   /** Latest time an event carried (or a timer implied), ms since the epoch; 0 before the first. */
   clockMs: number;
   /** The pod's active CRRs as last observed, with this actor's own writes applied on top. */
@@ -70,17 +79,18 @@ export interface CrrPodContext extends CrrPodInput {
   expectations: Record<string, { readonly uid: string; readonly resourceVersion: string }>;
   /** The CRR being worked on (picked by the last decision), or null. */
   picked: string | null;
-  /** One record per spec container of the picked CRR (or of the last one, until another is picked): the per-container lifecycle. */
+  /** One record per spec container of the picked CRR (or of the last one, until another is picked). */
   containers: ContainerRecord[];
   /** The runtime's containers of the pod at the last inspection, which runtime, and when it answered. */
-  runtime: {
-    readonly at: number;
-    readonly runtimeName: string;
-    readonly containers: readonly RuntimeContainer[];
-    /** A kill ran since this inspection: it no longer describes the pod, so the next pass asks again. */
-    readonly spent?: boolean;
-  } | null;
-  plan: Plan;
+  runtime: { readonly at: number; readonly runtimeName: string; readonly containers: readonly RuntimeContainer[] } | null;
+  /** The writes of the write state the machine is in (or was last in). */
+  writes: readonly CrrStatusWrite[];
+  /** The inspection of the inspect state the machine is in (or was last in). */
+  inspection: PodContainersInput | null;
+  /** The kill in flight: what to kill, and the clock time by which its current stage must be over. */
+  kill: { readonly input: KillContainerInput; readonly stageDeadlineMs: number } | null;
+  /** How long the current requeue wait lasts. */
+  requeueMs: number;
   /** Set while a kill is in flight: the walk to resume when it ends. */
   walk: WalkState | null;
   /** Consecutive failed effects (status write or inspection), for the retry backoff. */

@@ -1,79 +1,116 @@
 // Lifecycle of one pod's ContainerRecreateRequests: one actor per pod, key `<namespace>/<podName>`,
 // replacing the per-pod sync of `openkruise/kruise pkg/daemon/containerrecreate` (contract §4.3).
 //
-// The glue spawns the actor with the pod's first `k8s.crrsObserved` (every active CRR of the pod,
-// and the pod) and delivers another whenever anything changes. The actor rests in `observing`:
-// `idle`, or with a requeue timer (`awaitingUnreadyGrace`, `awaitingMinStarted`); an observation
-// or the timer starts a pass. `deciding` picks the CRR (phase weight, then creation time), writes
-// `Pending` to the other new ones and `Recreating` to the picked one, honours the unready grace and
-// chooses the runtime by container-ID scheme (a CRR that cannot be served completes with
-// upstream's message). `inspecting` asks the runtime for the pod's containers; `evaluating`
-// computes the containerRecreateStates, patches them when they changed (then evaluates again with
-// the same inspection), else walks them: a
-// `Pending` container is killed in `killing` (`preStop`, then `stopping`, one callback effect),
-// at most one per pass, and `resumingWalk` records the result (Recreating, or Failed under
-// failurePolicy Fail/Ignore). When every container is Succeeded or Failed the CRR is completed
-// and the actor decides again at once, so the pod's next CRR starts without waiting for an
-// informer event (upstream's Pending stall, #1626/#2474). Every write goes through `writing`;
-// its returned resourceVersions are remembered so an older observation cannot undo them.
-// A failed write or inspection sleeps in `backingOff` (0.5 s doubling to 50 s). With no active CRR
-// left, the actor ends in `done` and the host releases it.
+// The chart reads top to bottom as a pass. The glue spawns the actor with the pod's first
+// `k8s.crrsObserved` (every active CRR of the pod, and the pod) and delivers another whenever
+// anything changes. The actor rests in `observing`: `idle`, or with a requeue timer
+// (`awaitingUnreadyGrace`, `awaitingMinStarted`); an observation or the timer starts a pass.
+// `deciding` picks the CRR (phase weight, then creation time), writes `Pending` to the other new
+// ones and `Recreating` to the picked one (`writing`, or `writingAndInspecting` when the runtime
+// can be asked at the same time), honours the unready grace and chooses the runtime by
+// container-ID scheme. `inspecting` asks the runtime for the pod's containers; `evaluating`
+// computes the containerRecreateStates and patches them when they changed (`patchingStates`, then
+// evaluates the same inspection again), else walks them: a `Pending` container is killed in
+// `killing` (`preStop`, then `stopping`; at most one per pass), and `resumingWalk` records the
+// result (Recreating, or Failed under failurePolicy Fail/Ignore) and writes it (`writing`: the
+// kill made the inspection stale, so the pass starts over). When every container is Succeeded or
+// Failed, `completing` completes the CRR and the actor decides again at once, so the pod's next
+// CRR starts without waiting for an informer event (upstream's Pending stall, #1626/#2474).
+// Written resourceVersions are remembered so an older observation cannot undo a write. A failed
+// write or inspection sleeps in `backingOff` (--crr-min-backoff doubling to --crr-max-backoff).
+// With no active CRR left, the actor ends in `done` and the host releases it.
 //
-// The per-container lifecycle lives in `context.containers`: one record per spec container of the
-// picked CRR, `pending` → `preStop` → `stopping` → `awaitingRecreate` → `succeeded` | `failed`,
-// kept alongside the upstream states it is derived with. A container that exited and will not be
-// restarted (restartPolicy Never, OnFailure after exit 0, terminal pod) is `Succeeded`, so a
-// sidecar-termination CRR completes instead of sitting in Recreating until its deadline (§4.6).
-// Observations arriving while an effect runs only update the view; the pass resumes when the
-// effect ends. Time comes only from events: every `at` advances `clockMs`, timers by their delay.
-import { assign, fromCallback, fromPromise, setup } from 'xstate';
-import type { CrrPodContext, Plan } from './context.js';
+// The decision steps (`deciding`, `evaluating`, `resumingWalk`) are pure functions (pass.ts) that
+// raise one `pass.*` event: the event names the next state and carries the data it needs, so the
+// routing is the chart's own transitions. Every state that waits on the outside world is bounded:
+// the kill's stages by deadlines (the grace plus the CRI call deadline plus slack), a deadline hit
+// counting as a failed kill; writes and inspections by their adapters (bounded retries, CRI call
+// deadlines), whose failure is `backingOff`. Observations arriving while an effect runs only
+// update the view; the pass resumes when the effect ends. Time comes only from events: every `at`
+// advances `clockMs`, timers by their delay.
+import { assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { errorText, eventAt } from '../shared/index.js';
+import type { CrrPodContext, PassEvent } from './context.js';
+import { killStageTimedOut } from './messages.js';
 import { applyWrites, mergeObservation } from './observations.js';
 import { decide, evaluate, resumeWalk, type PassStep } from './pass.js';
-import { backoffMs } from './policy.js';
+import { backoffMs, killStageDeadline, timingOf, type KillStage } from './policy.js';
+import type { KillResult } from './recreate-states.js';
 import type {
   CrrPodEvent,
   CrrPodInput,
+  CrrStatusWrite,
+  CrrView,
   KillContainerInput,
   PodContainersInput,
   PodContainersOutput,
+  PodView,
   WriteCrrStatusInput,
   WriteCrrStatusOutput,
 } from './types.js';
 
 export type { CrrPodContext } from './context.js';
 
-type AnyEvent = { type: string; at?: number; output?: unknown; error?: unknown };
+type MachineEvent = CrrPodEvent | PassEvent;
 
-const eventAt = (context: CrrPodContext, event: AnyEvent): number => {
-  const at = typeof event.at === 'number' ? event.at : (event.output as { at?: unknown } | undefined)?.at;
-  return typeof at === 'number' ? Math.max(context.clockMs, at) : context.clockMs;
-};
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-const requeueMs = (plan: Plan): number => (plan.kind === 'requeue' ? plan.delayMs : 0);
-/** The planned writes (none unless the plan is a write). */
-const plannedWrites = (plan: Plan) => (plan.kind === 'write' ? plan.writes : []);
-/** The planned inspection: the plan's own, or the one that runs alongside its writes. */
-const plannedInspection = (plan: Plan): PodContainersInput | undefined =>
-  plan.kind === 'inspect' ? plan.input : plan.kind === 'write' ? plan.inspect : undefined;
-const NO_INSPECTION: PodContainersInput = { runtimeName: '', podUid: '' };
-const passStep = (step: PassStep) => ({ plan: step.plan, picked: step.picked, walk: step.walk, containers: step.containers });
+const NO_INSPECTION: PodContainersInput = { runtimeName: '', podUid: '', namespace: '', podName: '' };
+const bookkeeping = (step: PassStep) => ({ picked: step.picked, walk: step.walk, containers: step.containers });
 
-/** Where a step that planned the walk's next move goes: `evaluating` and `resumingWalk` route alike. */
-const walkPlanTransitions = () =>
-  [
-    { guard: 'plannedWrite', target: 'writing' },
-    { guard: 'plannedKill', target: 'killing' },
-    { guard: 'plannedMinStartedRequeue', target: 'observing.awaitingMinStarted' },
-    { guard: 'plannedRedecide', target: 'deciding' },
-    { target: 'observing.idle' },
-  ] as const;
+/** The kill stage's deadline in ms, from the kill in flight (0 when there is none, which cannot happen in `killing`). */
+const stageDeadlineMs = (context: CrrPodContext, stage: KillStage): number =>
+  context.kill === null ? 0 : killStageDeadline(stage, context.kill.input.gracePeriodSeconds, context.timing).ms;
+
+/** Where a pass event leads from a step that walks the states (`evaluating`, `resumingWalk`): a kill, a completion or a wait. */
+const afterWalk = {
+  'pass.complete': {
+    target: 'completing',
+    actions: { type: 'holdWrites', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.complete' }> }) => ({ writes: [event.write] }) },
+  },
+  'pass.kill': {
+    target: 'killing',
+    actions: { type: 'holdKill', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.kill' }> }) => ({ kill: event.kill }) },
+  },
+  'pass.awaitMinStarted': {
+    target: 'observing.awaitingMinStarted',
+    actions: { type: 'holdRequeue', params: ({ event }: { event: Extract<PassEvent, { type: 'pass.awaitMinStarted' }> }) => ({ delayMs: event.delayMs }) },
+  },
+  'pass.idle': 'observing.idle',
+  'pass.redecide': 'deciding',
+} as const;
+
+/** A write state: the held writes through `writeCrrStatus`, then `next`; a failure backs off. */
+const writeState = (description: string, next: 'deciding' | 'evaluating') => ({
+  description,
+  invoke: {
+    id: 'writeCrrStatus',
+    src: 'writeCrrStatus' as const,
+    input: ({ context }: { context: CrrPodContext }): WriteCrrStatusInput => ({
+      namespace: context.namespace,
+      podName: context.podName,
+      writes: context.writes,
+    }),
+    onDone: {
+      target: next,
+      actions: { type: 'recordWrites' as const, params: ({ event }: { event: { output: WriteCrrStatusOutput } }) => ({ output: event.output }) },
+    },
+    onError: {
+      target: 'backingOff',
+      actions: { type: 'recordEffectFailure' as const, params: ({ event }: { event: { error: unknown } }) => ({ error: event.error }) },
+    },
+  },
+});
+
+/** A kill stage bounded by its deadline: when it passes, the kill counts as failed with a message saying so. */
+const killStageTimeout = (stage: KillStage) => ({
+  target: '#crrPod.resumingWalk',
+  actions: { type: 'resumeAfterKillDeadline' as const, params: { stage } },
+});
 
 export const crrPodMachine = setup({
   types: {
     input: {} as CrrPodInput,
     context: {} as CrrPodContext,
-    events: {} as CrrPodEvent,
+    events: {} as MachineEvent,
   },
   actors: {
     // Placeholders: effects/crr binds the real ones with machine.provide().
@@ -88,70 +125,79 @@ export const crrPodMachine = setup({
     }),
   },
   delays: {
-    unreadyGraceLeft: ({ context }) => requeueMs(context.plan),
-    minStartedRequeue: ({ context }) => requeueMs(context.plan),
-    retryBackoff: ({ context }) => backoffMs(context.failures),
-  },
-  guards: {
-    noActiveCrrLeft: ({ context }) => context.plan.kind === 'finish',
-    plannedWrite: ({ context }) => context.plan.kind === 'write',
-    plannedWriteWithInspection: ({ context }) => context.plan.kind === 'write' && context.plan.inspect !== undefined,
-    plannedInspection: ({ context }) => context.plan.kind === 'inspect',
-    plannedKill: ({ context }) => context.plan.kind === 'kill',
-    plannedUnreadyRequeue: ({ context }) => context.plan.kind === 'requeue' && context.plan.reason === 'unreadyGrace',
-    plannedMinStartedRequeue: ({ context }) => context.plan.kind === 'requeue' && context.plan.reason === 'minStarted',
-    plannedRedecide: ({ context }) => context.plan.kind === 'redecide',
-    wroteStatesOnly: ({ context }) =>
-      context.plan.kind === 'write' && context.runtime !== null && context.runtime.spent !== true && context.plan.writes.every((w) => w.kind === 'states'),
+    unreadyGraceLeft: ({ context }) => context.requeueMs,
+    minStartedRequeue: ({ context }) => context.requeueMs,
+    retryBackoff: ({ context }) => backoffMs(context.failures, context.timing),
+    preStopDeadline: ({ context }) => stageDeadlineMs(context, 'preStop'),
+    stopDeadline: ({ context }) => stageDeadlineMs(context, 'stopping'),
   },
   actions: {
-    recordObservation: assign(({ context, event }) => {
-      if (event.type !== 'k8s.crrsObserved') return {};
-      return { ...mergeObservation(context, event.crrs), pod: event.pod, clockMs: eventAt(context, event) };
+    recordObservation: assign(({ context }, params: { crrs: readonly CrrView[]; pod: PodView | null; at: number }) => ({
+      ...mergeObservation(context, params.crrs),
+      pod: params.pod,
+      clockMs: eventAt(context, params),
+    })),
+    // The decision steps: pure functions of the context, whose outcome is raised as a pass event.
+    decide: enqueueActions(({ context, enqueue }) => {
+      const step = decide(context);
+      enqueue.assign(bookkeeping(step));
+      enqueue.raise(step.next);
     }),
-    planDecision: assign(({ context }) => passStep(decide(context))),
-    planEvaluation: assign(({ context }) => passStep(evaluate(context))),
-    recordWrites: assign(({ context, event }) => {
-      const output = (event as AnyEvent).output as WriteCrrStatusOutput;
-      const writes = plannedWrites(context.plan);
-      return { ...applyWrites(context, writes, output), clockMs: eventAt(context, event), failures: 0, lastError: '' };
+    evaluate: enqueueActions(({ context, enqueue }) => {
+      const step = evaluate(context);
+      enqueue.assign(bookkeeping(step));
+      enqueue.raise(step.next);
     }),
-    recordInspection: assign(({ context, event }) => {
-      const output = (event as AnyEvent).output as PodContainersOutput;
-      const runtimeName = plannedInspection(context.plan)?.runtimeName ?? '';
-      const clockMs = eventAt(context, event);
-      return { runtime: { at: clockMs, runtimeName, containers: output.containers }, clockMs, failures: 0, lastError: '' };
+    resumeAfterKill: enqueueActions(({ context, enqueue }, params: { at: number; result: KillResult }) => {
+      const clockMs = Math.max(context.clockMs, params.at);
+      const step = resumeWalk({ ...context, clockMs }, params.result);
+      enqueue.assign({ ...bookkeeping(step), clockMs, kill: null });
+      enqueue.raise(step.next);
     }),
-    recordEffectFailure: assign(({ context, event }) => ({ failures: context.failures + 1, lastError: errorText((event as AnyEvent).error) })),
-    recordPreStopFinished: assign(({ context, event }) => {
-      if (event.type !== 'kill.preStopFinished' || context.walk === null) return {};
-      const name = context.walk.states[context.walk.index]?.name;
-      const containers = context.containers.map((c) =>
-        c.name === name ? { ...c, phase: 'stopping' as const, ...(event.error !== undefined && { hookError: event.error }) } : c,
-      );
-      return { containers, clockMs: eventAt(context, event) };
+    resumeAfterKillDeadline: enqueueActions(({ context, enqueue }, params: { stage: KillStage }) => {
+      const deadline = killStageDeadline(params.stage, context.kill?.input.gracePeriodSeconds ?? 0, context.timing);
+      const clockMs = Math.max(context.clockMs, context.kill?.stageDeadlineMs ?? 0);
+      const step = resumeWalk({ ...context, clockMs }, { ok: false, message: killStageTimedOut(params.stage, deadline) });
+      enqueue.assign({ ...bookkeeping(step), clockMs, kill: null });
+      enqueue.raise(step.next);
     }),
-    resumeAfterStop: assign(({ context, event }) => {
-      const clockMs = eventAt(context, event as AnyEvent);
-      return { ...passStep(resumeWalk({ ...context, clockMs }, { ok: true })), clockMs };
+    // What the state a pass event leads to needs.
+    holdWrites: assign((_, params: { writes: readonly CrrStatusWrite[] }) => ({ writes: params.writes })),
+    holdInspection: assign((_, params: { inspection: PodContainersInput }) => ({ inspection: params.inspection })),
+    holdKill: assign((_, params: { kill: KillContainerInput }) => ({ kill: { input: params.kill, stageDeadlineMs: 0 } })),
+    holdRequeue: assign((_, params: { delayMs: number }) => ({ requeueMs: params.delayMs })),
+    startKillStage: assign(({ context }, params: { stage: KillStage }) => ({
+      kill: context.kill === null ? null : { ...context.kill, stageDeadlineMs: context.clockMs + stageDeadlineMs(context, params.stage) },
+    })),
+    // Effect results.
+    recordWrites: assign(({ context }, params: { output: WriteCrrStatusOutput }) => ({
+      ...applyWrites(context, context.writes, params.output),
+      clockMs: eventAt(context, params),
+      failures: 0,
+      lastError: '',
+    })),
+    recordInspection: assign(({ context }, params: { output: PodContainersOutput }) => {
+      const clockMs = eventAt(context, params);
+      return {
+        runtime: { at: clockMs, runtimeName: context.inspection?.runtimeName ?? '', containers: params.output.containers },
+        clockMs,
+        failures: 0,
+        lastError: '',
+      };
     }),
-    resumeAfterKillFailure: assign(({ context, event }) => {
-      const clockMs = eventAt(context, event as AnyEvent);
-      const message = event.type === 'kill.failed' ? event.message : errorText((event as AnyEvent).error);
-      return { ...passStep(resumeWalk({ ...context, clockMs }, { ok: false, message })), clockMs };
-    }),
-    spendInspection: assign({ runtime: ({ context }) => (context.runtime === null ? null : { ...context.runtime, spent: true }) }),
-    advanceClockByRequeue: assign({ clockMs: ({ context }) => context.clockMs + requeueMs(context.plan) }),
-    advanceClockByBackoff: assign({ clockMs: ({ context }) => context.clockMs + backoffMs(context.failures) }),
+    recordEffectFailure: assign(({ context }, params: { error: unknown }) => ({ failures: context.failures + 1, lastError: errorText(params.error) })),
+    recordClock: assign(({ context }, params: { at: number }) => ({ clockMs: eventAt(context, params) })),
+    advanceClock: assign(({ context }, params: { byMs: number }) => ({ clockMs: context.clockMs + params.byMs })),
   },
 }).createMachine({
   id: 'crrPod',
-  version: '3',
+  version: '4',
   description: "Serialises one pod's ContainerRecreateRequests: picks one, kills its containers one per pass, and completes it.",
   context: ({ input }) => ({
     namespace: input.namespace,
     podName: input.podName,
     runtimeNames: [...input.runtimeNames],
+    timing: timingOf(input.timing),
     clockMs: 0,
     crrs: [],
     pod: null,
@@ -159,70 +205,67 @@ export const crrPodMachine = setup({
     picked: null,
     containers: [],
     runtime: null,
-    plan: { kind: 'none' },
+    writes: [],
+    inspection: null,
+    kill: null,
+    requeueMs: 0,
     walk: null,
     failures: 0,
     lastError: '',
   }),
   initial: 'observing',
   // Anywhere else (an effect in flight, a backoff), an observation only updates the view.
-  on: { 'k8s.crrsObserved': { actions: 'recordObservation' } },
+  on: { 'k8s.crrsObserved': { actions: { type: 'recordObservation', params: ({ event }) => event } } },
   states: {
     observing: {
       description: 'At rest: the next observation (or the requeue timer) starts a pass.',
       initial: 'idle',
-      on: { 'k8s.crrsObserved': { target: 'deciding', actions: 'recordObservation' } },
+      on: { 'k8s.crrsObserved': { target: 'deciding', actions: { type: 'recordObservation', params: ({ event }) => event } } },
       states: {
         idle: { description: 'Waiting for an observation (the manager’s snapshot updates drive progress).' },
         awaitingUnreadyGrace: {
           description: 'The unready grace has time left: look again 100 ms after it ends.',
-          after: { unreadyGraceLeft: { target: '#crrPod.deciding', actions: 'advanceClockByRequeue' } },
+          after: {
+            unreadyGraceLeft: { target: '#crrPod.deciding', actions: { type: 'advanceClock', params: ({ context }) => ({ byMs: context.requeueMs }) } },
+          },
         },
         awaitingMinStarted: {
           description: 'Recreated containers must run minStartedSeconds: look again after that long.',
-          after: { minStartedRequeue: { target: '#crrPod.deciding', actions: 'advanceClockByRequeue' } },
+          after: {
+            minStartedRequeue: { target: '#crrPod.deciding', actions: { type: 'advanceClock', params: ({ context }) => ({ byMs: context.requeueMs }) } },
+          },
         },
       },
     },
     deciding: {
-      description: 'Steps 1–4: pick a CRR, write phases, honour the unready grace, choose the runtime.',
-      entry: 'planDecision',
-      always: [
-        { guard: 'noActiveCrrLeft', target: 'done' },
-        { guard: 'plannedWriteWithInspection', target: 'writingAndInspecting' },
-        { guard: 'plannedWrite', target: 'writing' },
-        { guard: 'plannedUnreadyRequeue', target: 'observing.awaitingUnreadyGrace' },
-        { guard: 'plannedInspection', target: 'inspecting' },
-        { target: 'observing.idle' },
-      ],
-    },
-    writing: {
-      description: 'Phase, states or completion writes, in order; their resourceVersions become expectations.',
-      invoke: {
-        id: 'writeCrrStatus',
-        src: 'writeCrrStatus',
-        input: ({ context }) => ({ namespace: context.namespace, writes: plannedWrites(context.plan) }),
-        // After a states patch the pass goes on with the inspection it just made (upstream lists the
-        // runtime again on the next pass; the kill re-checks its container, so nothing stale is killed).
-        onDone: [
-          { guard: 'wroteStatesOnly', target: 'evaluating', actions: 'recordWrites' },
-          { target: 'deciding', actions: 'recordWrites' },
-        ],
-        onError: { target: 'backingOff', actions: 'recordEffectFailure' },
+      description: 'Steps 1–4 (pure, pass.ts): pick a CRR, plan phase writes, honour the unready grace, choose the runtime; raises where the pass goes.',
+      entry: 'decide',
+      on: {
+        'pass.finished': 'done',
+        'pass.write': { target: 'writing', actions: { type: 'holdWrites', params: ({ event }) => ({ writes: event.writes }) } },
+        'pass.writeAndInspect': {
+          target: 'writingAndInspecting',
+          actions: [
+            { type: 'holdWrites', params: ({ event }) => ({ writes: event.writes }) },
+            { type: 'holdInspection', params: ({ event }) => ({ inspection: event.inspection }) },
+          ],
+        },
+        'pass.inspect': { target: 'inspecting', actions: { type: 'holdInspection', params: ({ event }) => ({ inspection: event.inspection }) } },
+        'pass.complete': { target: 'completing', actions: { type: 'holdWrites', params: ({ event }) => ({ writes: [event.write] }) } },
+        'pass.awaitUnreadyGrace': {
+          target: 'observing.awaitingUnreadyGrace',
+          actions: { type: 'holdRequeue', params: ({ event }) => ({ delayMs: event.delayMs }) },
+        },
+        'pass.idle': 'observing.idle',
       },
     },
-    inspecting: {
-      description: "Step 5: the runtime's newest container of every name in the pod.",
-      invoke: {
-        id: 'criPodContainers',
-        src: 'criPodContainers',
-        input: ({ context }) => plannedInspection(context.plan) ?? NO_INSPECTION,
-        onDone: { target: 'evaluating', actions: 'recordInspection' },
-        onError: { target: 'backingOff', actions: 'recordEffectFailure' },
-      },
-    },
+    writing: writeState(
+      'Phase writes, or the states a kill changed, in order; their resourceVersions become expectations; then decide again. Bounded by the CRR writer (bounded retries); a failure backs off.',
+      'deciding',
+    ),
     writingAndInspecting: {
-      description: 'A newly picked CRR: its phase writes and step 5 at once, since neither reads what the other does; then evaluate.',
+      description:
+        'A newly picked CRR: its phase writes and step 5 at once, since neither reads what the other does; then evaluate. Each bounded by its adapter; a failure backs off.',
       type: 'parallel',
       onDone: 'evaluating',
       states: {
@@ -233,9 +276,9 @@ export const crrPodMachine = setup({
               invoke: {
                 id: 'writeCrrStatus',
                 src: 'writeCrrStatus',
-                input: ({ context }) => ({ namespace: context.namespace, writes: plannedWrites(context.plan) }),
-                onDone: { target: 'written', actions: 'recordWrites' },
-                onError: { target: '#crrPod.backingOff', actions: 'recordEffectFailure' },
+                input: ({ context }) => ({ namespace: context.namespace, podName: context.podName, writes: context.writes }),
+                onDone: { target: 'written', actions: { type: 'recordWrites', params: ({ event }) => ({ output: event.output }) } },
+                onError: { target: '#crrPod.backingOff', actions: { type: 'recordEffectFailure', params: ({ event }) => ({ error: event.error }) } },
               },
             },
             written: { type: 'final' },
@@ -248,9 +291,9 @@ export const crrPodMachine = setup({
               invoke: {
                 id: 'criPodContainers',
                 src: 'criPodContainers',
-                input: ({ context }) => plannedInspection(context.plan) ?? NO_INSPECTION,
-                onDone: { target: 'inspected', actions: 'recordInspection' },
-                onError: { target: '#crrPod.backingOff', actions: 'recordEffectFailure' },
+                input: ({ context }) => context.inspection ?? NO_INSPECTION,
+                onDone: { target: 'inspected', actions: { type: 'recordInspection', params: ({ event }) => ({ output: event.output }) } },
+                onError: { target: '#crrPod.backingOff', actions: { type: 'recordEffectFailure', params: ({ event }) => ({ error: event.error }) } },
               },
             },
             inspected: { type: 'final' },
@@ -258,40 +301,95 @@ export const crrPodMachine = setup({
         },
       },
     },
-    evaluating: {
-      description: 'Steps 6–8: patch changed states, or walk them into a kill, a completion or a wait.',
-      entry: 'planEvaluation',
-      always: walkPlanTransitions(),
+    inspecting: {
+      description: "Step 5: the runtime's newest container of every name in the pod. Bounded by the CRI call deadline; a failure backs off.",
+      invoke: {
+        id: 'criPodContainers',
+        src: 'criPodContainers',
+        input: ({ context }) => context.inspection ?? NO_INSPECTION,
+        onDone: { target: 'evaluating', actions: { type: 'recordInspection', params: ({ event }) => ({ output: event.output }) } },
+        onError: { target: 'backingOff', actions: { type: 'recordEffectFailure', params: ({ event }) => ({ error: event.error }) } },
+      },
     },
+    evaluating: {
+      description: 'Steps 6–8 (pure, pass.ts) on a fresh inspection: patch changed states, or walk them into a kill, a completion or a wait.',
+      entry: 'evaluate',
+      on: {
+        ...afterWalk,
+        'pass.patchStates': { target: 'patchingStates', actions: { type: 'holdWrites', params: ({ event }) => ({ writes: [event.write] }) } },
+      },
+    },
+    patchingStates: writeState(
+      'Step 6: the changed containerRecreateStates, merge-patched; then evaluate the same inspection again (the kill re-checks its container, so nothing stale is killed). Bounded by the CRR writer.',
+      'evaluating',
+    ),
     killing: {
-      description: 'Contract §4.4 for one container: preStop hook, then StopContainer with the remaining grace.',
+      description:
+        'Contract §4.4 for one container: the preStop hook, then StopContainer with the grace left. Each stage has a deadline; a kill that fails or outlives one is Failed (`kill container error: …`).',
       initial: 'preStop',
-      entry: 'spendInspection',
       invoke: {
         id: 'killContainer',
         src: 'killContainer',
-        input: ({ context }) => (context.plan.kind === 'kill' ? context.plan.input : (undefined as never)),
-        onError: { target: 'resumingWalk', actions: 'resumeAfterKillFailure' },
+        input: ({ context }) => context.kill?.input as KillContainerInput,
+        onError: {
+          target: 'resumingWalk',
+          actions: {
+            type: 'resumeAfterKill',
+            params: ({ context, event }) => ({ at: context.clockMs, result: { ok: false, message: errorText(event.error) } }),
+          },
+        },
       },
       on: {
-        'kill.stopped': { target: 'resumingWalk', actions: 'resumeAfterStop' },
-        'kill.failed': { target: 'resumingWalk', actions: 'resumeAfterKillFailure' },
+        'kill.queued': { target: '.awaitingWorker', actions: { type: 'recordClock', params: ({ event }) => event } },
+        'kill.stopped': { target: 'resumingWalk', actions: { type: 'resumeAfterKill', params: ({ event }) => ({ at: event.at, result: { ok: true } }) } },
+        'kill.failed': {
+          target: 'resumingWalk',
+          actions: { type: 'resumeAfterKill', params: ({ event }) => ({ at: event.at, result: { ok: false, message: event.message } }) },
+        },
       },
       states: {
-        preStop: {
-          description: 'The preStop hook runs (a failure is reported and does not stop the kill).',
-          on: { 'kill.preStopFinished': { target: 'stopping', actions: 'recordPreStopFinished' } },
+        awaitingWorker: {
+          description:
+            'Every --crr-workers worker is busy with other pods: the kill waits its turn. No deadline here: each busy worker is bounded by its own deadlines.',
+          on: { 'kill.started': { target: 'preStop', actions: { type: 'recordClock', params: ({ event }) => event } } },
         },
-        stopping: { description: 'StopContainer with the grace left after the hook.' },
+        preStop: {
+          description:
+            'The container is checked and the preStop hook runs, cut at the grace (a failed hook does not stop the kill). Deadline: grace + CRI call deadline + slack, counted again whenever the kill (re)starts.',
+          entry: { type: 'startKillStage', params: { stage: 'preStop' } },
+          on: {
+            'kill.started': { target: 'preStop', reenter: true, actions: { type: 'recordClock', params: ({ event }) => event } },
+            'kill.preStopFinished': { target: 'stopping', actions: { type: 'recordClock', params: ({ event }) => event } },
+          },
+          after: { preStopDeadline: killStageTimeout('preStop') },
+        },
+        stopping: {
+          description: "StopContainer with the grace the hook left (at least 2 s). Deadline: that grace + the call's CRI deadline + slack.",
+          entry: { type: 'startKillStage', params: { stage: 'stopping' } },
+          on: { 'kill.started': { target: 'preStop', actions: { type: 'recordClock', params: ({ event }) => event } } },
+          after: { stopDeadline: killStageTimeout('stopping') },
+        },
       },
     },
     resumingWalk: {
-      description: 'After a kill: stop the walk (killed, or failed under Fail) or go on (failed under Ignore).',
-      always: walkPlanTransitions(),
+      description: 'After a kill (pure, pass.ts): stop the walk (killed, or failed under Fail) or go on (failed under Ignore); raises where the pass goes.',
+      on: {
+        ...afterWalk,
+        'pass.write': { target: 'writing', actions: { type: 'holdWrites', params: ({ event }) => ({ writes: event.writes }) } },
+      },
     },
+    completing: writeState(
+      'The CRR is over: phase Completed with its completionTime and message; then decide again at once (no Pending stall). Bounded by the CRR writer.',
+      'deciding',
+    ),
     backingOff: {
-      description: 'A write or inspection failed: sleep 0.5 s doubling to 50 s, then decide again.',
-      after: { retryBackoff: { target: 'deciding', actions: 'advanceClockByBackoff' } },
+      description: 'A write or inspection failed: sleep --crr-min-backoff doubling to --crr-max-backoff, then decide again.',
+      after: {
+        retryBackoff: {
+          target: 'deciding',
+          actions: { type: 'advanceClock', params: ({ context }) => ({ byMs: backoffMs(context.failures, context.timing) }) },
+        },
+      },
     },
     done: { type: 'final', description: 'No active CRR is left for the pod: the host releases the actor.' },
   },

@@ -1,6 +1,7 @@
 // Every text the crrPod machine writes into a CRR's status, in one place. Upstream's are verbatim
 // (`openkruise/kruise pkg/daemon/containerrecreate/crr_daemon_controller.go`, contract §4.3); the
 // ones marked "ours" exist only because kruised does something upstream does not.
+import { goQuote } from '../shared/index.js';
 
 /** containerRecreateStates[].message when the runtime has no container of that name. */
 export const NOT_FOUND_ON_NODE = 'not found container on Node';
@@ -32,21 +33,14 @@ export const unreadyTimeUnparsable = (text: string, error: string): string => `f
 export const exitedNotRestarted = (exitText: string | null, why: string): string =>
   `${exitText === null ? 'exited' : `exited with ${exitText}`}; not restarted: ${why}`;
 
-/** Go's `%q` (strconv.Quote) for the texts that reach it here: escapes quotes, backslashes and non-printables. */
-export function goQuote(text: string): string {
-  let out = '"';
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    if (char === '"' || char === '\\') out += `\\${char}`;
-    else if (code === 0x07) out += '\\a';
-    else if (code === 0x08) out += '\\b';
-    else if (code === 0x0c) out += '\\f';
-    else if (code === 0x0a) out += '\\n';
-    else if (code === 0x0d) out += '\\r';
-    else if (code === 0x09) out += '\\t';
-    else if (code === 0x0b) out += '\\v';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += char;
-  }
-  return `${out}"`;
+/** Ours: containerRecreateStates[].message's inner error when a kill stage outlived its deadline (kruised bounds every wait). */
+export function killStageTimedOut(
+  stage: 'preStop' | 'stopping',
+  deadline: { ms: number; boundSeconds: number; criDeadlineMs: number; slackMs: number },
+): string {
+  const s = (ms: number): string => `${ms / 1000}s`;
+  const parts = `${stage === 'preStop' ? 'grace' : 'stop grace'} ${deadline.boundSeconds}s + CRI call deadline ${s(deadline.criDeadlineMs)} + ${s(deadline.slackMs)} slack`;
+  return stage === 'preStop'
+    ? `the kill did not get past its preStop hook within ${s(deadline.ms)} (${parts})`
+    : `StopContainer did not return within ${s(deadline.ms)} (${parts})`;
 }

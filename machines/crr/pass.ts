@@ -1,16 +1,17 @@
 // One pass of contract §4.3 as pure functions of the machine's context, cut where an effect has to
 // run: `decide` (steps 1–4, before the runtime is asked), `evaluate` (steps 5–8, with the
-// runtime's containers) and `resumeWalk` (after a kill). Each returns the plan the machine's
-// eventless transitions follow, and the bookkeeping that goes with it.
-import { rfc3339 } from '../image-pull/policy.js';
-import type { ContainerRecord, CrrPodContext, Plan, WalkState } from './context.js';
+// runtime's containers) and `resumeWalk` (after a kill). Each returns the event the machine raises
+// to route the pass (`next`: which state comes, with the data it needs) and the bookkeeping that
+// goes with it.
+import { rfc3339 } from '../shared/index.js';
+import type { ContainerRecord, CrrPodContext, PassEvent, WalkState } from './context.js';
 import { runtimeNotFound } from './messages.js';
 import { chooseRuntime, isActive, killGraceSeconds, pickCrr, unreadyGrace } from './policy.js';
 import { afterKill, computeStates, containerRecords, endOfPass, statesEqual, walkStates, type KillResult, type WalkOutcome } from './recreate-states.js';
 import type { CrrStatusWrite, CrrView, RuntimeContainer } from './types.js';
 
 export interface PassStep {
-  readonly plan: Plan;
+  readonly next: PassEvent;
   readonly picked: string | null;
   readonly walk: WalkState | null;
   readonly containers: ContainerRecord[];
@@ -30,15 +31,15 @@ const activeCrr = (ctx: Ctx, name: string | null): CrrView | undefined => ctx.cr
 
 /** Steps 1–4: pick, phase writes, unready grace, runtime lookup; then inspect the runtime. */
 export function decide(ctx: Ctx): PassStep {
-  const step = (plan: Plan, picked: CrrView | null): PassStep => ({
-    plan,
+  const step = (next: PassEvent, picked: CrrView | null): PassStep => ({
+    next,
     picked: picked?.name ?? null,
     walk: null,
     // Records follow the picked CRR (a newly picked one starts from its written states); with
     // none picked, the last CRR's records stay, so the final snapshot shows how its containers ended.
     containers: picked === null || picked.name === ctx.picked ? ctx.containers : containerRecords(picked, picked.states, null),
   });
-  if (ctx.crrs.length === 0) return step({ kind: 'finish' }, null);
+  if (ctx.crrs.length === 0) return step({ type: 'pass.finished' }, null);
   const { picked, toPending } = pickCrr(ctx.crrs);
   const writes: CrrStatusWrite[] = toPending.map((crr) => ({ name: crr.name, kind: 'phase', phase: 'Pending' }));
   if (picked !== null && picked.phase !== 'Recreating') writes.push({ name: picked.name, kind: 'phase', phase: 'Recreating' });
@@ -46,33 +47,36 @@ export function decide(ctx: Ctx): PassStep {
     // The phase writes change nothing the next steps read, so when the pass would go on to inspect
     // the runtime right after them, the inspection runs alongside the writes instead of after.
     const next = picked === null ? null : graceAndRuntime(ctx, picked);
-    return step({ kind: 'write', writes, ...(next?.kind === 'inspect' ? { inspect: next.input } : {}) }, picked);
+    return step(next?.type === 'pass.inspect' ? { type: 'pass.writeAndInspect', writes, inspection: next.inspection } : { type: 'pass.write', writes }, picked);
   }
-  if (picked === null) return step({ kind: 'idle', reason: 'no active CRR to work on' }, null);
+  if (picked === null) return step({ type: 'pass.idle', reason: 'no active CRR to work on' }, null);
   return step(graceAndRuntime(ctx, picked), picked);
 }
 
 /** Steps 3–4 for the picked CRR: wait for the unready grace, or choose the runtime to inspect. */
-function graceAndRuntime(ctx: Ctx, picked: CrrView): Plan {
+function graceAndRuntime(ctx: Ctx, picked: CrrView): PassEvent {
   const grace = unreadyGrace(picked, ctx.clockMs);
-  if (grace.kind === 'awaitTimestamp') return { kind: 'idle', reason: 'waiting for the unready-acquired time' };
-  if (grace.kind === 'requeue') return { kind: 'requeue', reason: 'unreadyGrace', delayMs: grace.delayMs };
-  if (grace.kind === 'unparsable') return { kind: 'write', writes: [complete(picked, grace.message, ctx.clockMs)] };
+  if (grace.kind === 'awaitTimestamp') return { type: 'pass.idle', reason: 'waiting for the unready-acquired time' };
+  if (grace.kind === 'requeue') return { type: 'pass.awaitUnreadyGrace', delayMs: grace.delayMs };
+  if (grace.kind === 'unparsable') return { type: 'pass.complete', write: complete(picked, grace.message, ctx.clockMs) };
 
   const runtime = chooseRuntime(picked.containers, ctx.runtimeNames);
-  if (!runtime.ok) return { kind: 'write', writes: [complete(picked, runtimeNotFound(runtime.message), ctx.clockMs)] };
-  return { kind: 'inspect', crrName: picked.name, input: { runtimeName: runtime.runtimeName, podUid: picked.podUid } };
+  if (!runtime.ok) return { type: 'pass.complete', write: complete(picked, runtimeNotFound(runtime.message), ctx.clockMs) };
+  return {
+    type: 'pass.inspect',
+    inspection: { runtimeName: runtime.runtimeName, podUid: picked.podUid, namespace: ctx.namespace, podName: ctx.podName },
+  };
 }
 
 /** Steps 5–8 with the runtime's containers: patch changed states, or walk them (maybe into a kill). */
 export function evaluate(ctx: Ctx): PassStep {
   const crr = activeCrr(ctx, ctx.picked);
-  if (crr === undefined || ctx.runtime === null) return { plan: { kind: 'redecide' }, picked: ctx.picked, walk: null, containers: ctx.containers };
+  if (crr === undefined || ctx.runtime === null) return { next: { type: 'pass.redecide' }, picked: ctx.picked, walk: null, containers: ctx.containers };
   const runtime = ctx.runtime.containers;
   const states = computeStates(crr, ctx.pod, runtime, ctx.clockMs);
   if (!statesEqual(crr.states, states)) {
     return {
-      plan: { kind: 'write', writes: [{ name: crr.name, kind: 'states', states }] },
+      next: { type: 'pass.patchStates', write: { name: crr.name, kind: 'states', states } },
       picked: crr.name,
       walk: null,
       containers: containerRecords(crr, states, runtime),
@@ -81,21 +85,26 @@ export function evaluate(ctx: Ctx): PassStep {
   return followWalk(ctx, crr, walkStates(states, 0, crr.strategy, runtime), runtime);
 }
 
-/** After a kill: record its result in the walk, then go on (Ignore after a failure) or end the pass. */
+/**
+ * After a kill: record its result in the walk, then go on (Ignore after a failure) or end the
+ * pass. The kill made the inspection stale, so a states write here is a plain `pass.write`: the
+ * pass starts over from a fresh decision (and inspection) once it is stored.
+ */
 export function resumeWalk(ctx: Ctx, result: KillResult): PassStep {
   const walk = ctx.walk;
   const crr = walk === null ? undefined : activeCrr(ctx, walk.crrName);
   // The CRR went away while its container was being killed: start over from the new view.
-  if (walk === null || crr === undefined) return { plan: { kind: 'redecide' }, picked: ctx.picked, walk: null, containers: ctx.containers };
+  if (walk === null || crr === undefined) return { next: { type: 'pass.redecide' }, picked: ctx.picked, walk: null, containers: ctx.containers };
   const { states, resumeFrom } = afterKill(walk.states, walk.index, result, crr.strategy);
   const outcome: WalkOutcome = resumeFrom === null ? { kind: 'end', states } : walkStates(states, resumeFrom, crr.strategy, walk.runtime);
-  return followWalk(ctx, crr, outcome, walk.runtime);
+  const step = followWalk(ctx, crr, outcome, walk.runtime);
+  return step.next.type === 'pass.patchStates' ? { ...step, next: { type: 'pass.write', writes: [step.next.write] } } : step;
 }
 
 function followWalk(ctx: Ctx, crr: CrrView, outcome: WalkOutcome, runtime: readonly RuntimeContainer[]): PassStep {
   if (outcome.kind === 'complete') {
     return {
-      plan: { kind: 'write', writes: [complete(crr, '', ctx.clockMs)] },
+      next: { type: 'pass.complete', write: complete(crr, '', ctx.clockMs) },
       picked: crr.name,
       walk: null,
       containers: containerRecords(crr, crr.states, runtime),
@@ -104,9 +113,9 @@ function followWalk(ctx: Ctx, crr: CrrView, outcome: WalkOutcome, runtime: reado
   if (outcome.kind === 'kill') {
     const spec = crr.containers.find((c) => c.name === outcome.container.name)!;
     const walk: WalkState = { crrName: crr.name, states: outcome.states, index: outcome.index, runtime };
-    const plan: Plan = {
-      kind: 'kill',
-      input: {
+    const next: PassEvent = {
+      type: 'pass.kill',
+      kill: {
         runtimeName: ctx.runtime?.runtimeName ?? '',
         namespace: ctx.namespace,
         podName: ctx.podName,
@@ -116,14 +125,16 @@ function followWalk(ctx: Ctx, crr: CrrView, outcome: WalkOutcome, runtime: reado
         gracePeriodSeconds: killGraceSeconds(crr),
       },
     };
-    return { plan, picked: crr.name, walk, containers: containerRecords(crr, outcome.states, runtime, { index: outcome.index, stage: 'preStop' }) };
+    return { next, picked: crr.name, walk, containers: containerRecords(crr, outcome.states, runtime) };
   }
   const end = endOfPass(crr, outcome.states, rfc3339(ctx.clockMs));
-  const plan: Plan =
+  const next: PassEvent =
     end.kind === 'write'
-      ? { kind: 'write', writes: [end.write] }
+      ? end.write.kind === 'complete'
+        ? { type: 'pass.complete', write: end.write }
+        : { type: 'pass.patchStates', write: end.write }
       : end.kind === 'requeue'
-        ? { kind: 'requeue', reason: 'minStarted', delayMs: end.delayMs }
-        : { kind: 'idle', reason: 'waiting for the recreated containers (snapshot updates drive progress)' };
-  return { plan, picked: crr.name, walk: null, containers: containerRecords(crr, outcome.states, runtime) };
+        ? { type: 'pass.awaitMinStarted', delayMs: end.delayMs }
+        : { type: 'pass.idle', reason: 'waiting for the recreated containers (snapshot updates drive progress)' };
+  return { next, picked: crr.name, walk: null, containers: containerRecords(crr, outcome.states, runtime) };
 }

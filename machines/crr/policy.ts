@@ -1,6 +1,6 @@
 // Pure rules of ContainerRecreateRequest handling (contract §4.2–4.3): which CRR of a pod goes
-// first, the runtime lookup by container-ID scheme, the unready grace, the retry backoff and the
-// resourceVersion order behind expectations. The per-container states (steps 6–7) are in
+// first, the runtime lookup by container-ID scheme, the unready grace, the retry backoff, the
+// kill's deadlines and the resourceVersion order behind expectations. The per-container states (steps 6–7) are in
 // recreate-states.ts. Upstream: `openkruise/kruise pkg/daemon/containerrecreate/crr_daemon_controller.go`.
 import { parseGoRfc3339 } from './go-time-parse.js';
 import {
@@ -12,19 +12,59 @@ import {
   unparsableContainerId,
   unreadyTimeUnparsable,
 } from './messages.js';
-import type { CrrContainerSpec, CrrPhase, CrrView } from './types.js';
+import type { CrrContainerSpec, CrrPhase, CrrTiming, CrrView } from './types.js';
 
 /** First sleep after a failed effect; it doubles each time (upstream's rate limiter, without its 0–5 s jitter). */
 export const BACKOFF_START_MS = 500;
 export const BACKOFF_CAP_MS = 50_000;
+/** kruised's own CRI base deadline default on Linux (the platform profile's, and upstream's 5 s). */
+export const DEFAULT_CRI_DEADLINE_MS = 5_000;
+/** Upstream's flag defaults (`--crr-min-backoff=500ms`, `--crr-max-backoff=50s`) and the Linux CRI deadline. */
+export const DEFAULT_CRR_TIMING: CrrTiming = { minBackoffMs: BACKOFF_START_MS, maxBackoffMs: BACKOFF_CAP_MS, criDeadlineMs: DEFAULT_CRI_DEADLINE_MS };
+/** What a kill stage may take beyond its own bounds (the event log's fsync, event recording, scheduling). */
+export const KILL_DEADLINE_SLACK_MS = 10_000;
+/** The longest delay a timer can hold (Node's setTimeout runs anything longer at once). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Upstream requeues an unready-grace wait 100 ms after the grace ends. */
 export const UNREADY_REQUEUE_SLACK_MS = 100;
 /** strategy.terminationGracePeriodSeconds when absent (the kill path's minimal pod). */
 export const DEFAULT_GRACE_SECONDS = 30;
+/** kubelet's minimumGracePeriodInSeconds: StopContainer gets at least this. */
+export const MIN_STOP_GRACE_SECONDS = 2;
 
-/** Sleep after the n-th consecutive failure (1-based): 0.5 s, 1 s, 2 s … capped at 50 s. */
-export function backoffMs(failures: number): number {
-  return Math.min(BACKOFF_START_MS * 2 ** Math.max(0, failures - 1), BACKOFF_CAP_MS);
+/**
+ * Sleep after the n-th consecutive failure (1-based): min, 2·min, 4·min … capped at max; by default
+ * 0.5 s, 1 s, 2 s … 50 s (client-go's ItemExponentialFailureRateLimiter with upstream's flags).
+ */
+export function backoffMs(failures: number, bounds: { readonly minBackoffMs: number; readonly maxBackoffMs: number } = DEFAULT_CRR_TIMING): number {
+  return Math.min(bounds.minBackoffMs * 2 ** Math.max(0, failures - 1), bounds.maxBackoffMs, MAX_TIMER_MS);
+}
+
+/** The input's timing, or upstream's defaults for a spawn record that has none. */
+export function timingOf(timing: CrrTiming | undefined): CrrTiming {
+  return timing ?? DEFAULT_CRR_TIMING;
+}
+
+export type KillStage = 'preStop' | 'stopping';
+
+/** How long a kill stage may take, and what that is made of (for the message when it is exceeded). */
+export interface KillStageDeadline {
+  readonly ms: number;
+  /** The stage's own bound in seconds: the grace for the hook, the stop's grace for StopContainer. */
+  readonly boundSeconds: number;
+  readonly criDeadlineMs: number;
+  readonly slackMs: number;
+}
+
+/**
+ * A kill stage's deadline (contract §4.4). preStop: the ContainerStatus check (one CRI deadline)
+ * and the hook, which the kill cuts at the grace. stopping: StopContainer, whose own CRI deadline
+ * is the base plus its grace, and that grace is what the hook left, at least 2 s.
+ */
+export function killStageDeadline(stage: KillStage, graceSeconds: number, timing: CrrTiming): KillStageDeadline {
+  const boundSeconds = stage === 'preStop' ? Math.max(0, graceSeconds) : Math.max(graceSeconds, MIN_STOP_GRACE_SECONDS);
+  const ms = Math.min(boundSeconds * 1000 + timing.criDeadlineMs + KILL_DEADLINE_SLACK_MS, MAX_TIMER_MS);
+  return { ms, boundSeconds, criDeadlineMs: timing.criDeadlineMs, slackMs: KILL_DEADLINE_SLACK_MS };
 }
 
 const PHASE_WEIGHT: Readonly<Record<CrrPhase, number>> = { Completed: 0, Recreating: 1, Pending: 2, '': 3 };

@@ -145,22 +145,15 @@ const LIFECYCLE: Readonly<Record<ContainerRecreateState['phase'], ContainerLifec
   Failed: 'failed',
 };
 
-/** The per-container records of a CRR from its states, with `killing` naming the entry whose kill is in flight. */
-export function containerRecords(
-  crr: CrrView,
-  states: readonly ContainerRecreateState[],
-  runtime: readonly RuntimeContainer[] | null,
-  killing: { readonly index: number; readonly stage: 'preStop' | 'stopping'; readonly hookError?: string } | null = null,
-): ContainerRecord[] {
+/** The per-container records of a CRR from its states. */
+export function containerRecords(crr: CrrView, states: readonly ContainerRecreateState[], runtime: readonly RuntimeContainer[] | null): ContainerRecord[] {
   return crr.containers.map((spec) => {
     const state = states.find((s) => s.name === spec.name);
-    const inKill = killing !== null && states[killing.index]?.name === spec.name;
     return {
       name: spec.name,
-      phase: inKill ? killing.stage : state === undefined ? 'pending' : LIFECYCLE[state.phase],
+      phase: state === undefined ? 'pending' : LIFECYCLE[state.phase],
       containerID: (runtime === null ? undefined : newestOf(runtime, spec.name)?.containerID) ?? null,
       message: state?.message ?? '',
-      ...(inKill && killing.hookError !== undefined && { hookError: killing.hookError }),
     };
   });
 }

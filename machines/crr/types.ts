@@ -123,6 +123,18 @@ export interface CrrsObservedEvent {
   readonly pod: PodView | null;
 }
 
+/** Sent by `killContainer` when every CRR worker is busy: the kill waits for one (`--crr-workers`). */
+export interface KillQueuedEvent {
+  readonly type: 'kill.queued';
+  readonly at: number;
+}
+
+/** Sent by `killContainer` when it has a worker and begins (again, after a restart of the daemon): the kill's deadlines count from here. */
+export interface KillStartedEvent {
+  readonly type: 'kill.started';
+  readonly at: number;
+}
+
 /** Sent by `killContainer` when the preStop hook is over (ran, failed, or there was none). */
 export interface KillPreStopFinishedEvent {
   readonly type: 'kill.preStopFinished';
@@ -144,15 +156,27 @@ export interface KillFailedEvent {
   readonly message: string;
 }
 
-export type CrrPodEvent = CrrsObservedEvent | KillPreStopFinishedEvent | KillStoppedEvent | KillFailedEvent;
+export type CrrPodEvent = CrrsObservedEvent | KillQueuedEvent | KillStartedEvent | KillPreStopFinishedEvent | KillStoppedEvent | KillFailedEvent;
 
 // ---- effects ---------------------------------------------------------------------------------
 
-/** The actor's input: which pod, and which runtimes this daemon discovered (names, e.g. `containerd`). */
+/** The actor's input: which pod, which runtimes this daemon discovered (names, e.g. `containerd`), and its timing. */
 export interface CrrPodInput {
   readonly namespace: string;
   readonly podName: string;
   readonly runtimeNames: readonly string[];
+  /** Absent in logs written before version 4: upstream's defaults (DEFAULT_CRR_TIMING). */
+  readonly timing?: CrrTiming;
+}
+
+/** The daemon's configuration the machine's timers follow; part of the spawn record, so replay and recovery re-arm the same timers. */
+export interface CrrTiming {
+  /** `--crr-min-backoff`: the sleep after the first failed write or inspection. */
+  readonly minBackoffMs: number;
+  /** `--crr-max-backoff`: the longest sleep; the sleep doubles up to it. */
+  readonly maxBackoffMs: number;
+  /** The CRI base call deadline (`--cri-base-timeout` or the platform's): the kill's deadlines build on it. */
+  readonly criDeadlineMs: number;
 }
 
 /** One status write; `writeCrrStatus` performs a list of them in order. */
@@ -163,6 +187,8 @@ export type CrrStatusWrite =
 
 export interface WriteCrrStatusInput {
   readonly namespace: string;
+  /** The pod whose CRRs these are: the effects hold one CRR worker per pod. */
+  readonly podName: string;
   readonly writes: readonly CrrStatusWrite[];
 }
 
@@ -175,6 +201,9 @@ export interface WriteCrrStatusOutput {
 export interface PodContainersInput {
   readonly runtimeName: string;
   readonly podUid: string;
+  /** The pod by name, for its CRR worker. */
+  readonly namespace: string;
+  readonly podName: string;
 }
 
 export interface PodContainersOutput {

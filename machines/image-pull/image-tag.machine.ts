@@ -17,19 +17,25 @@
 // attempt that outlives its budget. `verifying` asks the runtime for the pulled image and its ID.
 // A failed attempt sleeps in `backingOff` (1 s doubling to 30 s; upstream sleeps after the last
 // failure too), then starts the next attempt or, with backoffLimit + 1 attempts spent, settles in
-// `failed` with the last error. In `succeeded` and `failed` the actor stays alive, holding its
-// final status entry, until the host tells it that entry is persisted in the NodeImage status
-// (`k8s.statusPersisted`: a write carrying it landed, or an observation shows it); only then does
-// it end in `reported` and gets its stop record. So a crash between the pull's end and the
-// status write recovers the actor with its outcome, and nothing is pulled or recorded again
-// (upstream likewise keeps a finished worker until a sync sees its completion persisted).
+// `failed` with the last error. In `succeeded` and `failed` the actor stays alive doing two things
+// at once (parallel regions): it records PullImageSucceed / PullImageFailed through the
+// `recordPullEvent` effect, whose input carries an identity stable across crashes; and it holds its
+// final status entry until the host tells it that entry is persisted in the NodeImage status
+// (`k8s.statusPersisted`: a write carrying it landed, or an observation shows it). Only when both
+// are done does it end in `reported` and get its stop record. So a crash between the pull's end
+// and the status write recovers the actor with its outcome, and nothing is pulled again; the Event
+// is at most once (see `finished` below). Upstream likewise keeps a finished worker until a sync
+// sees its completion persisted. The host glue never reads the context: the actor emits its
+// status entry (`imageTag.status`) at its start and whenever a step may have changed it (the
+// worker's start, a progress percentage that moved, a failed attempt, the end), and once more on
+// `engine.resumed`, which a new daemon sends to every actor it resumed from the log.
 // `k8s.tagRemoved` or `k8s.tagVersionChanged` (to another version) ends the actor in `abandoned`,
 // whose output says not to write a status. A spec that can never be pulled does not burn the
 // backoff schedule: an invalid image reference fails at the tag's first observation (the spawn
 // event) with distribution/reference's reason; a timeoutSeconds ≤ 0 gives every attempt no time,
 // as upstream, and its "is canceled" says so. Time comes only from events: every `at` advances
 // `clockMs`, and timer events advance it by their own delay.
-import { assign, fromCallback, fromPromise, setup } from 'xstate';
+import { assign, emit, fromCallback, fromPromise, setup } from 'xstate';
 import {
   attemptCanceledMessage,
   attemptTimeoutMs,
@@ -46,13 +52,14 @@ import {
   pullReference,
   pullSandboxConfig,
   referenceProblem,
-  rfc3339,
   stoppedMessage,
   tagStatusOf,
 } from './policy.js';
+import { errorText, eventAt, rfc3339 } from '../shared/index.js';
 import type {
   AbandonReason,
   ImageTagContext,
+  ImageTagEmitted,
   ImageTagEvent,
   ImageTagInput,
   ImageStatusInput,
@@ -60,19 +67,30 @@ import type {
   ImageTagOutcome,
   PlatformCheckInput,
   PlatformCheckOutput,
+  PullEventInput,
+  PullEventOutput,
   PullImageInput,
 } from './types.js';
 
-export type { ImageTagContext, ImageTagEvent, ImageTagInput } from './types.js';
+export type { ImageTagContext, ImageTagEmitted, ImageTagEvent, ImageTagInput } from './types.js';
 
 type AnyEvent = { type: string; at?: number; output?: unknown; error?: unknown };
 
-const eventAt = (context: ImageTagContext, event: AnyEvent): number => {
-  const at = typeof event.at === 'number' ? event.at : (event.output as { at?: unknown } | undefined)?.at;
-  return typeof at === 'number' ? Math.max(context.clockMs, at) : context.clockMs;
-};
 const statusOutput = (event: AnyEvent): ImageStatusOutput => event.output as ImageStatusOutput;
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The PullImageSucceed / PullImageFailed of a finished actor, with an identity that is the same live, replayed and after a crash. */
+export function pullEventInput(context: ImageTagContext): PullEventInput {
+  const outcome = context.phase === 'Succeeded' ? 'Succeeded' : 'Failed';
+  return {
+    identity: `${context.name}:${context.tag}@${context.version}/${outcome}/${context.startedAtMs}`,
+    name: context.name,
+    tag: context.tag,
+    version: context.version,
+    outcome,
+    elapsedMs: Math.max(0, context.clockMs - context.startedAtMs),
+    message: outcome === 'Succeeded' ? '' : context.message,
+  };
+}
 
 export function imageTagOutcome(context: ImageTagContext): ImageTagOutcome {
   if (context.abandonReason !== null) {
@@ -87,6 +105,7 @@ export const imageTagMachine = setup({
     context: {} as ImageTagContext,
     events: {} as ImageTagEvent,
     output: {} as ImageTagOutcome,
+    emitted: {} as ImageTagEmitted,
   },
   actors: {
     // Placeholders: effects/ binds the real ones with machine.provide().
@@ -98,6 +117,9 @@ export const imageTagMachine = setup({
     }),
     imagePlatformCheck: fromPromise<PlatformCheckOutput, PlatformCheckInput>(async () => {
       throw new Error('effect imagePlatformCheck is not provided');
+    }),
+    recordPullEvent: fromPromise<PullEventOutput, PullEventInput>(async () => {
+      throw new Error('effect recordPullEvent is not provided');
     }),
   },
   delays: {
@@ -117,6 +139,8 @@ export const imageTagMachine = setup({
     invalidReference: ({ context }) => referenceProblem(context.name, context.tag) !== null,
     needsPlatformCheck: ({ context }) => context.checkPlatform === true && !context.platformChecked,
     cannotRunHere: ({ event }) => (event as AnyEvent).output !== undefined && ((event as AnyEvent).output as PlatformCheckOutput).verdict === 'cannotRun',
+    progressMoves: ({ context, event }) =>
+      event.type === 'cri.pullProgress' && progressPercent(event.bytesDone, Math.max(event.bytesTotal, context.bytesTotal)) > context.progress,
     sameVersionInvalidReference: ({ context, event }) =>
       event.type === 'k8s.tagVersionChanged' && event.version === context.version && referenceProblem(context.name, context.tag) !== null,
   },
@@ -189,6 +213,13 @@ export const imageTagMachine = setup({
       };
     }),
     fail: assign({ phase: 'Failed' as const, completionTime: ({ context }) => rfc3339(context.clockMs) }),
+    emitStatus: emit(({ context }) => ({
+      type: 'imageTag.status' as const,
+      name: context.name,
+      tag: context.tag,
+      version: context.version,
+      status: tagStatusOf(context),
+    })),
     abandon: assign(({ context, event }) => ({
       clockMs: eventAt(context, event),
       abandonReason: (event.type === 'k8s.tagRemoved' ? 'tagRemoved' : 'versionChanged') as AbandonReason,
@@ -196,8 +227,8 @@ export const imageTagMachine = setup({
   },
 }).createMachine({
   id: 'imageTag',
-  version: '4',
-  description: 'Pulls one tag of a NodeImage with retries, timeouts and a deadline, and reports its status.',
+  version: '5',
+  description: 'Pulls one tag of a NodeImage with retries, timeouts and a deadline, reports its status, and records its outcome as an Event.',
   context: ({ input }) => ({
     ...input,
     reference: pullReference(input.name, input.tag),
@@ -221,28 +252,32 @@ export const imageTagMachine = setup({
     message: '',
   }),
   initial: 'waiting',
+  entry: 'emitStatus',
   output: ({ context }) => imageTagOutcome(context),
   on: {
     'k8s.tagRemoved': { target: '.abandoned', actions: 'abandon' },
     'k8s.tagVersionChanged': { guard: 'otherVersion', target: '.abandoned', actions: 'abandon' },
+    // A new daemon resumed this actor from the log: it says where it is.
+    'engine.resumed': { actions: 'emitStatus' },
   },
   states: {
     waiting: {
       description:
-        'Phase Waiting: queued until the host grants a worker slot (FIFO, unbounded when the pool is). A reference the runtime could never pull fails at its first observation.',
+        'Phase Waiting: queued until the host grants a worker slot (FIFO, unbounded when the pool is). No deadline: upstream counts activeDeadlineSeconds from the worker start, and a slot frees when another tag ends, each bounded by its own attempts and timeouts. A reference the runtime could never pull fails at its first observation.',
       on: {
         'k8s.tagVersionChanged': { guard: 'sameVersionInvalidReference', target: 'failed', actions: ['startWorker', 'recordInvalidReference', 'fail'] },
         'engine.slotGranted': [
           { guard: 'invalidReference', target: 'failed', actions: ['startWorker', 'recordInvalidReference', 'fail'] },
           { guard: 'deadlineSpentAtStart', target: 'failed', actions: ['startWorker', 'recordDeadlineExceeded', 'fail'] },
-          { guard: 'checksPresence', target: 'checkingPresence', actions: ['startWorker', 'startAttempt'] },
-          { guard: 'needsPlatformCheck', target: 'checkingPlatform', actions: ['startWorker', 'startAttempt'] },
-          { target: 'pulling', actions: ['startWorker', 'startAttempt'] },
+          { guard: 'checksPresence', target: 'checkingPresence', actions: ['startWorker', 'startAttempt', 'emitStatus'] },
+          { guard: 'needsPlatformCheck', target: 'checkingPlatform', actions: ['startWorker', 'startAttempt', 'emitStatus'] },
+          { target: 'pulling', actions: ['startWorker', 'startAttempt', 'emitStatus'] },
         ],
       },
     },
     checkingPresence: {
-      description: 'IfNotPresent only: the runtime is asked whether it already has the image.',
+      description:
+        "IfNotPresent only: the runtime is asked whether it already has the image. Deadline: the CRI client's ImageStatus deadline (5 s, 10 s on Windows) fails the effect.",
       invoke: {
         id: 'presenceCheck',
         src: 'criImageStatus',
@@ -257,7 +292,7 @@ export const imageTagMachine = setup({
     },
     checkingPlatform: {
       description:
-        'Windows nodes, before the first pull: the registry says which platforms the image offers; none that runs on this host fails the tag at once.',
+        'Windows nodes, before the first pull: the registry says which platforms the image offers; none that runs on this host fails the tag at once. Deadline: the lookup has a 10 s budget, after which the platforms are unknown.',
       invoke: {
         id: 'platformCheck',
         src: 'imagePlatformCheck',
@@ -271,7 +306,7 @@ export const imageTagMachine = setup({
       },
     },
     pulling: {
-      description: 'One attempt of CRI PullImage, bounded by the attempt budget.',
+      description: "One attempt of CRI PullImage. Deadline: the attempt's budget (timeoutSeconds, capped at what activeDeadlineSeconds leaves).",
       invoke: {
         id: 'criPullImage',
         src: 'criPullImage',
@@ -286,13 +321,13 @@ export const imageTagMachine = setup({
       },
       after: { attemptTimeout: { target: 'backingOff', actions: 'recordAttemptTimedOut' } },
       on: {
-        'cri.pullProgress': { actions: 'recordProgress' },
+        'cri.pullProgress': [{ guard: 'progressMoves', actions: ['recordProgress', 'emitStatus'] }, { actions: 'recordProgress' }],
         'cri.pullSucceeded': { target: 'verifying', actions: 'recordClock' },
         'cri.pullFailed': { target: 'backingOff', actions: 'recordPullFailure' },
       },
     },
     verifying: {
-      description: 'The runtime confirms the pulled image is present and gives its ID.',
+      description: "The runtime confirms the pulled image is present and gives its ID. Deadline: the CRI client's ImageStatus deadline fails the effect.",
       invoke: {
         id: 'pullVerification',
         src: 'criImageStatus',
@@ -306,6 +341,7 @@ export const imageTagMachine = setup({
     },
     backingOff: {
       description: 'Sleeps after a failed attempt (also after the last one, as upstream does).',
+      entry: 'emitStatus',
       after: {
         retryBackoff: [
           { guard: 'attemptsSpent', target: 'failed', actions: ['sleepOver', 'fail'] },
@@ -315,15 +351,63 @@ export const imageTagMachine = setup({
         ],
       },
     },
-    succeeded: {
-      description: 'Phase Succeeded: holds the status entry until the host says it is persisted.',
-      on: { 'k8s.statusPersisted': { target: 'reported', actions: 'recordClock' } },
-    },
-    failed: {
-      description: 'Phase Failed with the last error: holds the status entry until the host says it is persisted.',
-      on: { 'k8s.statusPersisted': { target: 'reported', actions: 'recordClock' } },
-    },
-    reported: { type: 'final', description: 'The Succeeded or Failed entry is in the NodeImage status: nothing is left to do.' },
+    succeeded: finished('Phase Succeeded: records PullImageSucceed to the NodeImage and holds the status entry until it is persisted.'),
+    failed: finished(
+      'Phase Failed with the last error: records PullImageFailed to each owner and the NodeImage, and holds the status entry until it is persisted.',
+    ),
+    reported: { type: 'final', description: 'The Event is recorded and the Succeeded or Failed entry is in the NodeImage status: nothing is left to do.' },
     abandoned: { type: 'final', description: 'Tag removed or version bumped: no status is written for this version.' },
   },
 });
+
+/**
+ * A terminal phase: two things must happen before the actor ends in `reported`, each in its own
+ * region. `event` records the outcome once (`recordPullEvent`). A crash while it runs is not
+ * repeated: the resumed actor gets `engine.resumed` before its restarted effect may act (the effect
+ * first waits for the log, which the daemon hands over in the same turn as it resumes actors), so
+ * the Event is at most once. `entry` holds the status entry until the host says it is persisted
+ * (`k8s.statusPersisted`: a write carrying it landed, or an observation shows it). It has no
+ * deadline on purpose: giving up would lose the outcome, the status writer retries on upstream's
+ * requeue, and a deleted NodeImage ends the actor through `k8s.tagRemoved`.
+ */
+function finished(description: string) {
+  return {
+    type: 'parallel' as const,
+    description,
+    entry: 'emitStatus' as const,
+    onDone: 'reported',
+    states: {
+      event: {
+        initial: 'recording',
+        states: {
+          recording: {
+            description:
+              'The PullImageSucceed / PullImageFailed Event is handed to the recorder once the log is durable. No deadline: the recorder never blocks, so the effect ends as soon as the log is on disk.',
+            invoke: {
+              id: 'pullEvent',
+              src: 'recordPullEvent' as const,
+              input: ({ context }: { context: ImageTagContext }) => pullEventInput(context),
+              onDone: 'recorded',
+              // The effect broke: its error is in the log; the Event is not tried again (at most once).
+              onError: 'recorded',
+            },
+            // Resumed after a crash mid-recording: the Event may have gone out; it is not repeated (at most once).
+            on: { 'engine.resumed': { target: 'recorded', actions: 'emitStatus' as const } },
+          },
+          recorded: { type: 'final' as const, description: 'The Event was recorded, or given up: at most once.' },
+        },
+      },
+      entry: {
+        initial: 'holding',
+        states: {
+          holding: {
+            description:
+              'The status entry waits until it is in the NodeImage status. No deadline on purpose: giving up would lose the outcome; the status writes retry on their own, and a deleted NodeImage ends the actor.',
+            on: { 'k8s.statusPersisted': { target: 'persisted', actions: 'recordClock' as const } },
+          },
+          persisted: { type: 'final' as const, description: 'The status entry is persisted.' },
+        },
+      },
+    },
+  };
+}

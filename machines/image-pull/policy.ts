@@ -1,5 +1,5 @@
 // Pure rules of the image puller: defaults, attempt and backoff math, the upstream messages,
-// image-reference normalisation for `IfNotPresent`, and time formatting. Contract §3.3–3.5;
+// image-reference normalisation for `IfNotPresent`. Time formatting is in machines/shared. Contract §3.3–3.5;
 // upstream `openkruise/kruise pkg/daemon/imagepuller/imagepuller_worker.go`.
 import type { ImageTagStatus, RuntimeImage, SandboxConfig, TagPullPolicy } from './types.js';
 
@@ -155,27 +155,6 @@ export function imageMatches(name: string, tag: string, image: RuntimeImage | nu
     const got = familiarReference(t);
     return got.name === want && (got.tag ?? 'latest') === tag;
   });
-}
-
-/** RFC 3339 at second precision in UTC, as metav1.Time serialises, from epoch ms (no Date: machines read no clock). */
-export function rfc3339(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  const days = Math.floor(seconds / 86_400);
-  const secondOfDay = seconds - days * 86_400;
-  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm, proleptic Gregorian).
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const two = (n: number): string => String(n).padStart(2, '0');
-  const hh = Math.floor(secondOfDay / 3600);
-  const mm = Math.floor((secondOfDay % 3600) / 60);
-  return `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}T${two(hh)}:${two(mm)}:${two(secondOfDay % 60)}Z`;
 }
 
 /** The fields a tag status is built from; the machine's context carries them. */

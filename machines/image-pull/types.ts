@@ -1,5 +1,6 @@
 // Shapes shared by the image-tag machine, its effects and the NodeImage status writer.
 // Field names follow upstream's `apps.kruise.io/v1beta1` NodeImage types (contract §3.3, §3.6).
+import type { StatusWriteBudget, WriteUrgency } from './write-budget.js';
 
 /** `spec.images[<name>].tags[].pullPolicy`: every field optional, defaults in policy.ts. */
 export interface TagPullPolicy {
@@ -168,4 +169,80 @@ export type ImageTagEvent =
   | { type: 'cri.pullFailed'; at: number; message: string; deadlineExceeded?: boolean }
   | { type: 'k8s.statusPersisted'; at: number }
   | { type: 'k8s.tagRemoved'; at: number }
-  | { type: 'k8s.tagVersionChanged'; version: number; at: number };
+  | { type: 'k8s.tagVersionChanged'; version: number; at: number }
+  | ImageTagResumed;
+
+/** Sent by a resumed actor's host glue (the daemon restarted): the actor says where it is by emitting its status. */
+export type ImageTagResumed = { type: 'engine.resumed'; at: number };
+
+/**
+ * What the imageTag machine emits for its host glue (the glue never reads context): its status
+ * entry, whenever a step may have changed it, and again on `engine.resumed`. A terminal phase
+ * means the actor holds that entry until it is persisted.
+ */
+export interface ImageTagStatusEmitted {
+  readonly type: 'imageTag.status';
+  readonly name: string;
+  readonly tag: string;
+  readonly version: number;
+  readonly status: ImageTagStatus;
+}
+
+export type ImageTagEmitted = ImageTagStatusEmitted;
+
+/**
+ * Input of the `recordPullEvent` effect: one PullImageSucceed or PullImageFailed. `identity` is the
+ * same for the same outcome of the same actor incarnation, live or replayed, across crashes
+ * (`<name>:<tag>@<version>/<outcome>/<worker start ms>`), so the Event's name can be derived from it.
+ */
+export interface PullEventInput {
+  readonly identity: string;
+  readonly name: string;
+  readonly tag: string;
+  readonly version: number;
+  readonly outcome: 'Succeeded' | 'Failed';
+  /** From the worker's start to the success (PullImageSucceed's "ecalpsedTime"). */
+  readonly elapsedMs: number;
+  /** The status message (PullImageFailed's text); '' on success. */
+  readonly message: string;
+}
+
+/** Output of the `recordPullEvent` effect: how many Events were handed to the recorder (one per involved object). */
+export interface PullEventOutput {
+  readonly recorded: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The nodeImageStatus machine (node-image-status.machine.ts).
+
+export interface NodeImageStatusInput {
+  readonly budget: StatusWriteBudget;
+}
+
+/** Input of the `writeNodeImageStatus` effect: the write's number. The effect writes the puller's newest status. */
+export interface StatusWriteInput {
+  readonly write: number;
+}
+
+/**
+ * How a status write ended, as the StatusWriter says (`written`, `skipped`: the object already held
+ * it, `superseded`, `notFound`, `failed`), or `noObject` when the puller knows no NodeImage yet.
+ */
+export type StatusWriteOutcome = 'written' | 'skipped' | 'superseded' | 'notFound' | 'failed' | 'noObject';
+
+/** Output of the `writeNodeImageStatus` effect. `retryAfterMs` is upstream's 3–5 s requeue, drawn by the effect. */
+export interface StatusWriteOutput {
+  readonly at: number;
+  readonly outcome: StatusWriteOutcome;
+  readonly retryAfterMs: number;
+}
+
+export type NodeImageStatusEvent =
+  | { type: 'engine.statusChanged'; urgency: WriteUrgency; at: number }
+  | { type: 'engine.flush'; at: number }
+  | { type: 'k8s.nodeImageGone'; at: number };
+
+/** What the nodeImageStatus machine emits for its host glue: a write started, and how it ended. */
+export type NodeImageStatusEmitted =
+  | { readonly type: 'nodeImageStatus.writing'; readonly write: number }
+  | { readonly type: 'nodeImageStatus.written'; readonly write: number; readonly outcome: StatusWriteOutcome };

@@ -27,6 +27,11 @@ export interface RuntimeBed {
     readonly private: string;
     /** A familiar name (`busybox:1`) served through the docker.io mirror config. */
     readonly short: string;
+    /**
+     * One static binary (busybox) at /opt/app/busybox.app and nothing else: no shell, no `env`,
+     * no applet symlinks. Start it with an explicit command: `['/opt/app/busybox.app', 'sleep', '3600']`.
+     */
+    readonly shellless: string;
   };
 }
 

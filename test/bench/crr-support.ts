@@ -7,6 +7,7 @@
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { crrPodMachine } from '../../machines/crr/crr-pod.machine.js';
 
 export const NODE = 'bench-node';
 export const NS = 'default';
@@ -141,7 +142,7 @@ export async function crrPodSteps(eventsDir: string): Promise<LoggedStep[]> {
     for (const line of (await readFile(join(eventsDir, file), 'utf8')).split('\n')) {
       if (line === '') continue;
       const record = decodeRecord(line);
-      if (record.machine !== 'crrPod') continue;
+      if (record.machine !== crrPodMachine.id) continue;
       const type = (record.event as { type?: unknown } | undefined)?.type;
       steps.push({ time: record.time, key: record.key, label: typeof type === 'string' ? `${record.kind} ${type}` : record.kind });
     }
@@ -188,7 +189,7 @@ export async function serveApi(): Promise<void> {
         const ref = (name: string) => ({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: NS, name });
         const done = (o: unknown) => typeof (o as { status?: { completionTime?: unknown } } | undefined)?.status?.completionTime === 'string';
         await Promise.all(msg.names.map((name) => api.store.waitFor(ref(name), done, msg.timeoutMs)));
-        return msg.names.map((name) => (api.store.get(ref(name))?.status as { containerRecreateStates?: unknown }).containerRecreateStates);
+        return msg.names.map((name) => (api.store.get(ref(name))?.status as { containerRecreateStates?: unknown } | undefined)?.containerRecreateStates);
       }
       case 'status':
         return api.store.get({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'ContainerRecreateRequest', namespace: NS, name: msg.name })?.status;

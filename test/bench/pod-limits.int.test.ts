@@ -24,7 +24,8 @@ describe.skipIf(!probe.ok)('a limited cgroup', () => {
   let cgroup: LimitedCgroup | undefined;
   let n = 0;
   const make = async (cpuMillis: number, memoryBytes: number) => {
-    const attempt = await createLimitedCgroup(`kruised-test-${process.pid}-${(n += 1)}`, { cpuMillis, memoryBytes });
+    n += 1;
+    const attempt = await createLimitedCgroup(`kruised-test-${process.pid}-${n}`, { cpuMillis, memoryBytes });
     if (!attempt.ok) throw new Error(attempt.reason);
     cgroup = attempt.cgroup;
     return cgroup;

@@ -63,14 +63,15 @@ export function cfsQuotaUs(millis: number, periodUs = CFS_PERIOD_US): number {
   return Math.max(1000, Math.floor((millis * periodUs) / 1000));
 }
 
-export type Yaml = import('../deploy/mini-yaml.js').Yaml | undefined;
+/** A YAML value as js-yaml's core schema types it (`timeoutSeconds: 1` is a number). */
+export type Yaml = string | number | boolean | null | Yaml[] | { [key: string]: Yaml } | undefined;
 /** A mapping's member, or undefined when `v` is not a mapping. */
 export const field = (v: Yaml, key: string): Yaml => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v[key] : undefined);
 
 /** The container named `name` in the DaemonSet of a manifest. */
 export async function daemonSetContainer(manifest: string, name: string): Promise<Yaml> {
-  const { parseYamlDocuments } = await import('../deploy/mini-yaml.js');
-  const ds = parseYamlDocuments(manifest).find((doc) => field(doc, 'kind') === 'DaemonSet');
+  const { loadAll } = await import('js-yaml');
+  const ds = (loadAll(manifest) as Yaml[]).find((doc) => field(doc, 'kind') === 'DaemonSet');
   const containers = field(field(field(field(ds, 'spec'), 'template'), 'spec'), 'containers');
   const found = Array.isArray(containers) ? containers.find((c) => field(c, 'name') === name) : undefined;
   if (found === undefined) throw new Error(`no DaemonSet with a container named ${name}`);
@@ -80,8 +81,10 @@ export async function daemonSetContainer(manifest: string, name: string): Promis
 /** `resources.limits` (cpu and memory) of the container named `container` in a DaemonSet manifest. */
 export async function daemonSetLimits(manifest: string, container = 'daemon'): Promise<Limits> {
   const limits = field(field(await daemonSetContainer(manifest, container), 'resources'), 'limits');
-  const cpu = field(limits, 'cpu');
-  const memory = field(limits, 'memory');
+  // A quantity may be written as a YAML number (`cpu: 1`), which Kubernetes accepts.
+  const quantity = (v: Yaml): Yaml => (typeof v === 'number' ? String(v) : v);
+  const cpu = quantity(field(limits, 'cpu'));
+  const memory = quantity(field(limits, 'memory'));
   if (typeof cpu !== 'string' || typeof memory !== 'string') throw new Error(`the ${container} container has no cpu and memory limits`);
   return { cpu, memory, cpuMillis: cpuMillis(cpu), memoryBytes: memoryBytes(memory) };
 }
@@ -91,7 +94,8 @@ export async function livenessTimeoutMs(manifest: string, container = 'daemon'):
   const probe = field(await daemonSetContainer(manifest, container), 'livenessProbe');
   if (probe === undefined) throw new Error(`the ${container} container has no liveness probe`);
   const timeout = field(probe, 'timeoutSeconds');
-  return (typeof timeout === 'string' ? Number(timeout) : 1) * 1000;
+  if (timeout !== undefined && typeof timeout !== 'number') throw new Error(`livenessProbe.timeoutSeconds is not a number: ${JSON.stringify(timeout)}`);
+  return (timeout ?? 1) * 1000;
 }
 
 /** Where the cgroup hierarchies are mounted, from /proc/self/mounts: v1 by controller, and v2. */

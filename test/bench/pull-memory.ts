@@ -228,7 +228,7 @@ async function measure(mode: Mode, options: { namespaceFlags?: string[]; cgroup?
     let inFlight: (Memory & { medianMiB: number }) | undefined;
     if (!cgroup) {
       const deadline = Date.now() + 20_000;
-      while ((seen = await phases()).Pulling !== TAGS) {
+      for (seen = await phases(); seen.Pulling !== TAGS; seen = await phases()) {
         if (Date.now() > deadline) throw new Error(`expected ${TAGS} tags Pulling, the API server has ${JSON.stringify(seen)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -241,8 +241,9 @@ async function measure(mode: Mode, options: { namespaceFlags?: string[]; cgroup?
     }
     const finish = Date.now() + (cgroup ? 600_000 : 120_000);
     let died: string | undefined;
-    while ((seen = await phases()).Succeeded !== TAGS) {
-      if ((died = exited())) break;
+    for (seen = await phases(); seen.Succeeded !== TAGS; seen = await phases()) {
+      died = exited();
+      if (died) break;
       if (Date.now() > finish) throw new Error(`expected ${TAGS} tags Succeeded, the API server has ${JSON.stringify(seen)}`);
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -1,6 +1,6 @@
 // Shared by the pull-* benchmarks: the image puller's daemon path as daemon/features/image-puller/
 // wiring.ts composes it (NodeImage informer, StatusWriter without a bucket: the puller keeps upstream's write budget,
-// EventRecorder, createImagePuller, bindImageTag with containerd's content progress, an ActorHost
+// EventRecorder, createImagePuller, imagePullerWiring with containerd's content progress, an ActorHost
 // on a fresh EventLog), upstream's status-write cadence (contract §3.6) as a model, and small
 // helpers. The test suite's support (test/features/image-puller/support.ts) registers its
 // teardown with vitest, which cannot run outside a test, so this builds the same stack for a
@@ -8,8 +8,9 @@
 // benchmark processes do not carry it.
 import { createContentProgressReader, createCriClient, type CriClient } from '../../adapters/cri/index.js';
 import { CONTROLLER_NAMES, EventRecorder, nodeImageInformer, StatusWriter, type KubeClients, type KubeObject } from '../../adapters/kube/index.js';
-import { createImagePuller, type ImagePuller } from '../../daemon/features/image-puller/index.js';
-import { bindImageTag, deferredBarrier, type AuthFor } from '../../effects/image-pull/index.js';
+import { createImagePuller, imagePullerWiring, type ImagePuller } from '../../daemon/features/image-puller/index.js';
+import { deferredBarrier } from '../../effects/deferred-barrier.js';
+import type { AuthFor } from '../../effects/image-pull/index.js';
 import { LiveClock } from '../../engine/clock.js';
 import { ActorHost } from '../../engine/host.js';
 import { EventLog } from '../../engine/log/event-log.js';
@@ -49,15 +50,21 @@ export async function startPullDaemon(options: {
       return reply;
     },
   };
-  const puller = createImagePuller({ nodeName: NODE, informer, writer, events, maxWorkers: options.maxWorkers ?? 0, now: Date.now });
+  const puller = createImagePuller({ nodeName: NODE, informer, maxWorkers: options.maxWorkers ?? 0, now: Date.now });
   const barrier = deferredBarrier();
   const host = new ActorHost({
     log: opened.log,
     clock: new LiveClock(),
     registry: machineRegistry,
-    bind: bindImageTag({ cri: counting, barrier, now: Date.now, progressReader, ...(options.authFor ? { authFor: options.authFor } : {}) }),
-    onStep: puller.onStep,
-    onStopped: puller.onStopped,
+    ...imagePullerWiring(puller, {
+      cri: counting,
+      barrier,
+      now: Date.now,
+      progressReader,
+      events,
+      writer,
+      ...(options.authFor ? { authFor: options.authFor } : {}),
+    }),
   });
   host.recover(opened.recovery);
   barrier.resolve(opened.log);
@@ -188,7 +195,7 @@ export async function pullThroughDaemon(api: Api, jobPrefix: string, refs: reado
     }) as KubeObject;
     nodeImageFromImagePullJob(api, job as never, [NODE]);
   });
-  const specImages = (nodeImageOf(api)?.spec as { images?: Record<string, { tags: Array<{ tag: string; version: number }> }> }).images ?? {};
+  const specImages = (nodeImageOf(api)?.spec as { images?: Record<string, { tags: Array<{ tag: string; version: number }> }> } | undefined)?.images ?? {};
   const wanted = refs.map((ref) => {
     const { name, tag } = nameTag(ref);
     return { name, tag, version: specImages[name]?.tags.find((t) => t.tag === tag)?.version ?? 0 };

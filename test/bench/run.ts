@@ -11,6 +11,7 @@ import * as actorMemory from './actor-memory.js';
 import * as criRoundtrip from './cri-roundtrip.js';
 import * as crrReaction from './crr-reaction.js';
 import * as engineThroughput from './engine-throughput.js';
+import * as envHash from './env-hash.js';
 import * as pullApiWrites from './pull-api-writes.js';
 import * as pullMemory from './pull-memory.js';
 import * as pullOverhead from './pull-overhead.js';
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, () => Promise<Result[]>> = {
   'pull-api-writes': pullApiWrites.run,
   'pull-memory': pullMemory.run,
   'crr-reaction': crrReaction.run,
+  'env-hash': envHash.run,
 };
 
 const CHILD_FLAG = '--child';

@@ -88,7 +88,11 @@ async function phases(
   const { progress, timed } = await import('./harness.js');
   let upserts = 0;
   let waiting: { count: number; resolve: () => void } | undefined;
-  const until = (count: number) => new Promise<void>((resolve) => (upserts >= count ? resolve() : (waiting = { count, resolve })));
+  const until = (count: number) =>
+    new Promise<void>((resolve) => {
+      if (upserts >= count) resolve();
+      else waiting = { count, resolve };
+    });
   let subscription: { unsubscribe(): void } | undefined;
   try {
     const listSeconds = await timed(async () => {
@@ -243,7 +247,7 @@ async function serveFakeApi(dir: string): Promise<void> {
 async function probeOneInformer(mode: string, target: string | undefined, dir: string | undefined): Promise<void> {
   if (mode !== 'bare') {
     const kube = await import('../../adapters/kube/index.js');
-    let transport;
+    let transport: InstanceType<typeof kube.KubeTransport>;
     if (mode === 'kubeconfig') transport = (await kube.kubeClients(target)).transport;
     else {
       const prefix = join(dir!, 'sa');

@@ -64,7 +64,9 @@ async function expectCrrRestart(stdout: string, dataDir: string, scheme: string)
   expect(before, stdout).toBeDefined();
   expect(after, stdout).toBeDefined();
   expect(after).not.toBe(before);
-  expect(stdout).toMatch(/^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, imageTag \S+$/m);
+  expect(stdout).toMatch(
+    /^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, imageTag \S+, nodeImageStatus NodeImage\/\S+$/m,
+  );
   const replay = await runCli(['replay', join(dataDir, 'daemon', 'events'), '--key', 'default/web']);
   expect(replay.code).toBe(0);
   expect(replay.stdout).toContain('default/web  [crrPod@');
@@ -109,6 +111,9 @@ describe('the kruised command line', () => {
     const unknown = await runCli(['run', '--no-such-flag=1']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown flag: --no-such-flag');
+    const refused = await runCli(['run', '--crr-max-jitter-ms=100']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--crr-max-jitter-ms=100 is not supported by kruised');
     const noCommand = await runCli(['frobnicate']);
     expect(noCommand.code).toBe(2);
   });
@@ -155,14 +160,25 @@ describe('the kruised command line', () => {
     const expected = [...machineRegistry.keys()].flatMap((id) => [`${id}.json`, `${id}.mmd`]);
     expect((await readdir(out)).sort()).toEqual([...expected, 'index.md'].sort());
     expect(expected).toContain('imageTag.json');
-    expect(JSON.parse(await readFile(join(out, 'blobFetch.json'), 'utf8'))).toMatchObject({ id: 'blobFetch' });
+    // The config form (what createMachine takes), not XState's internal definition (toJSON's `transitions`).
+    const chart = JSON.parse(await readFile(join(out, 'blobFetch.json'), 'utf8')) as Record<string, unknown>;
+    expect(chart).toMatchObject({ id: 'blobFetch', type: 'parallel', on: { 'demo.cancelled': { target: '.transfer.failed' } } });
+    expect(chart).not.toHaveProperty('transitions');
   });
 
-  it('refuses to run without a node name, as upstream does', async () => {
+  it('refuses to run without a node name, as upstream does, after warning about the flags it ignores', async () => {
     const dataDir = await tempDir();
-    const result = await runCli(['run', `--data-dir=${dataDir}`, '--enable-pprof=false'], { NODE_NAME: '' });
+    const result = await runCli(['run', `--data-dir=${dataDir}`, '--enable-pprof=false', '--log_dir=/var/log/kruise'], { NODE_NAME: '' });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('not found NODE_NAME in environments');
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; msg: string; flag?: string });
+    expect(lines.find((l) => l.flag === 'log_dir')).toMatchObject({
+      level: 40,
+      msg: expect.stringContaining('--log_dir=/var/log/kruise is accepted for compatibility'),
+    });
+    expect(lines.at(-1)?.msg).toBe('not found NODE_NAME in environments');
   });
 
   it("exits with upstream's message when no container runtime answers", async () => {
@@ -226,16 +242,19 @@ describe('the kruised command line', () => {
           expect(body).toMatch(
             /^check (eventLogRecovered|nodeImageInformerSynced|crrInformerSynced|nodePodProbeInformerSynced|podInformerSynced) failed, err: not synced$/,
           );
-        expect(health?.status).toBe(200);
+        expect(health?.status, `/healthz after 15 s; it said: ${[...notReady].join(' | ')}`).toBe(200);
         expect(await health?.text()).toBe('ok');
         api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-a' }, spec: { images: {} } });
         api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-b' }, spec: { images: {} } });
         let metrics = '';
-        for (let i = 0; i < 200 && !/^kruised_kube_observations_total [1-9]/m.test(metrics); i += 1) {
+        // Until the NodeImage is observed and an actor lives (the puller spawns its status actor on the turn after).
+        const observedAndActing = () => /^kruised_kube_observations_total [1-9]/m.test(metrics) && /^kruised_live_actors [1-9]/m.test(metrics);
+        for (let i = 0; i < 1200 && !observedAndActing(); i += 1) {
           await new Promise((r) => setTimeout(r, 25));
           metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         }
-        expect(metrics).toMatch(/^kruised_live_actors 0$/m);
+        // node-a's NodeImage has its status actor (nodeImageStatus) and no tag to pull; node-b's is not this node's.
+        expect(metrics, 'the metrics after waiting 30 s for an observation and a live actor').toMatch(/^kruised_live_actors 1$/m);
         const requests = api.requests.filter({ resource: 'nodeimages' });
         expect(requests.every((r) => r.userAgent?.startsWith('kruise-daemon/kruise-daemon-imagepuller'))).toBe(true);
         expect(requests.some((r) => r.rawQuery.includes('fieldSelector=metadata.name%3Dnode-a'))).toBe(true);

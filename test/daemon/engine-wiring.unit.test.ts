@@ -44,3 +44,19 @@ describe('combining feature wirings', () => {
     expect(seen).toEqual(['b step k1', 'a stop k1 done', 'b stop k1 done']);
   });
 });
+
+describe('combining feature wirings: emitted events', () => {
+  it('sends each emitted event to the feature that owns the emitting machine, and to no other', () => {
+    const seen: string[] = [];
+    const wiring = combineWirings([
+      { machines: ['a'], onEmitted: (key, event) => seen.push(`a ${key} ${event.type}`) },
+      { machines: ['b'], onEmitted: (key, event) => seen.push(`b ${key} ${event.type}`) },
+      { machines: ['c'] },
+    ]);
+    wiring.onEmitted!('k1', { type: 'x.said' }, record('b'));
+    wiring.onEmitted!('k2', { type: 'x.said' }, record('a'));
+    wiring.onEmitted!('k3', { type: 'x.said' }, record('c'));
+    wiring.onEmitted!('k4', { type: 'x.said' }, record('unknown'));
+    expect(seen).toEqual(['b k1 x.said', 'a k2 x.said']);
+  });
+});

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { platformProfile } from '../../adapters/platform/index.js';
 import { FlagError, daemonFlagsHelp, parseDaemonFlags, parseGoDuration } from '../../daemon/flags.js';
+import { FakeFs, FakeProcess, FakeRunner, RecordingSleep } from '../adapters/platform/fakes.js';
 import { errorOf } from '../support/errors.js';
 
 const linux = (argv: string[], env: Record<string, string> = {}) => parseDaemonFlags(argv, { platform: 'linux', env });
-const windows = (argv: string[]) => parseDaemonFlags(argv, { platform: 'windows', env: {} });
+const windows = (argv: string[], env: Record<string, string> = {}) => parseDaemonFlags(argv, { platform: 'windows', env });
+const seams = (env: Record<string, string>) => ({
+  fs: new FakeFs(),
+  process: new FakeProcess(),
+  sleep: new RecordingSleep().sleep,
+  run: new FakeRunner().run,
+  env,
+});
 
 describe('parseDaemonFlags defaults', () => {
   it('gives upstream and kruised defaults on linux when no flags are passed', () => {
@@ -50,10 +59,36 @@ describe('parseDaemonFlags defaults', () => {
     expect(f.dataDir).toBe('C:\\ProgramData\\kruised');
     expect(f.nodeName).toBe('');
     expect(f.socketFile).toBe('');
+    expect(f.hostRunDir).toBe('');
   });
 
   it('lets --node-name override the NODE_NAME environment variable', () => {
     expect(linux(['--node-name=b'], { NODE_NAME: 'a' }).nodeName).toBe('b');
+  });
+});
+
+describe('parseDaemonFlags defaults from the platform profile', () => {
+  it("takes the Windows profile's host paths on this Linux machine: data dir, and upstream's plugin paths pinned to the system drive", () => {
+    const f = windows([], { SystemDrive: 'D:' });
+    expect(f.dataDir).toBe(platformProfile('windows', seams({ SystemDrive: 'D:' })).hostPaths.dataDir);
+    expect(f.pluginConfigFile).toBe('D:\\kruise\\CredentialProviderPlugin.yaml');
+    expect(f.pluginBinDir).toBe('D:\\kruise\\plugins');
+    expect(linux([]).pluginConfigFile).toBe('/kruise/CredentialProviderPlugin.yaml');
+  });
+
+  it("follows the profile it is given, so flags.ts keeps no copy of a platform's defaults", () => {
+    const base = platformProfile('linux', seams({}));
+    const profile = { ...base, hostPaths: { ...base.hostPaths, dataDir: '/srv/kruised', hostRunDir: '/mnt/run' }, cri: { ...base.cri, socketFileFlag: false } };
+    const f = parseDaemonFlags([], { platform: profile, env: {} });
+    expect([f.dataDir, f.hostRunDir]).toEqual(['/srv/kruised', '/mnt/run']);
+    expect(errorOf(() => parseDaemonFlags(['--socket-file=x.sock'], { platform: profile, env: {} })).message).toMatch(/^unknown flag: --socket-file/);
+    const noRunDir = { ...base, hostPaths: { ...base.hostPaths, hostRunDir: null } };
+    expect(errorOf(() => parseDaemonFlags(['--host-run-dir=/x'], { platform: noRunDir, env: {} })).message).toBe('unknown flag: --host-run-dir');
+  });
+
+  it('registers neither --socket-file nor --host-run-dir under the Windows profile', () => {
+    expect(errorOf(() => windows(['--host-run-dir=/hostvarrun'])).message).toBe('unknown flag: --host-run-dir');
+    expect(linux(['--host-run-dir=/var/run']).hostRunDir).toBe('/var/run');
   });
 });
 
@@ -206,6 +241,31 @@ describe('parseDaemonFlags value checks', () => {
   });
 });
 
+describe('parseDaemonFlags: the CRR controller flags', () => {
+  it('takes upstream meanings and any sensible value', () => {
+    expect(linux(['--crr-workers=1', '--crr-min-backoff=2s', '--crr-max-backoff=2s'])).toMatchObject({
+      crrWorkers: 1,
+      crrMinBackoffMs: 2000,
+      crrMaxBackoffMs: 2000,
+    });
+    expect(linux(['--crr-min-backoff=100ms', '--crr-max-backoff=1h'])).toMatchObject({ crrMinBackoffMs: 100, crrMaxBackoffMs: 3_600_000 });
+  });
+
+  it.each([
+    [['--crr-workers=0'], 'invalid argument "0" for "--crr-workers" flag: must be greater than 0'],
+    [['--crr-workers=-4'], 'invalid argument "-4" for "--crr-workers" flag: must be greater than 0'],
+    [['--crr-min-backoff=0s'], 'invalid argument "0s" for "--crr-min-backoff" flag: must be greater than 0'],
+    [['--crr-min-backoff=-1s'], 'invalid argument "-1s" for "--crr-min-backoff" flag: must be greater than 0'],
+    [['--crr-min-backoff=1m', '--crr-max-backoff=30s'], 'invalid argument "30s" for "--crr-max-backoff" flag: must not be below --crr-min-backoff (1m)'],
+    [['--crr-min-backoff=2m'], 'invalid argument "50s" for "--crr-max-backoff" flag: must not be below --crr-min-backoff (2m)'],
+    [['--crr-max-backoff=720h'], 'invalid argument "720h" for "--crr-max-backoff" flag: must be at most 596h31m23.647s'],
+  ])('refuses %j', (args, message) => {
+    const err = errorOf(() => linux(args));
+    expect(err).toBeInstanceOf(FlagError);
+    expect(err.message).toBe(message);
+  });
+});
+
 describe('parseGoDuration', () => {
   it('converts Go duration strings to milliseconds', () => {
     expect(parseGoDuration('24h')).toBe(86_400_000);
@@ -239,5 +299,70 @@ describe('daemonFlagsHelp', () => {
     const win = daemonFlagsHelp('windows');
     expect(win).not.toContain('--socket-file');
     expect(win).toContain('C:\\\\ProgramData\\\\kruised'); // JSON-quoted default
+  });
+});
+
+describe('flags kruised accepts but does not act on', () => {
+  const CHART_ARGS = [
+    '--logtostderr=true',
+    '--v=4',
+    '--addr=:10221',
+    '--feature-gates=ImagePullJobGate=true',
+    '--socket-file=',
+    '--enable-pprof=true',
+    '--pprof-addr=localhost:10222',
+  ];
+
+  it("accepts the upstream chart's arguments without a warning", () => {
+    expect(linux(CHART_ARGS).warnings).toEqual([]);
+  });
+
+  it("warns about the chart's credential-provider arguments: kruised runs no plugins", () => {
+    const f = linux([
+      ...CHART_ARGS,
+      '--plugin-config-file=/credential-provider-config/CredentialProviderPlugin.yaml',
+      '--plugin-bin-dir=/credential-provider-plugin',
+    ]);
+    expect(f.pluginConfigFile).toBe('/credential-provider-config/CredentialProviderPlugin.yaml');
+    expect(f.warnings.map((w) => w.flag)).toEqual(['plugin-config-file', 'plugin-bin-dir']);
+    expect(f.warnings[0]?.message).toBe(
+      '--plugin-config-file=/credential-provider-config/CredentialProviderPlugin.yaml is accepted for compatibility with kruise-daemon and ignored: ' +
+        'kruised does not run kubelet credential-provider plugins: images are pulled with the pull secrets the NodeImage names, so an image that needs a plugin (ECR, ACR, GCR tokens) fails to pull',
+    );
+  });
+
+  it('warns about klog options set to anything but their defaults, and about --logtostderr=false', () => {
+    const f = linux(['--log_dir=/var/log/kruise', '--skip-headers', '--stderrthreshold=error', '--logtostderr=false', '--alsologtostderr=false']);
+    expect(f.warnings.map((w) => w.flag)).toEqual(['logtostderr', 'log_dir', 'skip_headers']);
+    expect(f.warnings[0]?.message).toContain('--logtostderr=false is accepted for compatibility with kruise-daemon and ignored: kruised always logs to stdout');
+    expect(f.warnings[1]?.message).toContain('--log_dir=/var/log/kruise is accepted');
+  });
+
+  it('warns about positional arguments, which upstream ignores silently, and says how a bool takes a value', () => {
+    const f = linux(['--enable-pprof', 'false']);
+    expect(f.enablePprof).toBe(true);
+    expect(f.warnings).toEqual([
+      {
+        flag: undefined,
+        message: 'kruised run takes no positional arguments; ignored: "false" (a bool flag takes its value after =, as in --enable-pprof=false)',
+      },
+    ]);
+  });
+
+  it('refuses a --crr-max-jitter-ms other than the default, and accepts the default spelled out', () => {
+    expect(linux(['--crr-max-jitter-ms=5000']).warnings).toEqual([]);
+    const err = errorOf(() => linux(['--crr-max-jitter-ms=100']));
+    expect(err).toBeInstanceOf(FlagError);
+    expect(err.message).toBe(
+      '--crr-max-jitter-ms=100 is not supported by kruised: ' +
+        'crrPod\'s retry backoff has no jitter: a machine decides from its logged events alone, so a replay decides the same; leave it at its default ("5000")',
+    );
+  });
+
+  it('marks ignored and default-only flags in --help', () => {
+    const text = daemonFlagsHelp('linux');
+    expect(text).toMatch(/--plugin-bin-dir string\s+.*\[accepted, ignored\]$/m);
+    expect(text).toMatch(/--crr-max-jitter-ms int\s+.*\[only the default is accepted\]$/m);
+    expect(text).toMatch(/--addr string\s+.*\(default ":10221"\)$/m);
   });
 });

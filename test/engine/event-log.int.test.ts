@@ -157,6 +157,47 @@ describe('the event log on disk', () => {
     await log.close();
   });
 
+  it("lets a live actor's segments before its latest checkpoint go, keeps the checkpoint's, and names actors to checkpoint on rotation", async () => {
+    const dir = await tempDir();
+    let now = 10_000;
+    const { log } = await EventLog.open({ dir, segmentBytes: 600, retentionMs: 5_000, now: () => now });
+    const staleOnRotation: string[][] = [];
+    log.listen({ segmentStarted: ({ stale }) => void staleOnRotation.push([...stale]) });
+    const write = async (record: Parameters<EventLog['append']>[0]) => {
+      const open = log.append(record);
+      await log.commit();
+      return open.seq;
+    };
+    await write(event('live', 'spawn', now));
+    for (let i = 0; i < 12; i += 1) await write(event('live', 'event', now));
+    // The first rotation has no segment two back; from the second on, `live` (spawned in the first) is stale.
+    expect(staleOnRotation[0]).toEqual([]);
+    expect(staleOnRotation.slice(1).every((keys) => keys.join() === 'live')).toBe(true);
+    expect(staleOnRotation.length).toBeGreaterThan(2);
+    const checkpointSeq = await write({
+      time: now,
+      key: 'live',
+      machine: 'counter',
+      version: '1',
+      kind: 'checkpoint',
+      event: { spawnSeq: 1, input: {}, snapshot: {}, timers: [] },
+    });
+    for (let i = 0; i < 4; i += 1) await write(event('live', 'event', now));
+    const before = await segmentsOf(dir);
+    const firstSeqOf = (name: string) => Number(name.slice(7, 23));
+    const holdingCheckpoint = before.filter((name) => firstSeqOf(name) <= checkpointSeq).at(-1)!;
+    now += 5_000;
+    const removed = (await log.collect()).map((path) => path.slice(dir.length + 1));
+    expect(removed.sort()).toEqual(before.filter((name) => firstSeqOf(name) < firstSeqOf(holdingCheckpoint)));
+    expect(await segmentsOf(dir)).toContain(holdingCheckpoint);
+    await log.close();
+    // Recovery finds the incarnation from its checkpoint on, not truncated.
+    const reopened = await EventLog.open({ dir });
+    expect(reopened.recovery.incarnations.get('live')?.map((r) => r.kind)).toEqual(['checkpoint', 'event', 'event', 'event', 'event']);
+    expect(reopened.recovery.truncatedKeys.size).toBe(0);
+    await reopened.log.close();
+  });
+
   it('holds the total size cap, dropping finished history first', async () => {
     const dir = await tempDir();
     const removedInfo: Array<{ file: string; lostLive: string[] }> = [];

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { assign, emit, setup } from 'xstate';
 import { SimulatedClock } from '../../engine/clock.js';
 import { ActorHost } from '../../engine/host.js';
 import { EventLog } from '../../engine/log/event-log.js';
 import type { LogRecord } from '../../engine/log/record.js';
+import { registryOf } from '../../machines/registry-types.js';
 import { readAllRecords } from '../../engine/log/scan.js';
 import { tempDir } from '../support/tmp.js';
 import { blobFetchDoubles, testRegistry } from './fixtures/test-machines.js';
@@ -113,5 +115,80 @@ describe('the actor host', () => {
     const { host, records } = await setupHost();
     expect(host.send('nobody', { type: 'test.bump' })).toBe(false);
     expect(await records()).toEqual([]);
+  });
+});
+
+describe('the actor host: emitted events', () => {
+  // Emits on its initial entry and on every bump; ends at its limit.
+  const chatty = setup({
+    types: { context: {} as { count: number }, events: {} as { type: 'test.bump' } | { type: 'test.quiet' } },
+    actions: { say: emit(({ context }) => ({ type: 'test.said', count: context.count })) },
+  }).createMachine({
+    id: 'chatty',
+    version: '1',
+    context: { count: 0 },
+    entry: 'say',
+    initial: 'on',
+    states: {
+      on: {
+        on: {
+          'test.bump': [
+            { guard: ({ context }) => context.count >= 1, target: 'over', actions: [assign({ count: ({ context }) => context.count + 1 }), 'say'] },
+            { actions: [assign({ count: ({ context }) => context.count + 1 }), 'say'] },
+          ],
+          'test.quiet': {},
+        },
+      },
+      over: { type: 'final' },
+    },
+  });
+  const registry = registryOf([{ machine: chatty, summary: 'emits' }]);
+
+  async function chattyHost(dir: string, seen: string[]) {
+    const { log, recovery } = await EventLog.open({ dir, commitDelayMs: 1 });
+    const host = new ActorHost({
+      log,
+      clock: new SimulatedClock(),
+      registry,
+      onEmitted: (key, event, record) =>
+        seen.push(`${key} ${event.type} ${(event as { count?: number }).count} after ${record.kind} #${record.seq} hashed=${record.state !== undefined}`),
+      onStep: (key, _snapshot, record) => seen.push(`${key} step #${record.seq}`),
+      onStopped: (key, reason) => seen.push(`${key} stopped ${reason}`),
+    });
+    return { log, recovery, host };
+  }
+
+  it('hands each emitted event to onEmitted with the record that caused it, hashed, before onStep; the initial entry with the spawn record', async () => {
+    const seen: string[] = [];
+    const { host, log } = await chattyHost(await tempDir(), seen);
+    host.deliver('c', 'chatty', { type: 'test.quiet' }, () => ({}));
+    host.send('c', { type: 'test.bump' });
+    host.send('c', { type: 'test.bump' });
+    expect(seen).toEqual([
+      'c test.said 0 after spawn #1 hashed=true',
+      'c step #2',
+      'c test.said 1 after event #3 hashed=true',
+      'c step #3',
+      'c test.said 2 after event #4 hashed=true',
+      'c step #4',
+      'c stopped done',
+    ]);
+    await log.close();
+  });
+
+  it('emits nothing for a recovered actor’s history, and again for the events it gets after', async () => {
+    const dir = await tempDir();
+    const first = await chattyHost(dir, []);
+    first.host.deliver('c', 'chatty', { type: 'test.bump' }, () => ({}));
+    await first.host.shutdown();
+    await first.log.close();
+
+    const seen: string[] = [];
+    const second = await chattyHost(dir, seen);
+    expect(second.host.recover(second.recovery).restored).toEqual(['c']);
+    expect(seen).toEqual([]);
+    second.host.send('c', { type: 'test.bump' });
+    expect(seen[0]).toMatch(/^c test\.said 2 after event #\d+ hashed=true$/);
+    await second.log.close();
   });
 });

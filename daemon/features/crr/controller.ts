@@ -14,12 +14,11 @@ import type { Observable, Subscription } from 'rxjs';
 import type { AnyMachineSnapshot } from 'xstate';
 import { jsonEqual, objectKey, type KruiseVersion, type KubeObject, type Observation } from '../../../adapters/kube/index.js';
 import type { ActorHost, StopReason } from '../../../engine/host.js';
-import type { CrrPodInput, CrrsObservedEvent, CrrView, PodView } from '../../../machines/crr/types.js';
+import { crrPodMachine } from '../../../machines/crr/crr-pod.machine.js';
+import type { CrrPodInput, CrrsObservedEvent, CrrTiming, CrrView, PodView } from '../../../machines/crr/types.js';
 import { CrrGroups, PodIndex } from './groups.js';
 import { byCreation, crrPodKey, crrView, isActiveCrr, podView } from './views.js';
 import { silentFeatureLogger, type FeatureLogger } from '../feature-logger.js';
-
-export const CRR_POD_MACHINE = 'crrPod';
 
 export type CrrHost = Pick<ActorHost, 'deliver' | 'has' | 'keys' | 'snapshot'>;
 
@@ -34,6 +33,8 @@ export interface CrrControllerOptions {
   readonly crrVersion: KruiseVersion;
   /** Names of the discovered runtimes as container IDs spell them (`containerd`). */
   readonly runtimeNames: readonly string[];
+  /** The machines' backoff bounds and CRI deadline (flags); part of every spawn record. Default: upstream's. */
+  readonly timing?: CrrTiming;
   readonly now: () => number;
   readonly logger?: FeatureLogger;
   /** Fresh actors in a row for one pod, with nothing observed in between, before giving up (default 3). */
@@ -65,12 +66,13 @@ interface Delivered {
   readonly pod: PodView | null;
 }
 
-const isCrrPod = (snapshot: unknown): boolean => (snapshot as { machine?: { id?: string } } | undefined)?.machine?.id === CRR_POD_MACHINE;
+/** Whether a recovered actor is a crrPod one (its snapshot's machine, not its context). */
+const isCrrPod = (snapshot: unknown): boolean => (snapshot as { machine?: { id?: string } } | undefined)?.machine?.id === crrPodMachine.id;
 
 /** `<namespace>/<podName>` → the actor's input. Neither part can hold a `/`. */
-export function crrPodInput(key: string, runtimeNames: readonly string[]): CrrPodInput {
+export function crrPodInput(key: string, runtimeNames: readonly string[], timing?: CrrTiming): CrrPodInput {
   const slash = key.indexOf('/');
-  return { namespace: key.slice(0, slash), podName: key.slice(slash + 1), runtimeNames: [...runtimeNames] };
+  return { namespace: key.slice(0, slash), podName: key.slice(slash + 1), runtimeNames: [...runtimeNames], ...(timing ? { timing: { ...timing } } : {}) };
 }
 
 export function createCrrController(options: CrrControllerOptions): CrrController {
@@ -108,7 +110,8 @@ export function createCrrController(options: CrrControllerOptions): CrrControlle
   function onCrr(o: Observation<KubeObject>): void {
     if (o.type === 'synced') {
       crrSynced = true;
-      return observeEverything();
+      observeEverything();
+      return;
     }
     const crrKey = objectKey(o.object);
     const uid = o.object.metadata?.uid ?? crrKey;
@@ -133,7 +136,8 @@ export function createCrrController(options: CrrControllerOptions): CrrControlle
   function onPod(o: Observation<KubeObject>): void {
     if (o.type === 'synced') {
       podSynced = true;
-      return observeEverything();
+      observeEverything();
+      return;
     }
     const key = o.type === 'upsert' ? pods.upsert(o.object) : pods.delete(o.object);
     if (key !== undefined && (actors.has(key) || groups.of(key).length > 0)) markDirty(key);
@@ -176,7 +180,7 @@ export function createCrrController(options: CrrControllerOptions): CrrControlle
     actors.add(key);
     last.set(key, { crrs, pod });
     try {
-      h.deliver(key, CRR_POD_MACHINE, event, () => crrPodInput(key, options.runtimeNames));
+      h.deliver(key, crrPodMachine.id, event, () => crrPodInput(key, options.runtimeNames, options.timing));
       deliveries += 1;
     } catch (error) {
       actors.delete(key);

@@ -12,7 +12,10 @@ export class CrrGroups<T> {
   upsert(crrKey: string, podKey: string, value: T): string[] {
     const touched = this.delete(crrKey);
     let group = this.byPod.get(podKey);
-    if (!group) this.byPod.set(podKey, (group = new Map()));
+    if (!group) {
+      group = new Map();
+      this.byPod.set(podKey, group);
+    }
     group.set(crrKey, value);
     this.podOfCrr.set(crrKey, podKey);
     return touched.includes(podKey) ? touched : [...touched, podKey];

@@ -3,7 +3,6 @@
 export {
   createCrrController,
   crrPodInput,
-  CRR_POD_MACHINE,
   type CrrController,
   type CrrControllerOptions,
   type CrrControllerStats,

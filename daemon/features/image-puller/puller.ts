@@ -2,71 +2,62 @@
 // (image, tag, version) that is not finished yet. On every observation it sends `k8s.tagRemoved`
 // / `k8s.tagVersionChanged` to actors whose tag vanished or moved on, spawns actors for new tags
 // (the spawn event is `k8s.tagVersionChanged` at the actor's own version: an observation the
-// machine ignores), and grants worker slots FIFO. On every actor step and stop it rebuilds the
-// whole status (status.ts) and hands it to the status publisher (status-publisher.ts).
-// An actor that reaches Succeeded or Failed frees its slot, records PullImageSucceed /
-// PullImageFailed once with upstream's shapes, and stays alive until its entry is persisted: a
-// write carrying it lands, or an observation shows it; the puller then sends it
-// `k8s.statusPersisted` and it stops. A crash before that recovers it with its outcome, which is
-// written without pulling again and without a second event (the event was recorded, or lost with
-// the crash: at most once). A tag whose finished status (same version, completionTime set) is
-// persisted is adopted and never pulled again. When the NodeImage is deleted (a deletionTimestamp,
-// a delete, a new uid, or none after the informer synced) every actor stops without a status
-// write and the puller forgets the old object, so a recreated one starts fresh. (Upstream lets
-// running workers go on after a deletion, contract §3.6.)
+// machine ignores), and grants worker slots FIFO. It never reads an actor's context: each actor
+// emits its status entry (`imageTag.status`) when it may have changed, and the puller rebuilds the
+// whole status (status.ts) from those and hands it to the status publisher (status-publisher.ts),
+// which feeds this node's `nodeImageStatus` actor. An actor whose entry turns Succeeded or Failed
+// frees its slot, records PullImageSucceed / PullImageFailed itself (its `recordPullEvent`
+// effect; the puller only says which objects the Event is about), and stays alive until its
+// entry is persisted: a write carrying it lands, or an observation shows it; the puller then
+// sends it `k8s.statusPersisted` and it stops. Its final output says whether its entry stays.
+// A crash before that recovers it with its outcome; at start the puller sends `engine.resumed` to
+// every imageTag actor the engine recovered, and each answers with its status entry, from which
+// the puller rebuilds its view (its slot, its place in line, its held outcome). The outcome is
+// written without pulling again and without a second Event (at most once). A tag whose finished
+// status (same version, completionTime set) is persisted is adopted and never pulled again. When
+// the NodeImage is deleted (a deletionTimestamp, a delete, a new uid, or none after the informer
+// synced) every actor stops without a status write and the puller forgets the old object, so a
+// recreated one starts fresh. (Upstream lets running workers go on after a deletion, contract §3.6.)
 import type { Observable, Subscription } from 'rxjs';
-import type { AnyMachineSnapshot } from 'xstate';
-import {
-  EVENT_COMPONENTS,
-  EVENT_REASONS,
-  eventMessages,
-  involvedObjectOf,
-  jsonEqual,
-  type EventRecorder,
-  type InvolvedObject,
-  type KruiseVersion,
-  type KubeObject,
-  type Observation,
-  type StatusWriter,
-} from '../../../adapters/kube/index.js';
+import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import { involvedObjectOf, jsonEqual, type InvolvedObject, type KruiseVersion, type KubeObject, type Observation } from '../../../adapters/kube/index.js';
+import type { NodeImageStatusSource, PullEventSubjects } from '../../../effects/image-pull/index.js';
 import type { ActorHost, StopReason } from '../../../engine/host.js';
-import type { ImageTagContext } from '../../../machines/image-pull/image-tag.machine.js';
-import { rfc3339, tagStatusOf } from '../../../machines/image-pull/policy.js';
-import type { ImageTagOutcome, ImageTagStatus } from '../../../machines/image-pull/types.js';
-import { persistedFinished, specTags, type SpecTag } from './node-image.js';
+import type { LogRecord } from '../../../engine/log/record.js';
+import { imageTagMachine } from '../../../machines/image-pull/image-tag.machine.js';
+import type { NodeImageStatusEmitted } from '../../../machines/image-pull/node-image-status.machine.js';
+import { rfc3339 } from '../../../machines/shared/index.js';
+import type { ImageTagOutcome, ImageTagStatus, ImageTagStatusEmitted, PullEventInput } from '../../../machines/image-pull/types.js';
+import { silentFeatureLogger, type FeatureLogger } from '../feature-logger.js';
+import { persistedFinished, specTags, tagKey, type SpecTag } from './node-image.js';
 import { SlotPool } from './slots.js';
 import { StatusPublisher, type StatusWriteBudget } from './status-publisher.js';
 import { nodeImageStatus, type NodeImageStatus } from './status.js';
-import { silentFeatureLogger, type FeatureLogger } from '../feature-logger.js';
-
-export const IMAGE_TAG_MACHINE = 'imageTag';
 
 export interface ImagePullerOptions {
   readonly nodeName: string;
   /** This node's NodeImage informer (`nodeImageInformer`). */
   readonly informer: Observable<Observation<KubeObject>>;
-  readonly writer: Pick<StatusWriter, 'write'>;
-  readonly events: Pick<EventRecorder, 'record'>;
   /** --max-workers-for-pull-image; ≤ 0 is unbounded. */
   readonly maxWorkers: number;
   readonly now: () => number;
   readonly logger?: FeatureLogger;
   /** The NodeImage API version to write; default the observed object's. */
   readonly nodeImageVersion?: KruiseVersion;
-  /** Delay before a status write that failed is tried again (default 3–5 s, upstream's requeue). */
-  readonly retryDelayMs?: () => number;
   /** Windows nodes: every tag reads its image's platforms before the first pull (input `checkPlatform`). */
   readonly checkImagePlatform?: boolean;
-  /** The NodeImage status write budget and cadence (default upstream's: status-publisher.ts). */
+  /** The NodeImage status write budget and cadence (default upstream's: machines/image-pull/write-budget.ts). */
   readonly statusBudget?: Partial<StatusWriteBudget>;
 }
 
-export interface ImagePuller {
-  /** Pass to the ActorHost's `onStep` (or call from the composition root's fan-out). */
-  readonly onStep: (key: string, snapshot: AnyMachineSnapshot) => void;
-  /** Pass to the ActorHost's `onStopped`. */
+export interface ImagePuller extends PullEventSubjects {
+  /** The engine hooks (engine-hooks.ts hands them to the host). */
+  readonly onStep: (key: string, snapshot: AnyMachineSnapshot, record: LogRecord) => void;
   readonly onStopped: (key: string, reason: StopReason) => void;
-  /** Adopts the host's recovered imageTag actors and subscribes to the informer. */
+  readonly onEmitted: (key: string, event: EventObject, record: LogRecord) => void;
+  /** Where the nodeImageStatus actor's write effect takes the status to write. */
+  readonly statusSource: NodeImageStatusSource;
+  /** Resumes the host's recovered imageTag actors and subscribes to the informer. */
   start(host: ActorHost): void;
   stop(): void;
   /** The status most recently handed to the writer. */
@@ -83,9 +74,9 @@ interface Meta {
   owners: readonly InvolvedObject[];
 }
 
-const isImageTag = (snapshot: AnyMachineSnapshot): boolean => (snapshot as { machine?: { id?: string } }).machine?.id === IMAGE_TAG_MACHINE;
-/** The machine states that hold a final status entry until it is persisted. */
-const holdsOutcome = (snapshot: AnyMachineSnapshot): boolean => snapshot.status === 'active' && (snapshot.value === 'succeeded' || snapshot.value === 'failed');
+/** Whether the host's actor under `key` is an imageTag actor (its machine, not its context). */
+const isImageTag = (snapshot: unknown): boolean => (snapshot as { machine?: { id?: string } } | undefined)?.machine?.id === imageTagMachine.id;
+const terminal = (status: ImageTagStatus): boolean => status.phase === 'Succeeded' || status.phase === 'Failed';
 
 export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   const logger = options.logger ?? silentFeatureLogger;
@@ -97,7 +88,6 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   const finished = new Map<string, ImageTagStatus>();
   /** Keys whose actor holds a final status until it is persisted. */
   const holding = new Set<string>();
-  const recorded = new Set<string>();
   let host: ActorHost | undefined;
   let nodeImage: KubeObject | undefined;
   let tags: SpecTag[] = [];
@@ -105,19 +95,11 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   let scheduled: NodeJS.Immediate | undefined;
   const publisher = new StatusPublisher({
     nodeName: options.nodeName,
-    writer: options.writer,
     now: options.now,
     ...(options.statusBudget ? { budget: options.statusBudget } : {}),
     ...(options.nodeImageVersion ? { nodeImageVersion: options.nodeImageVersion } : {}),
-    ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
     onPersisted: (status) => acknowledge((meta) => status.imageStatuses?.[meta.image]?.tags.find((t) => t.tag === meta.tag && t.version === meta.version)),
   });
-
-  const metaOf = (key: string, context: ImageTagContext): Meta => {
-    let meta = metas.get(key);
-    if (!meta) metas.set(key, (meta = { image: context.name, tag: context.tag, version: context.version, owners: [] }));
-    return meta;
-  };
 
   /** Tells each holding actor whose final entry `persisted` shows that it is persisted. */
   function acknowledge(persisted: (meta: Meta) => ImageTagStatus | undefined): void {
@@ -130,47 +112,56 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     }
   }
 
-  function recordEvent(key: string, context: ImageTagContext, status: ImageTagStatus): void {
-    if (recorded.has(key)) return;
-    recorded.add(key);
-    const component = EVENT_COMPONENTS.imagePuller;
+  /** The objects a tag's Event is about: the NodeImage as observed and, for a failure, the tag's owners. */
+  function subjectsOf(input: PullEventInput): { nodeImage: InvolvedObject; owners: readonly InvolvedObject[] } {
     const node: InvolvedObject = nodeImage ? involvedObjectOf(nodeImage) : { kind: 'NodeImage', name: options.nodeName };
-    if (status.phase === 'Succeeded') {
-      const elapsed = Math.max(0, context.clockMs - context.startedAtMs);
-      options.events.record(component, node, 'Normal', EVENT_REASONS.pullImageSucceed, eventMessages.pullImageSucceed(context.name, context.tag, elapsed));
-      return;
-    }
-    const message = eventMessages.pullImageFailed(context.name, context.tag, status.message ?? '');
-    const owners = tags.find((t) => t.key === key)?.owners ?? metas.get(key)?.owners ?? [];
-    for (const owner of owners) options.events.record(component, owner, 'Warning', EVENT_REASONS.pullImageFailed, message);
-    options.events.record(component, node, 'Warning', EVENT_REASONS.pullImageFailed, message);
+    if (input.outcome === 'Succeeded') return { nodeImage: node, owners: [] };
+    const key = tagKey(input.name, input.tag, input.version);
+    return { nodeImage: node, owners: tags.find((t) => t.key === key)?.owners ?? metas.get(key)?.owners ?? [] };
   }
 
-  function onStep(key: string, snapshot: AnyMachineSnapshot): void {
-    if (!isImageTag(snapshot)) return;
-    const context = snapshot.context as ImageTagContext;
-    metaOf(key, context);
-    if (snapshot.status === 'done') {
-      live.delete(key);
-      holding.delete(key);
-      const outcome = snapshot.output as ImageTagOutcome;
-      if (outcome.writeStatus) finished.set(key, outcome.status);
-      else finished.delete(key);
-    } else if (holdsOutcome(snapshot)) {
+  function onEmitted(key: string, event: EventObject, record: LogRecord): void {
+    if (key === publisher.key) publisher.onEmitted(event as NodeImageStatusEmitted);
+    else if (record.machine === imageTagMachine.id && event.type === 'imageTag.status') onTagStatus(key, event as ImageTagStatusEmitted);
+  }
+
+  /** A tag actor's status entry: live while Waiting or Pulling, held once terminal. */
+  function onTagStatus(key: string, emitted: ImageTagStatusEmitted): void {
+    if (!metas.has(key)) metas.set(key, { image: emitted.name, tag: emitted.tag, version: emitted.version, owners: [] });
+    const { status } = emitted;
+    if (terminal(status)) {
       live.delete(key);
       if (!holding.has(key)) {
-        const status = tagStatusOf(context);
         holding.add(key);
         finished.set(key, status);
         pool.release(key);
-        recordEvent(key, context, status);
         grant();
       }
-    } else live.set(key, tagStatusOf(context));
+    } else {
+      live.set(key, status);
+      // A resumed actor takes its place again: in line while Waiting, holding a slot once it works.
+      if (status.phase === 'Waiting') pool.enqueue(key);
+      else pool.hold(key);
+    }
+    schedule();
+  }
+
+  /** A tag actor ended: its output says whether its entry stays (reported) or goes (abandoned). */
+  function onStep(key: string, snapshot: AnyMachineSnapshot, record: LogRecord): void {
+    if (record.machine !== imageTagMachine.id || snapshot.status !== 'done') return;
+    live.delete(key);
+    holding.delete(key);
+    const outcome = snapshot.output as ImageTagOutcome;
+    if (outcome.writeStatus) finished.set(key, outcome.status);
+    else finished.delete(key);
     schedule();
   }
 
   function onStopped(key: string, reason: StopReason): void {
+    if (key === publisher.key) {
+      publisher.onStopped();
+      return;
+    }
     const meta = metas.get(key);
     if (!meta) return;
     pool.release(key);
@@ -191,7 +182,6 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     } else if (!finished.has(key)) {
       // Abandoned (tag removed or version bumped): nothing of this key is shown or adopted again.
       metas.delete(key);
-      recorded.delete(key);
     }
     grant();
     schedule();
@@ -218,7 +208,6 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     live.clear();
     finished.clear();
     holding.clear();
-    recorded.clear();
     tags = [];
     nodeImage = undefined;
     if (scheduled) clearImmediate(scheduled);
@@ -233,8 +222,10 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
       return;
     }
     if (o.object.metadata?.name !== options.nodeName) return;
-    if (o.type === 'delete') return forget('deleted');
-    if (o.object.metadata?.deletionTimestamp) return forget('being deleted');
+    if (o.type === 'delete' || o.object.metadata?.deletionTimestamp) {
+      forget(o.type === 'delete' ? 'deleted' : 'being deleted');
+      return;
+    }
     if (nodeImage && nodeImage.metadata?.uid !== o.object.metadata?.uid) forget('replaced by a new object');
     sync(o.object);
   }
@@ -251,7 +242,6 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
         if (!spec || spec.version !== meta.version) {
           metas.delete(key);
           finished.delete(key);
-          recorded.delete(key);
         }
         continue;
       }
@@ -265,7 +255,7 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
       metas.set(t.key, { image: t.image, tag: t.tag, version: t.version, owners: t.owners });
       pool.enqueue(t.key);
       const input = options.checkImagePlatform ? { ...t.input, checkPlatform: true } : t.input;
-      h.deliver(t.key, IMAGE_TAG_MACHINE, { type: 'k8s.tagVersionChanged', version: t.version, at: options.now() }, () => input);
+      h.deliver(t.key, imageTagMachine.id, { type: 'k8s.tagVersionChanged', version: t.version, at: options.now() }, () => input);
     }
     grant();
     schedule();
@@ -287,22 +277,12 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
 
   function start(h: ActorHost): void {
     host = h;
-    for (const key of h.keys()) {
-      const snapshot = h.snapshot(key) as AnyMachineSnapshot | undefined;
-      if (!snapshot || !isImageTag(snapshot)) continue;
-      const context = snapshot.context as ImageTagContext;
-      metaOf(key, context);
-      if (holdsOutcome(snapshot)) {
-        // Finished before the crash, its entry not yet persisted: written again, not pulled, no second event.
-        holding.add(key);
-        recorded.add(key);
-        finished.set(key, tagStatusOf(context));
-        continue;
-      }
-      live.set(key, tagStatusOf(context));
-      if (snapshot.value === 'waiting') pool.enqueue(key);
-      else pool.hold(key);
-    }
+    publisher.attach(h);
+    // Recovered tag actors say where they are (their status entry), which rebuilds the slots,
+    // the line and the held outcomes. The recovered nodeImageStatus actor needs nothing: the first
+    // status the puller rebuilds tells it what is pending.
+    const at = options.now();
+    for (const key of h.keys()) if (isImageTag(h.snapshot(key))) h.send(key, { type: 'engine.resumed', at });
     subscription = options.informer.subscribe({
       next: (o) => {
         try {
@@ -319,6 +299,9 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   return {
     onStep,
     onStopped,
+    onEmitted,
+    subjectsOf,
+    statusSource: publisher,
     start,
     stop() {
       subscription?.unsubscribe();
@@ -326,7 +309,7 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
         clearImmediate(scheduled);
         flush();
       }
-      publisher.stop(); // sends what is still pending, whatever the budget
+      publisher.stop(); // writes what is still pending, whatever the budget
     },
     lastStatus: () => publisher.lastStatus(),
     idle: async () => {

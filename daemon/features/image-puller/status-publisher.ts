@@ -1,93 +1,95 @@
-// Hands the NodeImage status the puller rebuilds to the StatusWriter (contract §3.6) within
-// upstream's budget, 0.5 writes/s burst 5, which the publisher keeps itself (the daemon's writer
-// has no bucket of its own for NodeImage), deciding per change how soon it goes (write-urgency.ts):
-// a settled status at once with any token; a new tag version within 250 ms (so a burst of spec
-// changes shares a write) when a token is spare (one stays for a terminal write), else as soon as
-// one is; a terminal phase while others pull after
-// a short hold, so close finishes share a write; progress and other refreshes on the progress
-// cadence with a spare token only. One write is in flight at a time and always carries the newest
-// status. A status the object already holds costs no token (the writer skips it and the token is
-// given back). A failed write is tried again after upstream's 3–5 s requeue. When a write lands
-// (written, or skipped because the object already held it) `onPersisted` gets the status now in
-// the API server, so the puller can tell finished actors their entry is safe.
-import { nodeImageRef, TokenBucket, type KruiseVersion, type KubeObject, type StatusWriter } from '../../../adapters/kube/index.js';
+// The puller's side of its NodeImage status writes (contract §3.6). The decisions (holds, cadence,
+// the 0.5 writes/s burst 5 token bucket, one write at a time, requeue after a failure, flush) are
+// the nodeImageStatus machine's (machines/image-pull/node-image-status.machine.ts); this glue
+// only feeds it and serves it:
+//   - `publish()` keeps the newest status and tells the actor (`engine.statusChanged`) when the
+//     class of what is pending changes (write-urgency.ts); progress inside a class costs nothing;
+//   - the actor's write effect takes the newest status from `take()` when it runs;
+//   - the actor's emitted `nodeImageStatus.written` says which write landed, so the status it
+//     carried becomes `landed` and `onPersisted` tells the puller's finished tags they are safe.
+// The actor is spawned on the first change there is to publish, under key `NodeImage/<node>`, and
+// ends when `reset()` says the NodeImage is gone. The glue never reads the actor's context.
+import { nodeImageRef, type KruiseVersion, type KubeObject, type ObjectRef } from '../../../adapters/kube/index.js';
+import type { NodeImageStatusSource } from '../../../effects/image-pull/index.js';
+import type { ActorHost } from '../../../engine/host.js';
+import { nodeImageStatusMachine, type NodeImageStatusEmitted } from '../../../machines/image-pull/node-image-status.machine.js';
+import { UPSTREAM_BUDGET, type StatusWriteBudget, type WriteUrgency } from '../../../machines/image-pull/write-budget.js';
 import type { NodeImageStatus } from './status.js';
-import { writeUrgency, type WriteUrgency } from './write-urgency.js';
+import { writeUrgency } from './write-urgency.js';
 
-export interface StatusWriteBudget {
-  /** Token bucket (upstream: 0.5 writes/s, burst 5 per NodeImage). */
-  readonly qps: number;
-  readonly burst: number;
-  /** How long a new tag version waits for the rest of a burst of spec changes (default 250 ms). */
-  readonly announceDelayMs: number;
-  /** How long a terminal phase waits for others to finish while tags still pull (default 3 s, upstream's shortest requeue). */
-  readonly finishHoldMs: number;
-  /** Shortest gap between refresh (progress) writes (default 5 s, upstream's longest requeue). */
-  readonly refreshIntervalMs: number;
-}
+export { UPSTREAM_BUDGET, type StatusWriteBudget } from '../../../machines/image-pull/write-budget.js';
 
-export const UPSTREAM_BUDGET: StatusWriteBudget = { qps: 0.5, burst: 5, announceDelayMs: 250, finishHoldMs: 3_000, refreshIntervalMs: 5_000 };
+/** What the publisher needs of the actor host. */
+export type ActorPort = Pick<ActorHost, 'deliver' | 'send' | 'has'>;
 
 export interface StatusPublisherOptions {
   readonly nodeName: string;
-  readonly writer: Pick<StatusWriter, 'write'>;
   readonly now: () => number;
   /** The NodeImage API version to write; default the observed object's. */
   readonly nodeImageVersion?: KruiseVersion;
-  /** Delay before a failed write is tried again (default 3–5 s, upstream's requeue). */
-  readonly retryDelayMs?: () => number;
+  /** The write budget and cadence (default upstream's). */
   readonly budget?: Partial<StatusWriteBudget>;
-  /** A write carrying `status` landed. */
+  /** A write carrying `status` landed (written, or skipped because the object already held it). */
   readonly onPersisted: (status: NodeImageStatus) => void;
 }
 
+/** The actor key of a node's NodeImage status writes. */
+export const statusActorKey = (nodeName: string): string => `NodeImage/${nodeName}`;
+
 const versionOf = (obj: KubeObject): KruiseVersion => (obj.apiVersion?.endsWith('/v1alpha1') ? 'v1alpha1' : 'v1beta1');
 
-export class StatusPublisher {
+export class StatusPublisher implements NodeImageStatusSource {
+  readonly key: string;
   private readonly budget: StatusWriteBudget;
-  private readonly tokens: TokenBucket;
+  private host: ActorPort | undefined;
   private nodeImage: KubeObject | undefined;
   private desired: NodeImageStatus | undefined;
   /** The last status known to be in the API server (a write of it landed). */
   private landed: NodeImageStatus | undefined;
   private last: NodeImageStatus | undefined;
-  private inFlight: Promise<void> | undefined;
-  private lastSentAt = -Infinity;
-  /** When the pending new tag version, and the pending terminal change, were first seen. */
-  private announceSince: number | undefined;
-  private finishSince: number | undefined;
-  private retryAt = -Infinity;
-  private timer: NodeJS.Timeout | undefined;
+  /** The class the actor was last told, or undefined when it is not known (no actor, or a resumed one). */
+  private told: WriteUrgency | undefined;
+  /** The status the running write took, by write number. */
+  private taken: { readonly write: number; readonly status: NodeImageStatus } | undefined;
+  private inFlight: { readonly done: Promise<void>; readonly settle: () => void } | undefined;
   private writes = 0;
   private stopped = false;
 
   constructor(private readonly options: StatusPublisherOptions) {
+    this.key = statusActorKey(options.nodeName);
     this.budget = { ...UPSTREAM_BUDGET, ...options.budget };
-    this.tokens = new TokenBucket(this.budget.qps, this.budget.burst, options.now);
+  }
+
+  /** The host the actor lives in (before any publish). */
+  attach(host: ActorPort): void {
+    this.host = host;
   }
 
   /** The puller's newest status for the observed `nodeImage`. */
   publish(nodeImage: KubeObject, status: NodeImageStatus): void {
     this.nodeImage = nodeImage;
     this.desired = status;
-    this.consider();
+    this.tell();
   }
 
-  /** The NodeImage is gone: nothing pending is written, and a recreated one starts from scratch. */
+  /** The NodeImage is gone: its actor ends, nothing pending is written, and a recreated one starts from scratch. */
   reset(): void {
+    if (this.host?.has(this.key)) this.host.send(this.key, { type: 'k8s.nodeImageGone', at: this.options.now() });
     this.nodeImage = undefined;
     this.desired = undefined;
     this.landed = undefined;
     this.last = undefined;
-    this.finishSince = undefined;
-    this.clearTimer();
+    this.told = undefined;
+    this.taken = undefined;
+    this.settleInFlight();
   }
 
-  /** Sends what is pending now, whatever its urgency and the budget (shutdown), then stops. */
+  /** Shutdown: the actor writes what is pending now, whatever its holds and budget; nothing more is told after. */
   stop(): void {
-    if (!this.stopped && !this.inFlight && this.urgency() !== 'none') this.send();
+    if (this.stopped) return;
+    this.tell();
+    if (this.host?.has(this.key)) this.host.send(this.key, { type: 'engine.flush', at: this.options.now() });
     this.stopped = true;
-    this.clearTimer();
   }
 
   /** The status most recently handed to the writer. */
@@ -101,7 +103,44 @@ export class StatusPublisher {
 
   /** Resolves once the write in flight, and any it leads to at once, have settled. */
   async idle(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
+    while (this.inFlight) await this.inFlight.done;
+  }
+
+  /** The write effect's source: the newest status, remembered under the write's number. */
+  take(write: number): { ref: ObjectRef; status: unknown } | undefined {
+    if (!this.nodeImage || !this.desired) return undefined;
+    this.markInFlight();
+    this.taken = { write, status: this.desired };
+    this.last = this.desired;
+    this.writes += 1;
+    return { ref: nodeImageRef(this.options.nodeName, this.options.nodeImageVersion ?? versionOf(this.nodeImage)), status: this.desired };
+  }
+
+  /** The actor's emitted events (the feature routes those of its key here). */
+  onEmitted(event: NodeImageStatusEmitted): void {
+    if (event.type === 'nodeImageStatus.writing') {
+      this.markInFlight();
+      return;
+    }
+    const taken = this.taken?.write === event.write ? this.taken : undefined;
+    if (event.outcome === 'written' || event.outcome === 'skipped') {
+      // The actor has nothing pending after a landed write: what changed meanwhile is told anew.
+      this.told = 'none';
+      if (taken) {
+        this.landed = taken.status;
+        this.options.onPersisted(taken.status);
+      }
+    }
+    // Not from inside the actor's step: telling it is a send to the same actor. Queued before the
+    // write settles, so `idle()` sees a write this leads to at once.
+    queueMicrotask(() => this.tell());
+    this.settleInFlight();
+  }
+
+  /** The actor ended (gone, or it failed): a later change spawns a new one. */
+  onStopped(): void {
+    this.told = undefined;
+    this.settleInFlight();
   }
 
   private urgency(): WriteUrgency {
@@ -109,61 +148,27 @@ export class StatusPublisher {
     return writeUrgency(this.desired, this.landed ?? (this.nodeImage.status as NodeImageStatus | undefined), this.nodeImage.status);
   }
 
-  /** Writes now when the change is due and the budget allows, else looks again when it might be. */
-  private consider(): void {
-    this.clearTimer();
-    if (this.stopped || this.inFlight) return;
+  private tell(): void {
+    const host = this.host;
+    if (!host || this.stopped || !this.nodeImage) return;
     const urgency = this.urgency();
-    if (urgency === 'none') {
-      this.announceSince = undefined;
-      this.finishSince = undefined;
-      return;
-    }
-    const now = this.options.now();
-    if (urgency === 'announce') this.announceSince ??= now;
-    if (urgency === 'finish') this.finishSince ??= now;
-    const dueAt = Math.max(
-      this.retryAt,
-      urgency === 'announce'
-        ? this.announceSince! + this.budget.announceDelayMs
-        : urgency === 'finish'
-          ? this.finishSince! + this.budget.finishHoldMs
-          : urgency === 'refresh'
-            ? this.lastSentAt + this.budget.refreshIntervalMs
-            : now,
-    );
-    // A settled or finished status may take the last token; others leave one for it.
-    const needed = urgency === 'settle' || urgency === 'finish' ? 1 : 2;
-    const available = this.tokens.available;
-    if (now >= dueAt && available >= needed && this.tokens.tryTake()) return this.send();
-    const tokenAt = available >= needed ? now : now + ((needed - available) / this.budget.qps) * 1000;
-    this.timer = setTimeout(() => this.consider(), Math.max(1, Math.ceil(Math.max(dueAt, tokenAt) - now)));
+    if (urgency === this.told) return;
+    this.told = urgency;
+    if (urgency === 'none' && !host.has(this.key)) return; // nothing to publish: no actor for it
+    const budget = this.budget;
+    host.deliver(this.key, nodeImageStatusMachine.id, { type: 'engine.statusChanged', urgency, at: this.options.now() }, () => ({ budget }));
   }
 
-  private send(): void {
-    const nodeImage = this.nodeImage!;
-    const desired = this.desired!;
-    this.last = desired;
-    this.writes += 1;
-    this.lastSentAt = this.options.now();
-    this.announceSince = undefined;
-    this.finishSince = undefined;
-    const ref = nodeImageRef(this.options.nodeName, this.options.nodeImageVersion ?? versionOf(nodeImage));
-    this.inFlight = this.options.writer.write(ref, desired).then((outcome) => {
-      this.inFlight = undefined;
-      if (outcome === 'skipped') this.tokens.refund();
-      if (outcome === 'written' || outcome === 'skipped') {
-        this.landed = desired;
-        this.options.onPersisted(desired);
-      } else if (outcome === 'failed') {
-        this.retryAt = this.options.now() + (this.options.retryDelayMs?.() ?? 3_000 + Math.random() * 2_000);
-      }
-      this.consider();
-    });
+  private markInFlight(): void {
+    if (this.inFlight) return;
+    let settle: () => void = () => {};
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    this.inFlight = { done, settle };
   }
 
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+  private settleInFlight(): void {
+    const inFlight = this.inFlight;
+    this.inFlight = undefined;
+    inFlight?.settle();
   }
 }

@@ -22,7 +22,8 @@ export function nodeImageStatus(tags: readonly SpecTag[], statusOf: (tag: SpecTa
   for (const tag of tags) {
     const s = statusOf(tag);
     if (!s) continue;
-    (images[tag.image] ??= { tags: [] }).tags.push(s);
+    images[tag.image] ??= { tags: [] };
+    images[tag.image]!.tags.push(s);
     if (s.phase === 'Succeeded') status.succeeded += 1;
     else if (s.phase === 'Failed') status.failed += 1;
     else if (s.phase === 'Pulling') status.pulling += 1;

@@ -1,4 +1,5 @@
-// How soon a NodeImage status change must reach the API server, so the puller reports real
+// How soon a NodeImage status change must reach the API server: the class the puller tells its
+// nodeImageStatus actor (which decides the timing and keeps the budget), so the puller reports real
 // progress without writing more often than upstream does (contract §3.6: upstream writes when its
 // status changes, at most every 3–5 s while tags are unfinished, within 0.5 writes/s burst 5, and
 // its status only changes when a tag appears and when it finishes):
@@ -14,9 +15,10 @@
 //     and only with a spare token, so it never takes the token a terminal write needs.
 import { jsonEqual } from '../../../adapters/kube/index.js';
 import type { ImageTagStatus } from '../../../machines/image-pull/types.js';
+import type { WriteUrgency } from '../../../machines/image-pull/write-budget.js';
 import type { NodeImageStatus } from './status.js';
 
-export type WriteUrgency = 'none' | 'settle' | 'announce' | 'finish' | 'refresh';
+export type { WriteUrgency } from '../../../machines/image-pull/write-budget.js';
 
 const entries = (status: NodeImageStatus | undefined): Map<string, ImageTagStatus> => {
   const out = new Map<string, ImageTagStatus>();

@@ -35,7 +35,10 @@ describe('Linux runtime candidates', () => {
   it('keeps only candidates whose socket exists, in list order, and never stats a pipe', () => {
     const present = new Set(['/hostvarrun/crio/crio.sock', '/hostvarrun/containerd.sock']);
     const stat: string[] = [];
-    const exists = (p: string) => (stat.push(p), present.has(p));
+    const exists = (p: string) => {
+      stat.push(p);
+      return present.has(p);
+    };
     const pipe: RuntimeCandidate = { type: 'containerd', uri: 'npipe://./pipe/containerd-containerd', statPath: null };
     expect(existingCandidates([...linuxRuntimeCandidates(), pipe], exists).map((c) => c.uri)).toEqual([
       'unix:///hostvarrun/containerd.sock',

@@ -39,7 +39,8 @@ describe('events recorder', () => {
       reportingInstance: 'node-a',
       count: 1,
     });
-    expect((event?.involvedObject as { namespace?: string }).namespace).toBeUndefined();
+    expect((event?.involvedObject as { namespace?: string } | undefined)?.namespace).toBeUndefined();
+    expect(event?.involvedObject).toBeDefined();
     expect(event?.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 

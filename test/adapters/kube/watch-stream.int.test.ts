@@ -29,7 +29,13 @@ async function scriptedServer(scripts: WatchScript[]) {
     scripts[Math.min(watches.length, scripts.length) - 1]!(res, url.searchParams.get('resourceVersion') ?? '');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const transport = new KubeTransport({ getCurrentCluster: () => ({ server: url }), applyToHTTPSOptions: async () => {} }, { userAgent: 'test' });
   return { transport, watches };

@@ -305,7 +305,10 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
   }
 
   function exit(c: SimContainer, code: number): void {
-    if (c.timer) clearTimeout(c.timer), pending.delete(c.timer);
+    if (c.timer) {
+      clearTimeout(c.timer);
+      pending.delete(c.timer);
+    }
     c.timer = undefined;
     if (c.state !== 'CONTAINER_RUNNING') return;
     c.state = 'CONTAINER_EXITED';
@@ -383,7 +386,11 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
       // it may also end by itself first (`sleep N`), or the double may close
       await new Promise<void>((resolve) => {
         const kill = later(afterMs, () => exit(c, exitCode));
-        c.exitWaiters.push(() => (clearTimeout(kill), pending.delete(kill), resolve()));
+        c.exitWaiters.push(() => {
+          clearTimeout(kill);
+          pending.delete(kill);
+          resolve();
+        });
       });
     } else exit(c, exitCode);
   }
@@ -454,8 +461,15 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
   /** Waits, ending early (with a rejection) when the call is cancelled or its deadline passes. */
   function wait(ms: number, call: ServerUnaryCall<object, object>): Promise<void> {
     return new Promise((resolve, reject) => {
-      const t = later(ms, () => (call.off('cancelled', onCancel), resolve()));
-      const onCancel = () => (clearTimeout(t), pending.delete(t), reject(new CriFailure(Status.CANCELLED, 'context canceled')));
+      const t = later(ms, () => {
+        call.off('cancelled', onCancel);
+        resolve();
+      });
+      const onCancel = () => {
+        clearTimeout(t);
+        pending.delete(t);
+        reject(new CriFailure(Status.CANCELLED, 'context canceled'));
+      };
       call.once('cancelled', onCancel);
     });
   }
@@ -470,7 +484,10 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
       runtime_api_version: 'v1',
     }),
     RunPodSandbox: (req: T.RunPodSandboxRequest) => runSandbox(req),
-    StopPodSandbox: (req: T.PodSandboxIdRequest) => (stopSandbox(req.pod_sandbox_id), {}),
+    StopPodSandbox: (req: T.PodSandboxIdRequest) => {
+      stopSandbox(req.pod_sandbox_id);
+      return {};
+    },
     RemovePodSandbox: (req: T.PodSandboxIdRequest) => {
       const s = byId(state.sandboxes, req.pod_sandbox_id);
       if (s === undefined) return {}; // containerd 1.6: idempotent
@@ -492,9 +509,18 @@ export async function startCriDouble(options: CriDoubleOptions): Promise<CriDoub
       return { items: items.map(toSandbox) };
     },
     CreateContainer: (req: T.CreateContainerRequest) => createContainer(req),
-    StartContainer: (req: T.ContainerIdRequest) => (startContainer(req.container_id), {}),
-    StopContainer: async (req: T.StopContainerRequest) => (await stopContainer(req), {}),
-    RemoveContainer: (req: T.ContainerIdRequest) => (removeContainer(req.container_id), {}),
+    StartContainer: (req: T.ContainerIdRequest) => {
+      startContainer(req.container_id);
+      return {};
+    },
+    StopContainer: async (req: T.StopContainerRequest) => {
+      await stopContainer(req);
+      return {};
+    },
+    RemoveContainer: (req: T.ContainerIdRequest) => {
+      removeContainer(req.container_id);
+      return {};
+    },
     ListContainers: (req: T.ListContainersRequest): T.ListContainersResponse => {
       const f = req.filter ?? undefined;
       const hits = [...state.containers.values()].filter(

@@ -55,13 +55,21 @@ export function startCrrController(target: ManagerTarget, options: CrrController
       return;
     }
     const pod = store.get(podRef(ref.namespace!, String(at(crr, 'spec', 'podName')))) as unknown as PodJson | undefined;
-    if (!pod || pod.metadata.deletionTimestamp !== undefined || pod.metadata.uid !== crr.metadata.labels?.[CRR_LABEL_POD_UID])
-      return complete(crr, 'pod has gone');
+    if (!pod || pod.metadata.deletionTimestamp !== undefined || pod.metadata.uid !== crr.metadata.labels?.[CRR_LABEL_POD_UID]) {
+      complete(crr, 'pod has gone');
+      return;
+    }
     const age = Date.now() - Date.parse(String(crr.metadata.creationTimestamp));
     const phase = at(crr, 'status', 'phase') ?? '';
-    if (phase === '' && age >= responseTimeoutMs) return complete(crr, 'daemon has not responded for a long time');
+    if (phase === '' && age >= responseTimeoutMs) {
+      complete(crr, 'daemon has not responded for a long time');
+      return;
+    }
     const deadline = at(crr, 'spec', 'activeDeadlineSeconds');
-    if (typeof deadline === 'number' && age >= deadline * 1000) return complete(crr, 'recreating has exceeded the activeDeadlineSeconds');
+    if (typeof deadline === 'number' && age >= deadline * 1000) {
+      complete(crr, 'recreating has exceeded the activeDeadlineSeconds');
+      return;
+    }
     if (acquireUnready(crr)) return;
     if (phase === 'Recreating') publishCrrSnapshot(target, crr, pod);
   }

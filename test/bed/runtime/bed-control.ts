@@ -129,6 +129,7 @@ export function parseBedEnv(text: string): RuntimeBed {
       big: get('IMG_BIG'),
       private: get('IMG_PRIVATE'),
       short: get('IMG_SHORT'),
+      shellless: get('IMG_SHELLLESS'),
     },
   };
 }

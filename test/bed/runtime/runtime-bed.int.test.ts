@@ -81,6 +81,7 @@ describe('the real-runtime test bed', () => {
       'IMG_BIG=127.0.0.1:20001/big:1',
       'IMG_PRIVATE=127.0.0.1:20002/private/busybox:1',
       'IMG_SHORT=busybox:1',
+      'IMG_SHELLLESS=127.0.0.1:20001/shellless:1',
     ].join('\n');
     expect(parseBedEnv(env)).toEqual({
       dir: '/tmp/krb.abc',
@@ -97,6 +98,7 @@ describe('the real-runtime test bed', () => {
         big: '127.0.0.1:20001/big:1',
         private: '127.0.0.1:20002/private/busybox:1',
         short: 'busybox:1',
+        shellless: '127.0.0.1:20001/shellless:1',
       },
     });
     expect(() => parseBedEnv(env.replace('IMG_BIG=', 'IMG_HUGE='))).toThrow(/IMG_BIG is missing/);

@@ -200,6 +200,7 @@ cmd_up() {
   push "oci:$D/build/oci:busybox"  "docker://$REG/busybox:1"
   push "oci:$D/build/oci:busybox2" "docker://$REG/busybox:2"
   push "oci:$D/build/oci:big"      "docker://$REG/big:1"
+  push "oci:$D/build/oci:shellless" "docker://$REG/shellless:1"
   push "oci:$D/build/oci:busybox"  "docker://$REG/library/busybox:1"   # docker.io/library/busybox:1, via the mirror
   push --dest-creds testuser:testpass "oci:$D/build/oci:private" "docker://$AREG/private/busybox:1"
   rm -rf "$D/build"        # the registries hold the images now
@@ -255,6 +256,8 @@ export IMG_BUSYBOX=$REG/busybox:1
 export IMG_BUSYBOX2=$REG/busybox:2
 export IMG_BIG=$REG/big:1
 export IMG_PRIVATE=$AREG/private/busybox:1
+# one static binary, no shell, no env: start it with [/opt/app/busybox.app, <applet>, ...]
+export IMG_SHELLLESS=$REG/shellless:1
 # docker.io/library/busybox:1, served by $REG through the mirror entry
 export IMG_SHORT=busybox:1
 EOF
@@ -305,7 +308,7 @@ push() { # push [SKOPEO OPTIONS] SRC DEST
   skopeo copy --quiet --dest-tls-verify=false "$@" >>"$D/log/build.log" 2>&1 || die "push failed: $*"
 }
 
-build_images() { # build_images BIG_MB: the OCI layout $D/build/oci with tags busybox, busybox2, private, pause, big
+build_images() { # build_images BIG_MB: the OCI layout $D/build/oci with tags busybox, busybox2, private, pause, big, shellless
   set -e
   cd "$D/build"
   local c_pause=0 a
@@ -353,6 +356,14 @@ EOF
       --config.entrypoint /bin/busybox --config.entrypoint sh --config.entrypoint -c \
       --config.entrypoint 'trap "exit 0" TERM INT; while :; do /bin/busybox sleep 3600 & wait; done'
   fi
+  # shellless: a distroless-like image (kruise #2136): one static binary under a name that is no
+  # applet, no symlinks, no /bin, no PATH, so exec'ing `env`, `sh` or anything else fails. Busybox
+  # runs argv[1] as the applet when argv[0]'s name starts with "busybox", so a container of it
+  # needs an explicit command, e.g. ["/opt/app/busybox.app", "sleep", "3600"].
+  mkdir -p sl/opt/app && cp /bin/busybox sl/opt/app/busybox.app
+  umoci new --image oci:shellless
+  umoci insert --image oci:shellless sl /
+  umoci config --image oci:shellless --os linux --architecture amd64 --config.label org.example.shellless=true
   # big: busybox plus one layer of $1 MB of random (incompressible) bytes
   head -c $(( $1 * 1000 * 1000 )) /dev/urandom > big.bin
   umoci config --image oci:busybox --tag big --config.label org.example.big=true

@@ -5,10 +5,11 @@
 // state patches, and completion once the manager's snapshot shows the new container ready.
 import { createActor } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROLLER_NAMES, kubeClientsFrom, type KubeObject } from '../../../adapters/kube/index.js';
+import { CONTROLLER_NAMES, CrrStatusWriter, kubeClientsFrom, type KubeObject } from '../../../adapters/kube/index.js';
 import { createCriClient, type CriClient } from '../../../adapters/cri/index.js';
 import { crrPodInput, crrView, isActiveCrr, podView } from '../../../daemon/features/crr/index.js';
-import { bindCrrPod } from '../../../effects/crr/index.js';
+import { bindCrrPod, CrrWorkers } from '../../../effects/crr/index.js';
+import { crrPodMachine } from '../../../machines/crr/crr-pod.machine.js';
 import { machineRegistry } from '../../../machines/registry.js';
 import { createCrr, startCrrController, type CrrController } from '../../bed/manager/index.js';
 import { runtimeBed, runtimeBedSkipReason } from '../../bed/runtime-bed.js';
@@ -38,15 +39,15 @@ describe.skipIf(bed === undefined)(`the crrPod machine with its live effects ${r
     const before = await node.runPod('web-0', { command: ['sh', '-c', 'while true; do sleep 1; done'], lifecycle: { preStop } });
     createCrr(node.api, { name: 'recreate-main', podName: 'web-0', containers: ['main'], strategy: { terminationGracePeriodSeconds: 5 } });
 
-    const entry = machineRegistry.get('crrPod')!;
+    const entry = machineRegistry.get(crrPodMachine.id)!;
     const bind = bindCrrPod({
       barrier: { durable: () => Promise.resolve() },
       now: Date.now,
       criFor: (name) => (name === 'containerd' ? cri : undefined),
       platform: node.platform,
       events: node.recorder,
-      transport: kubeClientsFrom(node.api.kubeConfig()).forController(CONTROLLER_NAMES.crr),
-      crrVersion: 'v1beta1',
+      writer: new CrrStatusWriter({ transport: kubeClientsFrom(node.api.kubeConfig()).forController(CONTROLLER_NAMES.crr), crrVersion: 'v1beta1' }),
+      workers: new CrrWorkers(32),
     });
     const actor = createActor(bind(entry), { input: crrPodInput(`${NS}/web-0`, ['containerd']) });
     const failures: unknown[] = [];

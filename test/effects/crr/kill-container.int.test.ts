@@ -2,7 +2,8 @@
 // simulator, events written by the real EventRecorder to the fake API server: the exec preStop
 // runs before the stop, the grace is spent by the hook and bounded below by 2 s, a container
 // ignoring SIGTERM is killed when the grace runs out, an exited or removed container is never
-// killed again, and httpGet and tcpSocket hooks behave as kubelet's lifecycle runner does.
+// killed again, and httpGet (with its HTTPS-to-HTTP fallback) and tcpSocket hooks behave as
+// kubelet's lifecycle runner does.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -206,6 +207,35 @@ describe.skipIf(bed === undefined)(`killContainer on a real containerd ${runtime
       expect(seen[0]!.url).toBe('/drain?now=1');
       expect(seen[0]!.headers).toMatchObject({ 'x-drain': 'yes', 'user-agent': 'kube-lifecycle/1.32', accept: '*/*' });
       expect((await node.eventsOf('http-host')).map((e) => e.reason)).toEqual(['Killing']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('sends an HTTPS hook answered in plain HTTP again over HTTP, as kubelet does, and reports LifecycleHTTPFallback on the pod', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const pod = await node.runPod('http-fallback', { command: ['sh', '-c', LOOP] }, { restartPolicy: 'Never' });
+      const hooks = hookLog();
+      const preStop = { httpGet: { host: '127.0.0.1', port, scheme: 'HTTPS' as const, path: '/quit' } };
+      const outcome = await killContainer(killDeps(node, cri), spec('http-fallback', pod, { preStop }), new AbortController().signal, hooks);
+
+      expect(outcome.kind).toBe('stopped');
+      expect(hooks.calls.map((c) => c.what)).toEqual(['preStopFinished']);
+      expect(seen).toEqual(['/quit']);
+      const events = await node.eventsOf('http-fallback');
+      expect(events.map((e) => [e.reason, e.type])).toEqual([
+        ['Killing', 'Normal'],
+        ['LifecycleHTTPFallback', 'Warning'],
+      ]);
+      expect(events[1]!.message).toBe(`request to HTTPS lifecycle hook 127.0.0.1:${port} got HTTP response, retry with HTTP succeeded`);
+      expect(events[1]!.involvedObject).not.toHaveProperty('fieldPath');
     } finally {
       server.close();
     }

@@ -5,10 +5,10 @@
 // runtime is upstream's error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCriClient, type CriClient } from '../../../adapters/cri/index.js';
-import { deferredBarrier } from '../../../effects/image-pull/index.js';
-import { crrPodEffects, readPodContainers } from '../../../effects/crr/index.js';
+import { deferredBarrier } from '../../../effects/deferred-barrier.js';
+import { CrrWorkers, crrPodEffects, readPodContainers } from '../../../effects/crr/index.js';
 import { runtimeBed, runtimeBedSkipReason } from '../../bed/runtime-bed.js';
-import { notingStops, runEffect, startCrrNode, until, type CrrNode } from './support.js';
+import { NS, notingStops, runEffect, startCrrNode, until, type CrrNode } from './support.js';
 
 const bed = runtimeBed();
 const LOOP = 'while true; do sleep 1; done';
@@ -69,7 +69,13 @@ describe.skipIf(bed === undefined)(`criPodContainers on a real containerd ${runt
     const pod = await node.runPod('through-effect', { command: ['sh', '-c', LOOP] });
     const calls: string[] = [];
     const { cri: plain } = notingStops(cri);
-    const counting = { ...plain, listContainers: (...a: Parameters<CriClient['listContainers']>) => (calls.push('ListContainers'), cri.listContainers(...a)) };
+    const counting = {
+      ...plain,
+      listContainers: (...a: Parameters<CriClient['listContainers']>) => {
+        calls.push('ListContainers');
+        return cri.listContainers(...a);
+      },
+    };
     const barrier = deferredBarrier();
     const effects = crrPodEffects({
       barrier,
@@ -77,10 +83,10 @@ describe.skipIf(bed === undefined)(`criPodContainers on a real containerd ${runt
       criFor: (name) => (name === 'containerd' ? counting : undefined),
       platform: node.platform,
       events: node.recorder,
-      transport: { request: () => Promise.reject(new Error('no API calls expected')) },
-      crrVersion: 'v1beta1',
+      writer: { writeAll: () => Promise.reject(new Error('no API calls expected')) },
+      workers: new CrrWorkers(32),
     });
-    const run = runEffect(effects.criPodContainers, { runtimeName: 'containerd', podUid: pod.uid });
+    const run = runEffect(effects.criPodContainers, { runtimeName: 'containerd', podUid: pod.uid, namespace: NS, podName: 'through-effect' });
     await until(() => run.events.length > 0, 'the effect to finish while the log is not durable yet');
     expect(run.events[0]).toMatchObject({
       type: 'xstate.done.actor.effect',
@@ -88,7 +94,7 @@ describe.skipIf(bed === undefined)(`criPodContainers on a real containerd ${runt
     });
     expect(calls).toEqual(['ListContainers']);
 
-    const unknown = runEffect(effects.criPodContainers, { runtimeName: 'cri-o', podUid: pod.uid });
+    const unknown = runEffect(effects.criPodContainers, { runtimeName: 'cri-o', podUid: pod.uid, namespace: NS, podName: 'through-effect' });
     await until(() => unknown.events.length > 0, 'the effect to fail');
     expect(unknown.events[0]).toMatchObject({ type: 'xstate.error.actor.effect' });
     expect(String((unknown.events[0] as { error?: unknown }).error)).toContain('not found runtime service for cri-o in daemon');

@@ -6,8 +6,8 @@
 import { status as Status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCriClient, type CriClient } from '../../../adapters/cri/index.js';
-import { crrPodEffects, readPodContainers, type CrrPodEffectsDeps } from '../../../effects/crr/index.js';
-import { deferredBarrier } from '../../../effects/image-pull/index.js';
+import { CrrWorkers, crrPodEffects, readPodContainers, type CrrPodEffectsDeps } from '../../../effects/crr/index.js';
+import { deferredBarrier } from '../../../effects/deferred-barrier.js';
 import type { KillContainerInput } from '../../../machines/crr/types.js';
 import { startCriDouble, WINDOWS_STOP_EXIT_CODE, type CriDouble } from '../../bed/cri-double/index.js';
 import { NS, runEffect, startCrrNode, until, type CrrNode, type RunningPod } from './support.js';
@@ -37,8 +37,8 @@ async function onDouble(platform: 'windows' | 'linux', nodeName: string) {
     criFor: (name) => (name === 'simulated-cri' ? cri : undefined),
     platform: node.platform,
     events: node.recorder,
-    transport: { request: () => Promise.reject(new Error('no API calls expected')) },
-    crrVersion: 'v1beta1',
+    writer: { writeAll: () => Promise.reject(new Error('no API calls expected')) },
+    workers: new CrrWorkers(32),
   };
   return { double, cri, node, deps };
 }
@@ -75,6 +75,7 @@ describe('the CRR effects on a Windows-like simulated runtime', () => {
 
     const error = `command '${command.join(' ')}' exited with 0xC000013A STATUS_CONTROL_C_EXIT (ended by a Ctrl event, as on a container stop, reported as -1073741510): `;
     expect(run.events).toEqual([
+      { type: 'kill.started', at: expect.any(Number) },
       { type: 'kill.preStopFinished', at: expect.any(Number), error },
       { type: 'kill.stopped', at: expect.any(Number) },
     ]);
@@ -91,17 +92,28 @@ describe('the CRR effects on a Windows-like simulated runtime', () => {
   it('as the effect: only checks its container before the log is durable, stops it after, and fails a runtime it does not know with upstream text', async () => {
     const pod = await node.runPod('barrier', { command: ['cmd', '/c', 'ping -t localhost'] }, { restartPolicy: 'Never' });
     const barrier = deferredBarrier();
+    let askedToAct = false;
+    const asking = {
+      durable: () => {
+        askedToAct = true;
+        return barrier.durable();
+      },
+    };
     const calls: Array<{ method: string; request: unknown }> = [];
+    const answered: string[] = [];
     const recording = new Proxy(cri, {
-      get: (target, key: string) => (signal: AbortSignal, request: unknown, options: unknown) => (
-        calls.push({ method: key, request }), (target as never as Record<string, Function>)[key]!(signal, request, options)
-      ),
+      get: (target, key: string) => (signal: AbortSignal, request: unknown, options: unknown) => {
+        calls.push({ method: key, request });
+        const call = (target as never as Record<string, (...args: unknown[]) => Promise<unknown>>)[key]!(signal, request, options);
+        return call.finally(() => answered.push(key));
+      },
     });
-    const run = runEffect(crrPodEffects({ ...deps, barrier, criFor: () => recording }).killContainer, killInput('barrier', pod));
-    await until(() => calls.length > 0 || undefined, 'the status check');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const run = runEffect(crrPodEffects({ ...deps, barrier: asking, criFor: () => recording }).killContainer, killInput('barrier', pod));
+    // The witness: the status check is answered and the kill waits on the log. Had it not waited,
+    // it would have gone on to StopContainer at once, in the same turn as the answer.
+    await until(() => (askedToAct && answered.includes('containerStatus')) || undefined, 'the status check to be answered and the kill to wait for the log');
     expect(calls).toEqual([{ method: 'containerStatus', request: { container_id: pod.id } }]); // a read, nothing more
-    expect(run.events).toEqual([]);
+    expect(run.events).toEqual([{ type: 'kill.started', at: expect.any(Number) }]);
     barrier.resolve({ durable: () => Promise.resolve() });
     await until(() => run.events.some((e) => e.type === 'kill.stopped'), 'the kill to end');
     expect(calls).toEqual([
@@ -136,6 +148,7 @@ describe('the kill effect when StopContainer fails (simulated runtime, Linux pro
     const run = runEffect(crrPodEffects(deps).killContainer, killInput('stop-fails', pod));
     await until(() => run.events.some((e) => e.type === 'kill.failed' || e.type === 'kill.stopped'), 'the kill to end');
     expect(run.events).toEqual([
+      { type: 'kill.started', at: expect.any(Number) },
       { type: 'kill.preStopFinished', at: expect.any(Number) },
       {
         type: 'kill.failed',
@@ -143,7 +156,7 @@ describe('the kill effect when StopContainer fails (simulated runtime, Linux pro
         message: 'rpc error: code = Unknown desc = failed to stop container: unknown error after kill: runc did not terminate successfully',
       },
     ]);
-    expect((run.events[1] as unknown as { at: number }).at).toBeGreaterThan((run.events[0] as unknown as { at: number }).at);
+    expect((run.events[2] as unknown as { at: number }).at).toBeGreaterThan((run.events[1] as unknown as { at: number }).at);
     expect((await cri.containerStatus(undefined, { container_id: pod.id })).status?.state).toBe('CONTAINER_RUNNING');
     expect((await node.eventsOf('stop-fails')).map((e) => e.reason)).toEqual(['Killing']);
   });

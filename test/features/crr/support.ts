@@ -39,6 +39,13 @@ export interface StopCall {
   doneAt?: number;
 }
 
+/** An ExecSync (a preStop exec hook): container, start and end. */
+export interface ExecCall {
+  readonly id: string;
+  readonly at: number;
+  doneAt?: number;
+}
+
 export interface CrrStatus {
   phase?: string;
   message?: string;
@@ -63,11 +70,16 @@ export interface CrrBed {
   readonly dataDir: string;
   /** Every StopContainer any daemon of this bed made, in order. */
   readonly stops: StopCall[];
+  /** Every ExecSync (preStop exec hook) any daemon of this bed made, in order. */
+  readonly execs: ExecCall[];
+  /** From now on every ExecSync, once noted, waits for `gate(call)` before it reaches the runtime. */
+  holdExecs(gate: (call: ExecCall) => Promise<void>): void;
   /** CRI ids whose StopContainer fails (a fault the runtime cannot be made to produce on demand). */
   readonly failStops: Set<string>;
   /** Every state of every CRR the store held, in order, with the time it was seen. */
   readonly history: Array<{ at: number; name: string; status: CrrStatus }>;
-  startDaemon(options?: { featureGates?: string }): Promise<InProcessDaemon>;
+  /** Starts the daemon's composition; `args` are further `kruised run` flags. */
+  startDaemon(options?: { featureGates?: string; args?: readonly string[] }): Promise<InProcessDaemon>;
   /** Creates a pod bound to the node and waits until every container runs (and is ready). */
   runPod(name: string, containers: ContainerJson[], spec?: Record<string, unknown>): Promise<PodJson>;
   pod(name: string): PodJson | undefined;
@@ -86,10 +98,29 @@ export function idOf(containerID: string): string {
   return containerID.slice(containerID.indexOf('://') + 3);
 }
 
-/** A CRI client as is, but StopContainer is noted, and fails for ids in `failStops`. */
-function notingClient(cri: CriClient, stops: StopCall[], failStops: ReadonlySet<string>): CriClient {
+/** A CRI client as is, but StopContainer and ExecSync are noted, and StopContainer fails for ids in `failStops`. */
+function notingClient(
+  cri: CriClient,
+  stops: StopCall[],
+  failStops: ReadonlySet<string>,
+  execs: ExecCall[],
+  execGate: () => ((call: ExecCall) => Promise<void>) | undefined,
+): CriClient {
   return new Proxy(cri, {
     get(target, prop, receiver) {
+      if (prop === 'execSync') {
+        const exec: CriClient['execSync'] = async (signal, request, options) => {
+          const call: ExecCall = { id: request.container_id, at: Date.now() };
+          execs.push(call);
+          try {
+            await execGate()?.(call);
+            return await target.execSync(signal, request, options);
+          } finally {
+            call.doneAt = Date.now();
+          }
+        };
+        return exec;
+      }
       if (prop !== 'stopContainer') return Reflect.get(target, prop, receiver);
       const stop: CriClient['stopContainer'] = async (signal, request, options) => {
         const call: StopCall = { id: request.container_id, timeout: Number(request.timeout ?? 0), at: Date.now() };
@@ -117,6 +148,8 @@ export async function crrBed(bed: RuntimeBed, options: { crrVersions?: readonly 
   const kubeconfig = join(dataDir, 'kubeconfig');
   await writeFile(kubeconfig, api.kubeconfigYaml());
   const stops: StopCall[] = [];
+  const execs: ExecCall[] = [];
+  let execGate: ((call: ExecCall) => Promise<void>) | undefined;
   const failStops = new Set<string>();
   const history: CrrBed['history'] = [];
   const unwatch = api.store.subscribe((event) => {
@@ -133,20 +166,21 @@ export async function crrBed(bed: RuntimeBed, options: { crrVersions?: readonly 
     await api.close();
   });
 
-  async function startDaemon(o: { featureGates?: string } = {}): Promise<InProcessDaemon> {
+  async function startDaemon(o: { featureGates?: string; args?: readonly string[] } = {}): Promise<InProcessDaemon> {
     const args = [
       `--kubeconfig=${kubeconfig}`,
       `--data-dir=${join(dataDir, 'daemon')}`,
       `--cri-endpoint=${bed.endpoint}`,
       '--event-log-commit-delay=1',
       ...(o.featureGates ? [`--feature-gates=${o.featureGates}`] : []),
+      ...(o.args ?? []),
     ];
     const flags = parseDaemonFlags(args, { platform: 'linux', env: { NODE_NAME: NODE } });
     const logs: InProcessDaemon['logs'] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as InProcessDaemon['logs'][number]) });
     const profile = platformProfile('linux');
     const found = await findRuntimes(flags, profile, logger);
-    const runtimes: DiscoveredRuntime[] = found.map((r) => ({ ...r, client: notingClient(r.client, stops, failStops) }));
+    const runtimes: DiscoveredRuntime[] = found.map((r) => ({ ...r, client: notingClient(r.client, stops, failStops, execs, () => execGate) }));
     const checks = new Map<string, HealthCheck>();
     const cluster = await connectCluster(flags, logger, checks, [] as MetricSource[]);
     const crr = wireCrr(flags, profile, cluster, runtimes, logger);
@@ -181,6 +215,10 @@ export async function crrBed(bed: RuntimeBed, options: { crrVersions?: readonly 
     manager,
     dataDir,
     stops,
+    execs,
+    holdExecs(gate) {
+      execGate = gate;
+    },
     failStops,
     history,
     startDaemon,

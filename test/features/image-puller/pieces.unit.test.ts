@@ -213,16 +213,25 @@ describe('the worker slot pool', () => {
     const granted: string[] = [];
     const pool = new SlotPool(2);
     for (const k of ['a', 'b', 'c', 'd']) pool.enqueue(k);
-    pool.drain((k) => (granted.push(k), true));
+    pool.drain((k) => {
+      granted.push(k);
+      return true;
+    });
     expect(granted).toEqual(['a', 'b']);
     pool.release('d');
     pool.release('a');
-    pool.drain((k) => (granted.push(k), true));
+    pool.drain((k) => {
+      granted.push(k);
+      return true;
+    });
     expect(granted).toEqual(['a', 'b', 'c']);
 
     const open = new SlotPool(0);
     for (const k of ['x', 'y', 'z']) open.enqueue(k);
-    open.drain((k) => (granted.push(k), true));
+    open.drain((k) => {
+      granted.push(k);
+      return true;
+    });
     expect(open.held).toBe(3);
   });
 });

@@ -93,10 +93,12 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
     const before = b.nodeImage()!.status;
 
     const second = await b.startDaemon();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The witness: the second puller has had the NodeImage and the informer's first complete list.
+    // A tag it meant to pull would have its actor by then (spawned in the same turn).
+    await until(() => second.observed.includes('synced'), "the second daemon's first NodeImage list", 30_000);
     await second.puller.idle();
     expect(second.pulls).toEqual([]);
-    expect(second.host.size).toBe(0);
+    expect(second.tagActors()).toEqual([]);
     expect(b.nodeImage()!.status).toEqual(before);
     await second.stop();
     expect(b.events().filter((e) => e.reason === 'PullImageSucceed')).toHaveLength(1);
@@ -106,7 +108,12 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
     const b = await pullerBed(bed!);
     const { name } = nameTag(bed!.images.private);
     const asked: string[] = [];
-    const good = await b.startDaemon({ authFor: (reference) => (asked.push(reference), [{ username: bed!.auth.username, password: bed!.auth.password }]) });
+    const good = await b.startDaemon({
+      authFor: (reference) => {
+        asked.push(reference);
+        return [{ username: bed!.auth.username, password: bed!.auth.password }];
+      },
+    });
     b.job('private', { image: bed!.images.private, imagePullPolicy: 'Always' });
     await until(() => b.tagsOf(name).find((t) => t.phase === 'Succeeded'), 'the private tag to succeed', 30_000);
     // Another file (client.int) may remove the private image meanwhile: a pull may be retried (see the helper).

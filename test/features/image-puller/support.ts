@@ -1,6 +1,7 @@
 // The image puller end to end: the bed's real containerd, the fake API server enforcing the
 // daemon's RBAC, the ImagePullJob manager double, and an ActorHost on a temporary event log with
-// the live imageTag effects (backoff shortened to 50 ms). Everything is torn down after the test.
+// the feature's engine hooks and live effects as the daemon builds them (imagePullerWiring;
+// backoff shortened to 50 ms). Everything is torn down after the test.
 import { expect, onTestFinished } from 'vitest';
 import { createContentProgressReader, createCriClient, type CriClient } from '../../../adapters/cri/index.js';
 import {
@@ -11,10 +12,19 @@ import {
   SecretsReader,
   StatusWriter,
   type KubeObject,
+  type Observation,
 } from '../../../adapters/kube/index.js';
-import { authFromPullSecrets, createImagePuller, type ImagePuller, type ImagePullerOptions } from '../../../daemon/features/image-puller/index.js';
-import type { NodeImageStatus } from '../../../daemon/features/image-puller/status.js';
-import { bindImageTag, deferredBarrier, type AuthFor, type PlatformCheckDeps } from '../../../effects/image-pull/index.js';
+import {
+  authFromPullSecrets,
+  createImagePuller,
+  imagePullerWiring,
+  statusActorKey,
+  type ImagePuller,
+  type ImagePullerOptions,
+  type NodeImageStatus,
+} from '../../../daemon/features/image-puller/index.js';
+import { deferredBarrier } from '../../../effects/deferred-barrier.js';
+import type { AuthFor, PlatformCheckDeps } from '../../../effects/image-pull/index.js';
 import { LiveClock } from '../../../engine/clock.js';
 import { ActorHost } from '../../../engine/host.js';
 import { EventLog } from '../../../engine/log/event-log.js';
@@ -38,6 +48,16 @@ export interface Daemon {
   readonly pullOutcomes: string[];
   /** Every NodeImage status the API server stored, in order (from a second informer subscriber). */
   readonly seen: NodeImageStatus[];
+  /**
+   * The type of every observation of the daemon's informer (`upsert`, `delete`, `synced`), in order.
+   * Its recorder subscribed just before the puller, so once one is here the puller has handled it:
+   * the positive witness for "the daemon saw X and did nothing about it".
+   */
+  readonly observed: Array<Observation<KubeObject>['type']>;
+  /** Keys of the live imageTag actors (the host also holds the NodeImage's status actor). */
+  tagActors(): string[];
+  /** The top-level state of a key's actor (`succeeded` for its parallel regions), or undefined. */
+  stateOf(key: string): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -47,8 +67,10 @@ export interface DaemonOptions {
   readonly authFor?: AuthFor;
   /** Read the tags' pull secrets from the API server, as the daemon does (authFromPullSecrets). */
   readonly pullSecretsFromApi?: boolean;
-  /** More puller options (status write cadence and budget). */
-  readonly puller?: Partial<Pick<ImagePullerOptions, 'retryDelayMs' | 'statusBudget'>>;
+  /** The status write cadence and budget. */
+  readonly puller?: Partial<Pick<ImagePullerOptions, 'statusBudget'>>;
+  /** Delay before a status write that did not land is tried again (default upstream's 3–5 s). */
+  readonly retryDelayMs?: () => number;
   /** Act as a Windows node: read each image's platforms before pulling, judged against this host. */
   readonly platformCheck?: PlatformCheckDeps;
 }
@@ -96,7 +118,9 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
         if (index >= 0 && pullOutcomes[index] === 'ok' && !verified.has(index)) {
           verified.add(index);
           call.then(
-            ({ image }) => image === null && (pullOutcomes[index] = PULLED_THEN_GONE),
+            ({ image }) => {
+              if (image === null) pullOutcomes[index] = PULLED_THEN_GONE;
+            },
             () => undefined,
           );
         }
@@ -116,8 +140,6 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
     const puller = createImagePuller({
       nodeName: NODE,
       informer,
-      writer,
-      events,
       maxWorkers: options.maxWorkers ?? 0,
       now: Date.now,
       checkImagePlatform: options.platformCheck !== undefined,
@@ -130,25 +152,29 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
       log: opened.log,
       clock: new LiveClock(),
       registry: machineRegistry,
-      bind: bindImageTag(
+      ...imagePullerWiring(
+        puller,
         {
           cri: counting,
           barrier,
           now: Date.now,
           progressReader,
           progressIntervalMs: 20,
+          events,
+          writer,
           ...(authFor ? { authFor } : {}),
           ...(options.platformCheck ? { platformCheck: options.platformCheck } : {}),
+          ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
         },
         { delays: { retryBackoff: 50 } },
       ),
-      onStep: puller.onStep,
-      onStopped: puller.onStopped,
     });
     host.recover(opened.recovery);
     barrier.resolve(opened.log);
     const seen: NodeImageStatus[] = [];
+    const observed: Array<Observation<KubeObject>['type']> = [];
     const watching = informer.subscribe((o) => {
+      observed.push(o.type);
       if (o.type === 'upsert' && o.object.status) seen.push(o.object.status as unknown as NodeImageStatus);
     });
     puller.start(host);
@@ -166,7 +192,12 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
       progressReader.close();
     };
     onTestFinished(stop);
-    return { puller, host, pulls, pullOutcomes, seen, stop };
+    const tagActors = () => host.keys().filter((key) => key !== statusActorKey(NODE));
+    const stateOf = (key: string) => {
+      const value = host.snapshot(key)?.value as unknown;
+      return value === undefined || typeof value === 'string' ? value : Object.keys(value as object)[0];
+    };
+    return { puller, host, pulls, pullOutcomes, seen, observed, tagActors, stateOf, stop };
   }
 
   const nodeImage = () => api.store.get(NODE_IMAGE) as KubeObject | undefined;

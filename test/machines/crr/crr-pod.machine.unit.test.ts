@@ -15,7 +15,7 @@ describe('crrPod: one CRR restarting one container', () => {
     const world = worldWith(['app'], crr('restart-app'));
     const actor = await startActor(world);
     expect(world.writesTo('restart-app', 'phase')).toEqual([{ name: 'restart-app', kind: 'phase', phase: 'Recreating' }]);
-    expect(world.inspections[0]).toEqual({ runtimeName: 'containerd', podUid: 'pod-uid-1' });
+    expect(world.inspections[0]).toEqual({ runtimeName: 'containerd', podUid: 'pod-uid-1', namespace: 'default', podName: 'web-0' });
     // One inspection before the kill (the states patch reuses it), one after it.
     expect(world.inspections).toHaveLength(2);
     expect(world.killCalls).toEqual([

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ActorHost } from '../../../engine/host.js';
 import { EventLog } from '../../../engine/log/event-log.js';
 import { replayLog } from '../../../engine/replay.js';
+import { crrPodMachine } from '../../../machines/crr/crr-pod.machine.js';
 import { machineRegistry } from '../../../machines/registry.js';
 import { tempDir } from '../../support/tmp.js';
 import { T0, crr, spec } from './fixtures.js';
@@ -18,11 +19,11 @@ async function startHost(dir: string, world: World) {
     log: opened.log,
     clock: world.clock,
     registry: machineRegistry,
-    bind: (entry) => (entry.id === 'crrPod' ? world.machine() : entry.machine),
+    bind: (entry) => (entry.id === crrPodMachine.id ? world.machine() : entry.machine),
   });
   const report = host.recover(opened.recovery);
   const observe = async () => {
-    host.deliver(KEY, 'crrPod', world.observation(), () => INPUT);
+    host.deliver(KEY, crrPodMachine.id, world.observation(), () => world.input);
     await settle();
   };
   const advance = async (ms: number) => {
@@ -106,5 +107,58 @@ describe('crrPod on the engine', () => {
 
     const result = await replayLog(dir, { registry: machineRegistry });
     expect(result.divergence).toBeUndefined();
+  });
+});
+
+describe('crrPod recovery keeps its timers', () => {
+  it('re-arms a backoff with the delay the spawn record’s timing gives (--crr-min-backoff), not the default', async () => {
+    const dir = await tempDir();
+    const world = new World();
+    world.startContainer('app');
+    world.addCrr(crr('r', { phase: 'Recreating' }));
+    world.input = { ...INPUT, timing: { minBackoffMs: 4_000, maxBackoffMs: 8_000, criDeadlineMs: 5_000 } };
+    world.failNextInspections = 1;
+    const first = await startHost(dir, world);
+    await first.observe();
+    expect(first.host.snapshot(KEY)?.value).toBe('backingOff');
+    await first.advance(1_000);
+    await first.stop();
+
+    const second = await startHost(dir, world);
+    expect(second.report.restored).toEqual([KEY]);
+    await second.advance(2_999);
+    expect(world.inspections).toHaveLength(1);
+    await second.advance(1);
+    expect(world.inspections.length).toBeGreaterThan(1);
+    expect(world.killCalls).toHaveLength(1);
+    await second.stop();
+  });
+
+  it('does not fail a kill whose old deadline passed while the daemon was down: the restarted kill counts it afresh', async () => {
+    const dir = await tempDir();
+    const world = twoCrrWorld();
+    world.killBehaviour = () => ({ kind: 'hold' });
+    const first = await startHost(dir, world);
+    await first.observe();
+    expect(first.host.snapshot(KEY)?.value).toEqual({ killing: 'preStop' });
+    await first.stop();
+    world.clock.advance(600_000); // down for ten minutes, well past the 45 s preStop deadline
+
+    const second = await startHost(dir, world);
+    await settle();
+    await second.advance(0);
+    expect(second.host.snapshot(KEY)?.value).toEqual({ killing: 'preStop' });
+    expect(
+      world
+        .writesTo('first', 'states')
+        .flatMap((w) => (w.kind === 'states' ? w.states : []))
+        .some((s) => s.phase === 'Failed'),
+    ).toBe(false);
+    await second.advance(44_999);
+    expect(second.host.snapshot(KEY)?.value).toEqual({ killing: 'preStop' });
+    await second.advance(1);
+    expect(world.crrs.get('first')?.states?.[0]).toMatchObject({ phase: 'Failed' });
+    await second.stop();
+    expect((await replayLog(dir, { registry: machineRegistry })).divergence).toBeUndefined();
   });
 });

@@ -18,7 +18,7 @@ describe('crrPod: phase writes and inspection at once', () => {
     world.holdWrites = true;
     const actor = await startActor(world);
     expect(world.writeCalls).toEqual([[{ name: 'r', kind: 'phase', phase: 'Recreating' }]]);
-    expect(world.inspections).toEqual([{ runtimeName: 'containerd', podUid: 'pod-uid-1' }]);
+    expect(world.inspections).toEqual([{ runtimeName: 'containerd', podUid: 'pod-uid-1', namespace: 'default', podName: 'web-0' }]);
     expect(stateOf(actor)).toBe('writingAndInspecting.inspect.inspected|writingAndInspecting.write.running');
     expect(world.killCalls).toEqual([]); // nothing is killed before Recreating is stored
 

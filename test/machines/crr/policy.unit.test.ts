@@ -152,6 +152,6 @@ describe('crr policy: resourceVersions and backoff', () => {
   });
 
   it('backs off 0.5 s doubling to a 50 s cap, without jitter', () => {
-    expect([1, 2, 3, 4, 7, 8, 9, 20].map(backoffMs)).toEqual([500, 1000, 2000, 4000, 32_000, 50_000, 50_000, 50_000]);
+    expect([1, 2, 3, 4, 7, 8, 9, 20].map((n) => backoffMs(n))).toEqual([500, 1000, 2000, 4000, 32_000, 50_000, 50_000, 50_000]);
   });
 });

@@ -45,8 +45,8 @@ export class World {
   /** Containers really stopped (a kill of an already exited container stops nothing). */
   readonly stopped: string[] = [];
   readonly held: HeldKill[] = [];
-  /** The actor's context after every step (startActor subscribes). */
-  readonly history: CrrPodContext[] = [];
+  /** The actor's context and state after every step (startActor subscribes). */
+  readonly history: Array<{ readonly context: CrrPodContext; readonly state: string }> = [];
   /** Every state value the actor rested in (startActor subscribes). */
   readonly statesSeen = new Set<string>();
   killBehaviour: (input: KillContainerInput) => KillBehaviour = () => ({ kind: 'stop' });
@@ -150,6 +150,9 @@ export class World {
     sendBack({ type: 'kill.stopped', at: this.clock.now() });
   }
 
+  /** The crrPod machine with its timing (backoff bounds, CRI deadline) from `timing`. */
+  input: CrrPodInput = INPUT;
+
   /** The machine with this world's effects bound, as effects/crr would bind the real ones. */
   machine() {
     return crrPodMachine.provide({
@@ -164,6 +167,7 @@ export class World {
           this.killCalls.push(input);
           const behaviour = this.killBehaviour(input);
           queueMicrotask(() => {
+            sendBack({ type: 'kill.started', at: this.clock.now() });
             if (behaviour.kind === 'hold') this.held.push({ input, sendBack });
             else if (behaviour.kind === 'stop') this.finishKill(input, sendBack);
             else {
@@ -195,9 +199,9 @@ export async function settle(): Promise<void> {
 
 /** A live crrPod actor in `world`, started with the world's first observation. */
 export async function startActor(world: World): Promise<Actor<ReturnType<World['machine']>>> {
-  const actor = createActor(world.machine(), { input: INPUT, clock: world.clock });
+  const actor = createActor(world.machine(), { input: world.input, clock: world.clock });
   actor.subscribe((snapshot) => {
-    world.history.push(snapshot.context);
+    world.history.push({ context: snapshot.context, state: leafStates(snapshot.value as StateValue).join('|') });
     for (const leaf of leafStates(actor.getSnapshot().value as StateValue)) world.statesSeen.add(leaf);
   });
   actor.start();
@@ -218,9 +222,18 @@ export async function advance(world: World, ms: number): Promise<void> {
   await settle();
 }
 
-/** The phases one container's record went through, repeats folded. */
+/**
+ * The phases one container went through, repeats folded: its record's phase, or the kill's stage
+ * (the chart's `killing.preStop` / `killing.stopping`) while it is the container being killed.
+ */
 export function recordPhases(world: World, container: string): string[] {
-  const phases = world.history.map((c) => c.containers.find((r) => r.name === container)?.phase).filter((p) => p !== undefined);
+  const phases = world.history
+    .map(({ context, state }) => {
+      const stage = /^killing\.(\w+)$/.exec(state)?.[1];
+      if (stage !== undefined && context.kill?.input.container.name === container) return stage;
+      return context.containers.find((r) => r.name === container)?.phase;
+    })
+    .filter((p) => p !== undefined);
   return phases.filter((p, i) => p !== phases[i - 1]);
 }
 

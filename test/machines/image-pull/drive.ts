@@ -3,7 +3,7 @@
 // `xstate.after.<delay>.<stateId>` events.
 import { initialTransition, transition, type EventObject } from 'xstate';
 import { imageTagMachine, type ImageTagInput } from '../../../machines/image-pull/image-tag.machine.js';
-import type { ImageStatusOutput, PlatformCheckOutput, RuntimeImage } from '../../../machines/image-pull/types.js';
+import type { ImageStatusOutput, PlatformCheckOutput, PullEventInput, RuntimeImage } from '../../../machines/image-pull/types.js';
 
 export type Snapshot = ReturnType<typeof imageTagMachine.transition>;
 export type Action = ReturnType<typeof transition>[1][number];
@@ -36,6 +36,9 @@ export const ev = {
   platformError: (error: unknown) => ({ type: 'xstate.error.actor.platformCheck', error }),
   attemptTimedOut: () => ({ type: 'xstate.after.attemptTimeout.imageTag.pulling' }),
   backoffOver: () => ({ type: 'xstate.after.retryBackoff.imageTag.backingOff' }),
+  eventRecorded: (recorded = 1) => ({ type: 'xstate.done.actor.pullEvent', output: { recorded } }),
+  eventError: (error: unknown) => ({ type: 'xstate.error.actor.pullEvent', error }),
+  resumed: (at: number) => ({ type: 'engine.resumed', at }) as const,
 };
 
 /** Folds events over the machine, keeping every step's snapshot and actions. */
@@ -57,22 +60,35 @@ export class Run {
     return this;
   }
 
-  /** Tells an actor holding its final status (succeeded/failed) that the status is persisted; no-op otherwise. */
+  /** Ends a finished actor (succeeded/failed): its Event recorded and its status persisted; no-op otherwise. */
   settle(): this {
-    if (this.state === 'succeeded' || this.state === 'failed') this.send(ev.persisted(this.context.clockMs));
+    if (this.state === 'succeeded' || this.state === 'failed') this.send(ev.eventRecorded(), ev.persisted(this.context.clockMs));
     return this;
   }
 
+  /** The top-level state (`succeeded` for `{ succeeded: { event: …, entry: … } }`). */
   get state(): string {
-    return String(this.snapshot.value);
+    const value = this.snapshot.value as unknown;
+    return typeof value === 'string' ? value : Object.keys(value as object)[0]!;
   }
 
   get context() {
     return this.snapshot.context;
   }
 
-  /** Every child spawned so far, in order: `{id, input}`. */
+  /** Every runtime and registry effect spawned so far, in order: `{id, input}` (the Event effect is in `pullEvents()`). */
   spawned(): Array<{ id: string; input: unknown }> {
+    return this.children().filter((c) => c.id !== 'pullEvent');
+  }
+
+  /** Inputs of every `recordPullEvent` effect spawned so far. */
+  pullEvents(): PullEventInput[] {
+    return this.children()
+      .filter((c) => c.id === 'pullEvent')
+      .map((c) => c.input as PullEventInput);
+  }
+
+  private children(): Array<{ id: string; input: unknown }> {
     return this.history
       .flatMap((h) => h.actions.filter((a) => a.type === 'xstate.spawnChild').map((a) => paramsOf(a) as { id: string; input: unknown }))
       .map(({ id, input }) => ({ id, input }));
@@ -84,6 +100,13 @@ export class Run {
       h.actions
         .filter((a) => a.type === 'xstate.raise' && (paramsOf(a) as { id?: string }).id?.startsWith(`xstate.after.${name}.`))
         .map((a) => (paramsOf(a) as { delay: number }).delay),
+    );
+  }
+
+  /** Every event the machine emitted for its glue, in order. */
+  emitted(): Array<{ type: string; [k: string]: unknown }> {
+    return this.history.flatMap((h) =>
+      h.actions.filter((a) => a.type === 'xstate.emit').map((a) => (paramsOf(a) as { event: { type: string; [k: string]: unknown } }).event),
     );
   }
 

@@ -108,8 +108,10 @@ describe('imageTag: retries', () => {
   function failEveryAttempt(run: Run, message: string): Run {
     let now = run.context.clockMs;
     while (run.state === 'pulling' || run.state === 'backingOff') {
-      if (run.state === 'pulling') run.send(ev.pullFailed((now += 100), message));
-      else if (run.state === 'backingOff') run.send(ev.backoffOver());
+      if (run.state === 'pulling') {
+        now += 100;
+        run.send(ev.pullFailed(now, message));
+      } else if (run.state === 'backingOff') run.send(ev.backoffOver());
       else throw new Error(`unexpected state ${run.state}`);
       now = run.context.clockMs;
     }
@@ -382,22 +384,27 @@ describe('imageTag: holding the final status until it is persisted', () => {
         ev.backoffOver(),
       ],
     ],
-  ] as const)('stays alive in %s, with no child and no timer, until k8s.statusPersisted; then ends in reported with the same entry', (state, events) => {
-    const run = new Run(inputOf()).send(...events);
-    expect(run.state).toBe(state);
-    expect(run.snapshot.status).toBe('active');
-    expect(Object.keys(run.snapshot.children)).toEqual([]);
-    const held = imageTagOutcome(run.context);
-    // Progress reports and timers from a late effect change nothing while it waits.
-    run.send(ev.progress(1, 2, T0 + 20_000), ev.pulled(T0 + 20_001), ev.backoffOver());
-    expect(run.state).toBe(state);
-    expect(imageTagOutcome(run.context)).toEqual(held);
+  ] as const)(
+    'stays alive in %s, with only its Event effect and no timer, until the Event is recorded and k8s.statusPersisted; then ends in reported with the same entry',
+    (state, events) => {
+      const run = new Run(inputOf()).send(...events);
+      expect(run.state).toBe(state);
+      expect(run.snapshot.status).toBe('active');
+      expect(Object.keys(run.snapshot.children)).toEqual(['pullEvent']);
+      const held = imageTagOutcome(run.context);
+      // Progress reports and timers from a late effect change nothing while it waits.
+      run.send(ev.progress(1, 2, T0 + 20_000), ev.pulled(T0 + 20_001), ev.backoffOver());
+      expect(run.state).toBe(state);
+      expect(imageTagOutcome(run.context)).toEqual(held);
 
-    run.send(ev.persisted(T0 + 30_000));
-    expect(run.state).toBe('reported');
-    expect(run.snapshot.status).toBe('done');
-    expect(run.snapshot.output).toEqual(held);
-  });
+      run.send(ev.persisted(T0 + 30_000));
+      expect(run.snapshot.value).toEqual({ [state]: { event: 'recording', entry: 'persisted' } }); // the Event is still owed
+      run.send(ev.eventRecorded());
+      expect(run.state).toBe('reported');
+      expect(run.snapshot.status).toBe('done');
+      expect(run.snapshot.output).toEqual(held);
+    },
+  );
 
   it('ignores k8s.statusPersisted before the pull has an outcome', () => {
     const run = new Run(inputOf()).send(ev.persisted(T0), ev.slot(T0), ev.persisted(T0 + 1));

@@ -12,9 +12,9 @@ import {
   progressPercent,
   pullReference,
   referenceProblem,
-  rfc3339,
   tagStatusOf,
 } from '../../../machines/image-pull/policy.js';
+import { rfc3339 } from '../../../machines/shared/index.js';
 
 describe('image-pull policy', () => {
   it('makes backoffLimit + 1 attempts, with an absent or negative backoffLimit meaning 3', () => {

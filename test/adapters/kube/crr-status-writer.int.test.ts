@@ -1,16 +1,21 @@
-// The CRR status writes (contract §4.5) against the fake API server enforcing the daemon's RBAC,
+// The CRR writer (contract §4.5) against the fake API server enforcing the daemon's RBAC,
 // on both served CRR versions: the exact requests (method, path, content type, body) for the
 // phase PUT, the states merge-patch and the completion PUT, the resourceVersions handed back,
 // a CRR that is gone (null, not an error), writes that would change nothing or touch a completed
 // CRR (not sent), a conflict resolved by reading again, and bounded retries before giving up.
 import { describe, expect, it } from 'vitest';
-import { CONTROLLER_NAMES, type KruiseVersion, type KubeObject, type KubeRequest, type KubeTransport } from '../../../adapters/kube/index.js';
-import { platformProfile } from '../../../adapters/platform/index.js';
-import { crrPodEffects, writeCrrStatuses, type CrrWriteDeps } from '../../../effects/crr/index.js';
-import type { CrrStatusWrite, WriteCrrStatusInput } from '../../../machines/crr/types.js';
+import {
+  CONTROLLER_NAMES,
+  CrrStatusWriter,
+  type CrrStatusWrite,
+  type CrrStatusWriterOptions,
+  type KruiseVersion,
+  type KubeObject,
+  type KubeRequest,
+  type KubeTransport,
+} from '../../../adapters/kube/index.js';
 import { crrObject } from '../../bed/apiserver/fixtures.js';
-import { kubeFixture, until } from '../../adapters/kube/support.js';
-import { runEffect } from './support.js';
+import { kubeFixture, until } from './support.js';
 
 const signal = () => new AbortController().signal;
 
@@ -31,14 +36,14 @@ function recording(transport: KubeTransport) {
   return { sent, transport: wrapped };
 }
 
-async function fixture(version: KruiseVersion, options: Partial<CrrWriteDeps> = {}) {
+async function fixture(version: KruiseVersion, options: Partial<CrrStatusWriterOptions> = {}) {
   const { api, clients } = await kubeFixture();
   const rec = recording(clients.forController(CONTROLLER_NAMES.crr));
-  const deps: CrrWriteDeps = { transport: rec.transport, crrVersion: version, backoff: { initialMs: 10, jitter: 0 }, ...options };
+  const writer = new CrrStatusWriter({ transport: rec.transport, crrVersion: version, backoff: { initialMs: 10, jitter: 0 }, ...options });
   const ref = (name: string) => ({ apiVersion: `apps.kruise.io/${version}`, kind: 'ContainerRecreateRequest', namespace: 'default', name });
   const create = (name: string, status?: Record<string, unknown>) =>
     api.store.create({ ...crrObject(name, 'node-a', version), ...(status ? { status } : {}) }) as KubeObject;
-  return { api, rec, deps, ref, create, live: (name: string) => api.store.get(ref(name)) as KubeObject | undefined };
+  return { api, rec, writer, ref, create, live: (name: string) => api.store.get(ref(name)) as KubeObject | undefined };
 }
 
 const COMPLETION = '2026-07-02T10:11:12Z';
@@ -62,7 +67,7 @@ describe.each(['v1alpha1', 'v1beta1'] as const)('CRR status writes on %s', (vers
     f.api.store.subscribe((e) => {
       if (e.object.metadata.name === 'restart-main') rvs.push(e.object.metadata.resourceVersion!);
     });
-    const results = await writeCrrStatuses(f.deps, { namespace: 'default', writes }, signal());
+    const results = await f.writer.writeAll('default', writes, signal());
 
     const sent = f.rec.sent;
     expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -126,7 +131,7 @@ describe.each(['v1alpha1', 'v1beta1'] as const)('CRR status writes on %s', (vers
       { name: 'gone', kind: 'complete', message: '', completionTime: COMPLETION },
       { name: 'still-here', kind: 'phase', phase: 'Pending' },
     ];
-    const results = await writeCrrStatuses(f.deps, { namespace: 'default', writes }, signal());
+    const results = await f.writer.writeAll('default', writes, signal());
     expect(results).toEqual([
       { name: 'gone', resourceVersion: null },
       { name: 'gone', resourceVersion: null },
@@ -146,14 +151,14 @@ describe.each(['v1alpha1', 'v1beta1'] as const)('CRR status writes on %s', (vers
       { name: 'done', kind: 'complete', message: 'mine', completionTime: COMPLETION },
       { name: 'same', kind: 'complete', message: '', completionTime: COMPLETION },
     ];
-    const results = await writeCrrStatuses(f.deps, { namespace: 'default', writes }, signal());
+    const results = await f.writer.writeAll('default', writes, signal());
     expect(results.map((r) => r.resourceVersion)).toEqual([null, null, null, f.live('same')!.metadata?.resourceVersion]);
     expect(f.rec.sent.filter((r) => r.method === 'PUT')).toHaveLength(1);
     expect(f.live('done')!.status).toEqual({ phase: 'Completed', completionTime: '2026-07-01T00:00:00Z', message: 'pod has gone' });
     expect(f.live('same')!.status).toEqual({ phase: 'Completed', completionTime: COMPLETION });
 
     // Repeating the whole list (a crash after the writes) sends no further PUT.
-    await writeCrrStatuses(f.deps, { namespace: 'default', writes }, signal());
+    await f.writer.writeAll('default', writes, signal());
     expect(f.rec.sent.filter((r) => r.method === 'PUT')).toHaveLength(1);
   });
 
@@ -161,7 +166,7 @@ describe.each(['v1alpha1', 'v1beta1'] as const)('CRR status writes on %s', (vers
     const f = await fixture(version);
     f.create('contended');
     const slowPut = f.api.faults.addLatency(300, { method: 'PUT', resource: 'containerrecreaterequests' });
-    const writing = writeCrrStatuses(f.deps, { namespace: 'default', writes: [{ name: 'contended', kind: 'phase', phase: 'Recreating' }] }, signal());
+    const writing = f.writer.writeAll('default', [{ name: 'contended', kind: 'phase', phase: 'Recreating' }], signal());
     await until(() => f.rec.sent.some((r) => r.method === 'PUT'), 'the first PUT to be on its way');
     f.api.store.patch(f.ref('contended'), { metadata: { annotations: { 'crr.apps.kruise.io/sync-container-statuses': '[]' } } });
     const [result] = await writing;
@@ -179,7 +184,7 @@ describe.each(['v1alpha1', 'v1beta1'] as const)('CRR status writes on %s', (vers
     const base = (name: string) => `/apis/apps.kruise.io/${version}/namespaces/default/containerrecreaterequests/${name}`;
 
     copies.set('default/fresh', structuredClone(f.create('fresh')));
-    const [fresh] = await writeCrrStatuses(f.deps, { namespace: 'default', writes: [{ name: 'fresh', kind: 'phase', phase: 'Recreating' }] }, signal());
+    const [fresh] = await f.writer.writeAll('default', [{ name: 'fresh', kind: 'phase', phase: 'Recreating' }], signal());
     expect(f.rec.sent.map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${base('fresh')}/status`]);
     expect(f.live('fresh')!.status).toEqual({ phase: 'Recreating' });
     expect(fresh!.resourceVersion).toBe(f.live('fresh')!.metadata?.resourceVersion);
@@ -187,7 +192,7 @@ describe.each(['v1alpha1', 'v1beta1'] as const)('CRR status writes on %s', (vers
     copies.set('default/stale', structuredClone(f.create('stale')));
     f.api.store.patch(f.ref('stale'), { metadata: { labels: { moved: 'on' } } }); // the copy is now behind
     f.rec.sent.length = 0;
-    await writeCrrStatuses(f.deps, { namespace: 'default', writes: [{ name: 'stale', kind: 'phase', phase: 'Pending' }] }, signal());
+    await f.writer.writeAll('default', [{ name: 'stale', kind: 'phase', phase: 'Pending' }], signal());
     expect(f.rec.sent.map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${base('stale')}/status`, `GET ${base('stale')}`, `PUT ${base('stale')}/status`]);
     expect(f.live('stale')!.status).toEqual({ phase: 'Pending' });
     expect(f.live('stale')!.metadata?.labels).toMatchObject({ moved: 'on' });
@@ -196,53 +201,34 @@ describe.each(['v1alpha1', 'v1beta1'] as const)('CRR status writes on %s', (vers
     const behind = f.create('behind');
     copies.set('default/behind', { ...structuredClone(behind), status: { phase: 'Recreating' } });
     f.rec.sent.length = 0;
-    await writeCrrStatuses(f.deps, { namespace: 'default', writes: [{ name: 'behind', kind: 'phase', phase: 'Recreating' }] }, signal());
+    await f.writer.writeAll('default', [{ name: 'behind', kind: 'phase', phase: 'Recreating' }], signal());
     expect(f.rec.sent.map((r) => `${r.method} ${r.path}`)).toEqual([`GET ${base('behind')}`, `PUT ${base('behind')}/status`]);
     expect(f.live('behind')!.status).toEqual({ phase: 'Recreating' });
 
     // A completion never starts from the copy: it must keep the newest states.
     f.rec.sent.length = 0;
-    await writeCrrStatuses(f.deps, { namespace: 'default', writes: [{ name: 'fresh', kind: 'complete', message: '', completionTime: COMPLETION }] }, signal());
+    await f.writer.writeAll('default', [{ name: 'fresh', kind: 'complete', message: '', completionTime: COMPLETION }], signal());
     expect(f.rec.sent.map((r) => r.method)).toEqual(['GET', 'PUT']);
   });
 });
 
 describe('CRR status writes under server trouble', () => {
-  it('retries 5xx and 429, then gives up after its bounded retries so that the effect fails and the machine backs off', async () => {
+  it('retries 5xx and 429, then gives up after its bounded retries with a message naming the write', async () => {
     const f = await fixture('v1beta1', { maxRetries: 2 });
     f.create('flaky');
     f.api.faults.failNext(1, { status: 500, match: { method: 'PATCH' } });
     f.api.faults.failNext(1, { status: 429, retryAfterSeconds: 1, match: { method: 'PATCH' } });
-    const states: WriteCrrStatusInput = { namespace: 'default', writes: [{ name: 'flaky', kind: 'states', states: [{ name: 'main', phase: 'Pending' }] }] };
-    const [ok] = await writeCrrStatuses(f.deps, states, signal());
+    const states: CrrStatusWrite[] = [{ name: 'flaky', kind: 'states', states: [{ name: 'main', phase: 'Pending' }] }];
+    const [ok] = await f.writer.writeAll('default', states, signal());
     expect(ok!.resourceVersion).toBe(f.live('flaky')!.metadata?.resourceVersion);
     const patches = f.api.requests.filter({ method: 'PATCH', resource: 'containerrecreaterequests' });
     expect(patches.map((r) => r.status)).toEqual([500, 429, 200]);
     expect(patches[2]!.time - patches[1]!.time).toBeGreaterThanOrEqual(990); // Retry-After is a floor
 
     f.api.faults.failNext(10, { status: 503, match: { method: 'PATCH' } });
-    const effects = crrPodEffects({
-      ...f.deps,
-      barrier: { durable: () => Promise.resolve() },
-      now: () => 7,
-      criFor: () => undefined,
-      platform: platformProfile('linux'),
-      events: { record: () => undefined },
-    });
-    const run = runEffect(effects.writeCrrStatus, states);
-    await until(() => run.events.length > 0, 'the effect to end', 10_000);
-    expect(run.events[0]!.type).toBe('xstate.error.actor.effect');
-    expect(String((run.events[0] as { error?: unknown }).error)).toMatch(
-      /^Error: states write of ContainerRecreateRequest default\/flaky gave up: PATCH .* 503 /,
+    await expect(f.writer.writeAll('default', states, signal())).rejects.toThrow(
+      /^states write of ContainerRecreateRequest default\/flaky gave up: PATCH .* 503 /,
     );
     expect(f.api.requests.filter({ method: 'PATCH', resource: 'containerrecreaterequests' }).length).toBe(3 + 3);
-
-    f.api.faults.clear();
-    const done = runEffect(effects.writeCrrStatus, { namespace: 'default', writes: [{ name: 'flaky', kind: 'phase', phase: 'Recreating' }] });
-    await until(() => done.events.length > 0, 'the effect to end');
-    expect(done.events[0]).toMatchObject({
-      type: 'xstate.done.actor.effect',
-      output: { at: 7, results: [{ name: 'flaky', resourceVersion: f.live('flaky')!.metadata?.resourceVersion }] },
-    });
   });
 });

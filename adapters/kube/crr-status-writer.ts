@@ -1,4 +1,6 @@
-// The CRR status writes of contract §4.5, against the CRR version the API server serves:
+// The CRR writer: the status writes of contract §4.5 for one ContainerRecreateRequest at a time,
+// against the CRR version the API server serves (the CRR counterpart of status-writer.ts, which
+// coalesces NodeImage intents and hands back no resourceVersion; here every write answers with one):
 // * phase (Pending, Recreating): set status.phase on the informer's copy and PUT /status with it
 //   (v1.9.0's write, one round trip); when there is no copy, or on a 409, GET the CRR and PUT the
 //   fresh object (master's GET-modify-PUT), reading again on every further 409.
@@ -13,11 +15,27 @@
 // (client-go's retry.DefaultRetry); 5xx, 429 (Retry-After honoured) and unanswered requests are
 // retried with backoff a bounded number of times, then the write throws and the machine's own
 // backoff takes over. No client-side rate limit: upstream has none for CRRs.
-import { Backoff, sleep, type BackoffOptions } from '../../adapters/kube/backoff.js';
-import { crrRef, KubeApiError, objectPath, type KruiseVersion, type KubeObject, type KubeTransport, type ObjectRef } from '../../adapters/kube/index.js';
-import type { ContainerRecreateState, CrrStatusWrite, WriteCrrStatusInput } from '../../machines/crr/types.js';
+import { Backoff, sleep, type BackoffOptions } from './backoff.js';
+import { KubeApiError } from './errors.js';
+import type { KubeObject } from './objects.js';
+import { crrRef, objectPath, type KruiseVersion, type ObjectRef } from './resources.js';
+import type { KubeTransport } from './transport.js';
 
-export interface CrrWriteDeps {
+/** One `status.containerRecreateStates` entry, in upstream's shape. */
+export interface CrrContainerState {
+  readonly name: string;
+  readonly phase: 'Pending' | 'Recreating' | 'Failed' | 'Succeeded';
+  readonly message?: string;
+  readonly isKilled?: boolean;
+}
+
+/** One status write to the CRR `name`: a phase, the container states, or the completion. */
+export type CrrStatusWrite =
+  | { readonly name: string; readonly kind: 'phase'; readonly phase: 'Pending' | 'Recreating' }
+  | { readonly name: string; readonly kind: 'states'; readonly states: readonly CrrContainerState[] }
+  | { readonly name: string; readonly kind: 'complete'; readonly message: string; readonly completionTime: string };
+
+export interface CrrStatusWriterOptions {
   readonly transport: Pick<KubeTransport, 'request'>;
   /** The served CRR version (discovery): v1beta1 on master, v1alpha1 on v1.9 and older. */
   readonly crrVersion: KruiseVersion;
@@ -39,7 +57,7 @@ export interface CrrWriteResult {
 type CrrStatus = Record<string, unknown>;
 
 /** One entry as Go's json.Marshal writes ContainerRecreateState: name, phase, message?, isKilled?. */
-export function upstreamState(s: ContainerRecreateState): ContainerRecreateState {
+export function upstreamState(s: CrrContainerState): CrrContainerState {
   return { name: s.name, phase: s.phase, ...(s.message ? { message: s.message } : {}), ...(s.isKilled ? { isKilled: true } : {}) };
 }
 
@@ -60,7 +78,7 @@ class Retry {
 
 /** One attempt of one write: its resourceVersion, null, or a Retry. Throws what is not worth retrying. */
 async function attempt(
-  deps: CrrWriteDeps,
+  deps: CrrStatusWriterOptions,
   ref: ObjectRef,
   write: CrrStatusWrite,
   signal: AbortSignal,
@@ -94,14 +112,14 @@ async function attempt(
  * not seen yet), and a 409 means the copy is stale. Nothing to send by the copy's word is not
  * trusted either: the server says so by a GET.
  */
-function copyToWrite(deps: CrrWriteDeps, namespace: string, write: CrrStatusWrite): KubeObject | undefined {
+function copyToWrite(deps: CrrStatusWriterOptions, namespace: string, write: CrrStatusWrite): KubeObject | undefined {
   if (write.kind !== 'phase') return undefined;
   const copy = deps.cached?.(namespace, write.name);
   return copy !== undefined && modified(write, (copy.status ?? {}) as CrrStatus) !== null ? copy : undefined;
 }
 
-/** Performs one write with its bounded retries. */
-export async function writeCrrStatus(deps: CrrWriteDeps, namespace: string, write: CrrStatusWrite, signal: AbortSignal): Promise<CrrWriteResult> {
+/** One write with its bounded retries. */
+async function writeOne(deps: CrrStatusWriterOptions, namespace: string, write: CrrStatusWrite, signal: AbortSignal): Promise<CrrWriteResult> {
   const ref = crrRef(namespace, write.name, deps.crrVersion);
   const backoff = new Backoff({ initialMs: 200, maxMs: 10_000, ...deps.backoff });
   let conflicts = 0;
@@ -118,9 +136,19 @@ export async function writeCrrStatus(deps: CrrWriteDeps, namespace: string, writ
   }
 }
 
-/** Performs the writes in order; the first that gives up rejects the whole list (all are safe to repeat). */
-export async function writeCrrStatuses(deps: CrrWriteDeps, input: WriteCrrStatusInput, signal: AbortSignal): Promise<CrrWriteResult[]> {
-  const results: CrrWriteResult[] = [];
-  for (const write of input.writes) results.push(await writeCrrStatus(deps, input.namespace, write, signal));
-  return results;
+/** Writes CRR statuses through the CRR controller's client; nothing is queued or coalesced. */
+export class CrrStatusWriter {
+  constructor(private readonly options: CrrStatusWriterOptions) {}
+
+  /** One write; resolves with the resourceVersion the server answered (null: the CRR is gone, or nothing had to be sent). */
+  write(namespace: string, write: CrrStatusWrite, signal: AbortSignal): Promise<CrrWriteResult> {
+    return writeOne(this.options, namespace, write, signal);
+  }
+
+  /** The writes in order; the first that gives up rejects the whole list (every write is safe to repeat). */
+  async writeAll(namespace: string, writes: readonly CrrStatusWrite[], signal: AbortSignal): Promise<CrrWriteResult[]> {
+    const results: CrrWriteResult[] = [];
+    for (const write of writes) results.push(await writeOne(this.options, namespace, write, signal));
+    return results;
+  }
 }

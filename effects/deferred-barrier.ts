@@ -1,7 +1,7 @@
 // A durability barrier whose log is handed over later: the composition root binds effects before
 // `startEngine()` has opened the log (and recovery may start effects inside it), so effects wait
 // here until `resolve(log)`; from then on they wait for the log itself.
-import type { DurabilityBarrier } from '../durable.js';
+import type { DurabilityBarrier } from './durable.js';
 
 export interface DeferredBarrier extends DurabilityBarrier {
   resolve(barrier: DurabilityBarrier): void;
