@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(shell scripts/toolchain.sh)
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: setup build test demo bench charts clean go-oracle
+.PHONY: setup build image test demo bench charts clean go-oracle
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -14,6 +14,11 @@ setup: node_modules/.installed
 
 build: setup
 	npm run --silent build
+
+# The Linux image from deploy/Dockerfile, without Docker: buildah into an OCI layout in
+# .cache/image/oci (scripts/make-image.sh; TAG=…, default dev).
+image:
+	scripts/make-image.sh --tag $(or $(TAG),dev)
 
 # The env-hash Go cross-check (test/machines/container-meta/go-oracle.int.test.ts) needs Go 1.23:
 # installed from Debian backports when running as root, otherwise the test is skipped loudly.

@@ -3,6 +3,7 @@
 // which upstream behaviour it follows (contract §3.1, §4.1, §5, §6.1) and what it leaves out.
 export {
   createCrr,
+  crrWebhook,
   CRR_ANNOTATION_SYNC_STATUSES,
   CRR_LABEL_ACTIVE,
   CRR_LABEL_NODE_NAME,
