@@ -21,6 +21,7 @@ export interface RunningEngine {
 /** What the features hand the host: effect bindings and step/stop hooks. */
 export interface EngineWiring {
   readonly bind?: (entry: RegisteredMachine) => AnyStateMachine;
+  readonly onSpawned?: ActorHostOptions['onSpawned'];
   readonly onStep?: ActorHostOptions['onStep'];
   readonly onStopped?: ActorHostOptions['onStopped'];
 }

@@ -2,10 +2,11 @@
 // record that today's code reaches the snapshot the log recorded. The first difference stops the
 // replay with a divergence report; unreadable input (missing, not a log, corrupt in the middle)
 // is an input error. A torn tail (the normal trace of a crash) is reported and replay goes on.
+import type { AnyMachineSnapshot } from 'xstate';
 import type { MachineRegistry } from '../machines/registry-types.js';
 import { ActorFold, type FoldStep } from './fold.js';
 import type { LogRecord } from './log/record.js';
-import { CorruptLogError, scanSegment, type TornTail } from './log/scan.js';
+import { CorruptLogError, type SegmentScan, scanSegment, type TornTail } from './log/scan.js';
 import { resolveLogInput } from './log/segments.js';
 import { snapshotHash } from './snapshot-hash.js';
 
@@ -50,6 +51,8 @@ export interface ReplayOptions {
   readonly key?: string;
   /** Keep per-step timelines (the CLI does; benchmarks do not). */
   readonly keepSteps?: boolean;
+  /** Called after each record of a folded incarnation with the snapshot today's machine reached (the inspectors). */
+  readonly onFolded?: (record: LogRecord, snapshot: AnyMachineSnapshot) => void;
 }
 
 interface FoldState {
@@ -68,11 +71,14 @@ export async function replayLog(pathOrDir: string, options: ReplayOptions): Prom
   const onRecord = (record: LogRecord): boolean => {
     if (options.key !== undefined && record.key !== options.key) return true;
     count += 1;
+    const before = folds.get(record.key)?.fold;
     divergence = step(record, folds, actors, options);
+    const after = folds.get(record.key)?.fold ?? before;
+    if (after && options.onFolded) options.onFolded(record, after.snapshot);
     return divergence === undefined;
   };
   for (const segment of await segmentsOf(pathOrDir)) {
-    let scan;
+    let scan: SegmentScan;
     try {
       scan = await scanSegment(segment, { onRecord, failOnCorrupt: true });
     } catch (error) {
