@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `kruised` command: run (the node daemon), replay (read an event log), charts (export the
-// statecharts), demo (the engine end to end on this machine). Exit codes: 0 success, 1 runtime
-// failure, 2 usage or unreadable input, 3 replay divergence.
+// The `kruised` command: run (the node daemon), replay (read an event log), inspect (the inspector
+// page for a log or a daemon), charts (export the statecharts), demo (the engine end to end on this
+// machine). Exit codes: 0 success, 1 runtime failure, 2 usage or unreadable input, 3 replay
+// divergence.
 //
 // Each subcommand imports what it needs when it runs: `kruised run` does not load the replay
 // formatter, the chart writer or the demo, and `replay` does not load the daemon (a module's
@@ -16,12 +17,19 @@ usage:
   kruised replay <file-or-dir> [--key K] [--json] fold an event log through today's machines
   kruised replay <file-or-dir> --inspect WS-URL [--key K] [--speed N [--max-gap S] | --step]
                                                   send its actors to Stately's inspector (docs/inspect.md)
+  kruised inspect --log <file-or-dir> [--key K] [--port N]
+  kruised inspect --addr HOST:PORT [--port N] [--inspect WS-URL]
+                                                  the inspector page on 127.0.0.1 for a log, or a daemon's
+                                                  --actors-addr (docs/inspect.md)
   kruised charts --out DIR                        write each machine's Stately JSON and Mermaid chart
   kruised demo [--data-dir DIR] [--workers N] [--chunk-delay-ms MS] [--cluster=false] [--json]
 `;
 
 const REPLAY_OPTIONS: OptionSpec = { key: 'string', json: 'bool', inspect: 'string', speed: 'string', 'max-gap': 'string', step: 'bool' };
 const CHARTS_OPTIONS: OptionSpec = { out: 'string' };
+const INSPECT_OPTIONS: OptionSpec = { log: 'string', key: 'string', addr: 'string', port: 'string', inspect: 'string' };
+/** `kruised inspect`'s page, beside upstream's 10221 (metrics) and 10222 (pprof), and the daemon's --actors-addr examples (10223). */
+const INSPECT_PORT = 10224;
 const DEMO_OPTIONS: OptionSpec = {
   'data-dir': 'string',
   workers: 'string',
@@ -41,6 +49,8 @@ async function main(argv: string[]): Promise<number> {
       return replay(rest);
     case 'charts':
       return charts(rest);
+    case 'inspect':
+      return inspect(rest);
     case 'demo':
       return demo(rest);
     case undefined:
@@ -148,6 +158,56 @@ function nonNegativeNumber(value: unknown, fallback: number, name: string): numb
     throw new FlagError(`${name} must be a non-negative number, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+async function inspect(args: string[]): Promise<number> {
+  const { options, positionals } = parseSubcommandArgs(args, INSPECT_OPTIONS);
+  if (positionals.length > 0) throw new FlagError(`inspect takes no positional arguments; a log goes after --log (got ${JSON.stringify(positionals[0])})`);
+  const log = options.log as string | undefined;
+  const addr = options.addr as string | undefined;
+  if ((log === undefined) === (addr === undefined))
+    throw new FlagError("inspect needs either --log <file-or-dir> or --addr HOST:PORT (a daemon's --actors-addr)");
+  if (options.key !== undefined && log === undefined) throw new FlagError('--key narrows a log: it goes with --log');
+  if (options.inspect !== undefined && addr === undefined)
+    throw new FlagError('--inspect relays a daemon to Stately: it goes with --addr (for a log, use kruised replay --inspect)');
+  const port = positiveInt(options.port, INSPECT_PORT, '--port');
+  if (port > 65535) throw new FlagError(`--port must be at most 65535, got ${port}`);
+  if (options.inspect !== undefined) {
+    const { parseInspectorUrl } = await import('../inspect/addresses.js');
+    try {
+      parseInspectorUrl(options.inspect as string);
+    } catch (error) {
+      throw new FlagError(`--inspect: ${(error as Error).message}`);
+    }
+  }
+  const { startInspect } = await import('../inspect/inspect-command.js');
+  const { ReplayInputError } = await import('../engine/replay.js');
+  const { machineRegistry } = await import('../machines/registry.js');
+  let running: Awaited<ReturnType<typeof startInspect>>;
+  try {
+    running = await startInspect({
+      registry: machineRegistry,
+      port,
+      print: (line) => void process.stdout.write(`${line}\n`),
+      ...(log === undefined ? {} : { log }),
+      ...(addr === undefined ? {} : { addr }),
+      ...(options.key === undefined ? {} : { key: options.key as string }),
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect as string }),
+    });
+  } catch (error) {
+    if (error instanceof ReplayInputError) throw new FlagError(error.message);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new FlagError(`port ${port} on 127.0.0.1 is taken: choose another with --port (0 picks a free one)`);
+    process.stderr.write(`kruised: ${addr === undefined ? '' : `cannot follow the daemon at ${addr}: `}${(error as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write('Ctrl-C stops it.\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await running.stop();
+  return 0;
 }
 
 async function charts(args: string[]): Promise<number> {

@@ -138,4 +138,6 @@ export type PageUpdate =
   | { readonly type: 'actor'; readonly actor: ActorView }
   | { readonly type: 'step'; readonly id: string; readonly step: StepView }
   | { readonly type: 'machine'; readonly graph: ChartGraph }
-  | { readonly type: 'source'; readonly source: SourceView };
+  | { readonly type: 'source'; readonly source: SourceView }
+  /** The model was rebuilt (the daemon stream reconnected): load /api/view again. */
+  | { readonly type: 'reset' };
