@@ -8,6 +8,7 @@
 // Nothing is loaded from elsewhere. As on the daemon's actor endpoint, a request whose Host header
 // is not a loopback name is refused (DNS rebinding), only GET is served, and the page's
 // Content-Security-Policy lets it talk to this server alone.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +24,9 @@ const CSP =
 
 /** Where the compiled page and elkjs's browser bundle are. */
 export function assetFiles(): Map<string, string> {
-  const page = (name: string) => fileURLToPath(new URL(`./page/${name}`, import.meta.url));
+  // Built, the page sits beside this module (dist/inspect/page/); run from source (the tests), in dist/.
+  const built = existsSync(fileURLToPath(new URL('./page/main.js', import.meta.url))) ? './page/' : '../dist/inspect/page/';
+  const page = (name: string) => fileURLToPath(new URL(`${built}${name}`, import.meta.url));
   const elk = createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js');
   return new Map([
     ['main.js', page('main.js')],
