@@ -1,6 +1,7 @@
 // The daemon's read-only actor endpoint (`--actors-addr`, loopback only), for `kruised inspect --addr`:
 //
-//   GET /actors            the live actors now: key, machine, version, status and state (JSON)
+//   GET /actors            the live actors now: key, machine, version, status and state, and
+//                          the Stately inspector's connection when --inspect is set (JSON)
 //   GET /actors/machines   each registered machine's definition in Stately's config form (JSON)
 //   GET /actors/stream     server-sent events: `hello`, then `item` per actor item (the recent
 //                          steps, every live actor as it is now, then each step as it happens)
@@ -29,6 +30,8 @@ export interface ActorRoutesOptions {
   readonly host: () => LiveActors | undefined;
   readonly registry: MachineRegistry;
   readonly node: string;
+  /** More to say in GET /actors (the Stately sink's connection). */
+  readonly status?: () => Record<string, unknown>;
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -85,7 +88,7 @@ export function actorRoutes(options: ActorRoutesOptions): RouteHandler {
         state: formatStateValue(snapshot.value),
         value: snapshot.value,
       }));
-      json(res, 200, { node: options.node, actors });
+      json(res, 200, { node: options.node, ...options.status?.(), actors });
       return true;
     }
     if (streams.size >= MAX_STREAMS) {

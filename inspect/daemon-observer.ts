@@ -50,11 +50,17 @@ export class ActorObserver {
     if (options.actorsAddr !== '') {
       observer.server = await serveLoopback(
         options.actorsAddr,
-        actorRoutes({ feed: observer.feed, host: () => observer.host, registry: options.registry, node: options.node }),
+        actorRoutes({ feed: observer.feed, host: () => observer.host, registry: options.registry, node: options.node, status: () => observer.status() }),
       );
       options.logger.info({ actorsAddr: options.actorsAddr }, 'serving the live actors on loopback (GET /actors, /actors/stream)');
     }
     return observer;
+  }
+
+  /** What GET /actors says of the Stately sink. */
+  status(): Record<string, unknown> {
+    if (this.options.inspect === '') return {};
+    return { inspector: { url: this.options.inspect, connected: this.inspectorConnected, sent: this.sink?.sent ?? 0, dropped: this.sink?.dropped ?? 0 } };
   }
 
   /** True while the Stately sink (--inspect) has its connection. */
