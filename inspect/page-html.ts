@@ -149,7 +149,8 @@ svg.chart .state .line { font-family: var(--mono); font-size: 11.5px; fill: #4b5
 svg.chart .state .line-kind { fill: var(--faint); }
 svg.chart .state .line.any .event { fill: #2f3746; font-weight: 500; }
 svg.chart .state .line.any .guard { fill: #7a8291; }
-svg.chart .state .line.any.taken, svg.chart .state .line.any.taken .event { fill: var(--accent-strong); font-weight: 700; }
+svg.chart .state .line.any.taken, svg.chart .state .line.any.taken .event, svg.chart .state .line.taken { fill: var(--accent-strong); font-weight: 700; }
+svg.chart .state .line.taken .line-kind { fill: var(--accent); }
 svg.chart .state .final-ring { fill: none; stroke: #b8c0cc; stroke-width: 1.1; }
 svg.chart .initial { fill: #3b4252; }
 svg.chart .state.active > .box { stroke: var(--accent); stroke-width: 2; fill: #f3f7ff; }

@@ -215,6 +215,7 @@ export async function drawChart(graph: ChartGraph): Promise<DrawnChart> {
 
   const stateGroups = new Map<string, SVGGElement>();
   const anyLines: SVGTextElement[] = [];
+  const selfLines: Array<{ path: string; label: string; text: SVGTextElement }> = [];
   const boxes = new Map<string, { x: number; y: number; width: number; height: number }>();
   walk(laid, (box) => {
     if (box.id === 'chart') return;
@@ -241,7 +242,10 @@ export async function drawChart(graph: ChartGraph): Promise<DrawnChart> {
     const lines = linesOf(node);
     lines.forEach((line, i) => {
       const [word, ...rest] = line.split(' ');
-      g.append(s('text', { class: 'line', x: x + PAD_X, y: y + HEADER + 8 + i * LINE }, s('tspan', { class: 'line-kind' }, word), ` ${rest.join(' ')}`));
+      const text = s('text', { class: 'line', x: x + PAD_X, y: y + HEADER + 8 + i * LINE }, s('tspan', { class: 'line-kind' }, word), ` ${rest.join(' ')}`);
+      g.append(text);
+      // A transition that changes no state (`on cri.pullProgress`): marked in its state's box when taken.
+      if (i >= node.invokes.length) selfLines.push({ path, label: node.selfEvents[i - node.invokes.length]?.split(' [')[0] ?? '', text });
     });
     if (path === '') {
       anyState.forEach((edge, i) => {
@@ -339,6 +343,7 @@ export async function drawChart(graph: ChartGraph): Promise<DrawnChart> {
         arrow.setAttribute('marker-end', spawn ? 'url(#arrow-taken)' : 'url(#arrow)');
       }
       for (const line of anyLines) line.classList.toggle('taken', label !== undefined && line.dataset.label === label && on.has(line.dataset.target ?? ''));
+      for (const line of selfLines) line.text.classList.toggle('taken', label !== undefined && line.label === label && on.has(line.path) && was.has(line.path));
       for (const { bundle, path, label: pill } of drawn) {
         const taken = bundle.transitions.filter((t) => label !== undefined && t.label === label && was.has(t.source) && on.has(t.target));
         const isTaken = taken.length > 0;
