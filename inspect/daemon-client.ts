@@ -12,6 +12,8 @@ import type { PageUpdate, SourceView } from './page/wire.js';
 
 export interface DaemonFollower {
   readonly model: () => PageModel;
+  /** Drops the stream and follows the daemon afresh (the model starts over). */
+  restart(): void;
   stop(): void;
 }
 
@@ -84,9 +86,17 @@ export function followDaemon(
     publish([model.setSource(next)]);
   };
 
+  /** Each connection's number: what an abandoned one still reports is ignored. */
+  let generation = 0;
   const connect = (first: boolean): void => {
     let buffer = '';
+    const mine = ++generation;
+    const fail = (why: string) => mine === generation && failed(why);
     const req = request(`${base}/actors/stream`, { headers: { accept: 'text/event-stream' } }, (res) => {
+      if (mine !== generation) {
+        res.destroy();
+        return;
+      }
       if (res.statusCode !== 200) {
         res.resume();
         fail(`the daemon answered ${res.statusCode}`);
@@ -98,6 +108,7 @@ export function followDaemon(
       }
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
+        if (mine !== generation) return;
         buffer += chunk;
         for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
           const block = buffer.slice(0, end);
@@ -122,7 +133,7 @@ export function followDaemon(
     req.end();
     current = req;
   };
-  const fail = (why: string): void => {
+  const failed = (why: string): void => {
     if (stopped || retry) return;
     setSource({ ...(source.kind === 'daemon' ? source : { kind: 'daemon', addr }), connected: false, note: `${why}; retrying` } as SourceView);
     retry = setTimeout(() => {
@@ -133,8 +144,17 @@ export function followDaemon(
   connect(true);
   return {
     model: () => model,
+    restart: () => {
+      if (stopped) return;
+      clearTimeout(retry);
+      retry = undefined;
+      const old = current;
+      connect(false);
+      old?.destroy();
+    },
     stop: () => {
       stopped = true;
+      generation += 1;
       clearTimeout(retry);
       current?.destroy();
     },

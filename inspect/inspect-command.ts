@@ -45,16 +45,24 @@ export async function startInspect(options: InspectCommandOptions): Promise<Runn
   const addr = options.addr ?? '';
   const machines = await daemonMachines(addr);
   let server: PageServer | undefined;
+  let follower: ReturnType<typeof followDaemon> | undefined;
   const sink = options.inspect
-    ? await StatelySink.open({ url: options.inspect, mode: 'follow', definition: (id) => machines.find((m) => m.id === id)?.definition })
+    ? await StatelySink.open({
+        url: options.inspect,
+        mode: 'follow',
+        waitForConnection: true,
+        definition: (id) => machines.find((m) => m.id === id)?.definition,
+        // A new connection knows nothing: following the daemon afresh sends its recent steps and its present again.
+        onReady: () => follower?.restart(),
+      })
     : undefined;
-  const follower = followDaemon(addr, machines, (updates) => server?.publish(updates), sink ? (item) => sink.write(item) : undefined);
+  follower = followDaemon(addr, machines, (updates) => server?.publish(updates), sink ? (item) => sink.write(item) : undefined);
   server = await PageServer.start(follower.model, options.port);
   options.print(`kruised inspect: ${server.url}  (following the daemon at ${addr}${options.inspect ? `, relaying to ${options.inspect}` : ''})`);
   return {
     url: server.url,
     stop: async () => {
-      follower.stop();
+      follower?.stop();
       await sink?.close();
       await server?.close();
     },

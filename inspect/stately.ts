@@ -24,6 +24,8 @@ export interface StatelySinkOptions {
   /** follow: called on every (re)connect and after a backlog cleared; the owner writes a `running` item per live actor. */
   readonly onReady?: () => void;
   readonly logger?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** follow: connect before `open()` resolves, and fail with the reason if that first attempt does (a command, not the daemon). */
+  readonly waitForConnection?: boolean;
   /** How long `open()` waits for the connection in replay mode. */
   readonly connectTimeoutMs?: number;
 }
@@ -78,7 +80,11 @@ export class StatelySink {
     });
     sink = new StatelySink(options, WebSocketClass, inspector);
     if (options.mode === 'replay') await sink.connectOnce();
-    else sink.connect();
+    else if (options.waitForConnection) {
+      // Fail at once with the reason when nothing listens; once connected, keep the connection as the daemon does.
+      await sink.connectOnce();
+      sink.ws?.once('close', () => sink?.connect());
+    } else sink.connect();
     return sink;
   }
 

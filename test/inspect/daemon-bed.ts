@@ -112,3 +112,17 @@ export function runCliWithInput(args: readonly string[], input: string): Promise
   child.stdin.end(input);
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
+
+/** `kruised inspect …` started; resolves with its page's URL once it prints it. */
+export async function inspectCli(args: readonly string[]): Promise<{ url: string; cli: ReturnType<typeof startCli> }> {
+  const cli = startCli(['inspect', ...args, '--port', '0']);
+  let out = '';
+  cli.child.stdout!.on('data', (c) => (out += c));
+  for (let i = 0; i < 400 && !/http:\/\/127\.0\.0\.1:\d+\//.test(out); i += 1) {
+    if (cli.child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(out)?.[0];
+  if (!url) throw new Error(`kruised inspect printed no URL: ${out} ${(await cli.done).stderr}`);
+  return { url, cli };
+}

@@ -10,7 +10,7 @@ import { imageTagMachine } from '../../machines/image-pull/image-tag.machine.js'
 import { machineRegistry } from '../../machines/registry.js';
 import { runtimeBed } from '../bed/runtime-bed.js';
 import { runCli } from '../support/cli.js';
-import { inspectDaemonBed, NODE_IMAGE, runCliWithInput } from './daemon-bed.js';
+import { inspectCli, inspectDaemonBed, NODE_IMAGE, runCliWithInput } from './daemon-bed.js';
 import { freePort, type InspectionMessage, receivingInspector } from './inspector-server.js';
 import { sseClient } from './sse-client.js';
 
@@ -26,6 +26,9 @@ describe.skipIf(!runtimeBed())('kruised run --inspect and --actors-addr, then kr
     const actorsPort = await freePort();
     const daemon = await env.start([`--inspect=${inspector.url}`, `--actors-addr=127.0.0.1:${actorsPort}`]);
     const stream = await sseClient(`http://127.0.0.1:${actorsPort}/actors/stream`);
+    // The kubectl port-forward route into Stately: kruised inspect --addr relays the daemon's stream to an inspector server.
+    const relayed = await receivingInspector();
+    const relay = await inspectCli(['--addr', `127.0.0.1:${actorsPort}`, '--inspect', relayed.url]);
     try {
       // The daemon connects to the inspector as it starts; what happens before that is not sent (a connect announces the present).
       const connected = async () =>
@@ -43,6 +46,8 @@ describe.skipIf(!runtimeBed())('kruised run --inspect and --actors-addr, then kr
       daemon.child.kill('SIGTERM');
     }
     const exit = await daemon.done;
+    relay.cli.child.kill('SIGTERM');
+    expect((await relay.cli.done).code).toBe(0);
     expect(exit.code, exit.stderr.slice(-2000)).toBe(0);
     stream.close();
 
@@ -64,6 +69,15 @@ describe.skipIf(!runtimeBed())('kruised run --inspect and --actors-addr, then kr
       ]);
       expect(mine.filter((m) => m.type === '@xstate.snapshot').at(-1)?.snapshot?.value).toEqual(steps.at(-1)?.to);
     }
+    // The relay sent the same actors, with the daemon's own definitions.
+    for (const actor of tags) {
+      const mine = relayed.messages.filter((m) => m.sessionId === actor.key);
+      expect(mine[0], `relayed ${actor.key}`).toMatchObject({ type: '@xstate.actor', name: imageTagMachine.id });
+      expect(JSON.parse(mine[0]!.definition!)).toEqual(machineDefinition(imageTagMachine));
+      expect(mine.filter((m) => m.type === '@xstate.snapshot').at(-1)?.snapshot?.value).toEqual(actor.steps.at(-1)?.to);
+    }
+    expectNoSecret(relayed.raw, env.secretForms);
+    await relayed.close();
     // The loopback stream carried the same steps.
     const streamed = stream.events.filter((e) => e.event === 'item').map((e) => e.data as { key: string; type: string; seq?: number });
     for (const actor of tags) {

@@ -9,26 +9,11 @@ import { activePaths } from '../../inspect/chart-graph.js';
 import { imageTagMachine } from '../../machines/image-pull/image-tag.machine.js';
 import { machineRegistry } from '../../machines/registry.js';
 import { runtimeBed } from '../bed/runtime-bed.js';
-import { startCli } from '../support/cli.js';
 import { chromiumMissing, highlighted, openBrowser, screenshot, stepTo } from './browser.js';
-import { inspectDaemonBed } from './daemon-bed.js';
+import { inspectCli, inspectDaemonBed } from './daemon-bed.js';
 import { freePort } from './inspector-server.js';
 
 const sorted = (paths: readonly string[]) => [...paths].sort();
-
-/** `kruised inspect …` started; resolves with its page's URL once it prints it. */
-async function inspectCli(args: readonly string[]): Promise<{ url: string; cli: ReturnType<typeof startCli> }> {
-  const cli = startCli(['inspect', ...args, '--port', '0']);
-  let out = '';
-  cli.child.stdout!.on('data', (c) => (out += c));
-  for (let i = 0; i < 400 && !/http:\/\/127\.0\.0\.1:\d+\//.test(out); i += 1) {
-    if (cli.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(out)?.[0];
-  if (!url) throw new Error(`kruised inspect printed no URL: ${out} ${(await cli.done).stderr}`);
-  return { url, cli };
-}
 
 describe.skipIf(!runtimeBed() || chromiumMissing())('the inspector page on a node: live from the daemon, then from its log', () => {
   it('follows the daemon as its actors appear and finish, then steps through the log with the highlight where the fold is', async () => {
