@@ -53,6 +53,7 @@ export class StatelySink {
   private closing = false;
   private backlogged = false;
   private retryMs = 1000;
+  private unreachableSaid = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly sessions = new Map<string, Session>();
   /** Replay mode: how many incarnations of a key were announced; later ones get `#<n>` in their session id. */
@@ -229,7 +230,11 @@ export class StatelySink {
       if (failed || this.closing) return;
       failed = true;
       this.status = 'closed';
-      this.options.logger?.warn({ url: this.options.url, retryInMs: this.retryMs, why }, 'the Stately inspector is not reachable; retrying');
+      // Said once per outage (a daemon may keep --inspect set with no tunnel up): the retries are quiet.
+      if (!this.unreachableSaid) {
+        this.unreachableSaid = true;
+        this.options.logger?.warn({ url: this.options.url, why }, 'the Stately inspector is not reachable; retrying quietly, with backoff up to 30 s');
+      }
       this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
       this.retryTimer.unref();
       this.retryMs = Math.min(this.retryMs * 2, 30_000);
@@ -237,6 +242,7 @@ export class StatelySink {
     ws.on('open', () => {
       this.status = 'open';
       this.retryMs = 1000;
+      this.unreachableSaid = false;
       this.backlogged = false;
       this.options.logger?.info({ url: this.options.url }, 'connected to the Stately inspector; sending the live actors');
       this.options.onReady?.();
