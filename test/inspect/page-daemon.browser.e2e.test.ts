@@ -38,6 +38,7 @@ describe.skipIf(!runtimeBed() || chromiumMissing())('the inspector page on a nod
       const first = await page.getAttribute('#stage', 'data-actor');
       expect(await page.$$eval('#actors .machine-group', (gs) => gs.map((g) => g.getAttribute('data-machine')))).toEqual([imageTagMachine.id]);
       const finalPaths = sorted(await highlighted(page));
+      await screenshot(page, 'inspect-page-live.png');
       daemon.child.kill('SIGTERM');
       expect((await daemon.done).code).toBe(0);
       await page.waitForSelector('#source .live-dot.off');
