@@ -167,7 +167,9 @@ describe('actor observation in the daemon', () => {
     const machines = JSON.parse((await get(`${base}/actors/machines`)).body) as { machines: Array<{ id: string; definition: { id: string } }> };
     expect(machines.machines.map((m) => m.definition.id)).toEqual(['rollout', 'careless']);
     const streams = await Promise.all([1, 2, 3, 4].map(() => sseClient(`${base}/actors/stream`)));
-    cleanups.push(() => streams.forEach((s) => s.close()));
+    cleanups.push(() => {
+      for (const stream of streams) stream.close();
+    });
     expect((await get(`${base}/actors/stream`)).status).toBe(429);
   });
 
