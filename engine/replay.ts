@@ -2,7 +2,6 @@
 // record that today's code reaches the snapshot the log recorded. The first difference stops the
 // replay with a divergence report; unreadable input (missing, not a log, corrupt in the middle)
 // is an input error. A torn tail (the normal trace of a crash) is reported and replay goes on.
-import type { AnyMachineSnapshot } from 'xstate';
 import type { MachineRegistry } from '../machines/registry-types.js';
 import { ActorFold, type FoldStep } from './fold.js';
 import type { LogRecord } from './log/record.js';
@@ -52,7 +51,7 @@ export interface ReplayOptions {
   /** Keep per-step timelines (the CLI does; benchmarks do not). */
   readonly keepSteps?: boolean;
   /** Called after each record of a folded incarnation with the snapshot today's machine reached (the inspectors). */
-  readonly onFolded?: (record: LogRecord, snapshot: AnyMachineSnapshot) => void;
+  readonly onFolded?: (record: LogRecord, snapshot: ActorFold['snapshot']) => void;
 }
 
 interface FoldState {
