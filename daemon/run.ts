@@ -32,10 +32,17 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
   const checks = new Map<string, HealthCheck>([['eventLogRecovered', () => (engineReady ? undefined : 'not synced')]]);
   const metrics: MetricSource[] = [];
   const servers: Server[] = [];
+  let observer: import('../inspect/daemon-observer.js').ActorObserver | undefined;
   const closeServers = () => Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   try {
     if (flags.enablePprof) servers.push(await servePprof(flags.pprofAddr));
     servers.push(await serveDaemonHttp(flags.addr, checks, metrics));
+    // Actor observation (--inspect, --actors-addr) is off by default; its code loads only when asked for.
+    if (flags.inspect !== '' || flags.actorsAddr !== '') {
+      const { ActorObserver } = await import('../inspect/daemon-observer.js');
+      observer = await ActorObserver.start({ inspect: flags.inspect, actorsAddr: flags.actorsAddr, node: flags.nodeName, registry: machineRegistry, logger });
+      servers.push(...observer.servers);
+    }
   } catch (error) {
     logger.error({ err: error }, 'failed to start the HTTP listeners');
     await closeServers();
@@ -58,7 +65,9 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
   }
   const imagePuller = wireImagePuller(flags, profile, cluster, runtimes[0]!, logger);
   const crr = wireCrr(flags, profile, cluster, runtimes, logger);
-  const engine = await startEngine(flags, profile, logger, combineWirings([imagePuller.wiring, crr.wiring]));
+  const wiring = combineWirings([imagePuller.wiring, crr.wiring]);
+  const engine = await startEngine(flags, profile, logger, observer ? observer.wrap(wiring) : wiring);
+  await observer?.attach(engine.host, engine.log);
   imagePuller.start(engine);
   crr.start(engine);
   metrics.push(

@@ -43,6 +43,8 @@ export function build() {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   if (!existsSync(tsc)) throw new Error('node_modules/typescript is missing: run `npm ci` first');
   run(process.execPath, [tsc, '-p', 'tsconfig.json']);
+  // The inspector page runs in the browser: its own tsconfig (DOM, no Node) compiles it into dist/inspect/page/.
+  run(process.execPath, [tsc, '-p', 'inspect/page/tsconfig.json']);
   for (const path of [...RUNTIME_ASSETS, ...TEST_ASSETS]) cpSync(join(ROOT, path), join(ROOT, 'dist', path), { recursive: true });
   chmodSync(join(ROOT, 'dist/test/bed/runtime/runtime-bed.sh'), 0o755);
 }
