@@ -227,7 +227,7 @@ function currentScale(): number {
   if (!shownChart) return 1;
   const fit = fitScale(shownChart.chart);
   if (state.zoom === 'fit') return fit;
-  if (state.zoom === 'auto') return fit >= READABLE ? fit : READABLE;
+  if (state.zoom === 'auto') return Math.max(fit, READABLE);
   return state.zoom;
 }
 

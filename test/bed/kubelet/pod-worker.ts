@@ -58,7 +58,11 @@ export class PodWorker {
 
   async sync(): Promise<void> {
     if (this.finished) return;
-    if (this.gone) return this.removeSandbox().then(() => void (this.finished = true));
+    if (this.gone) {
+      return this.removeSandbox().then(() => {
+        this.finished = true;
+      });
+    }
     if (this.pod.metadata.deletionTimestamp !== undefined) return this.terminate();
     const { cri, signal } = this.deps;
     if (this.sandboxId === undefined && this.terminalPhase === undefined) {
@@ -79,7 +83,10 @@ export class PodWorker {
 
   private slot(name: string): Slot {
     let slot = this.slots.get(name);
-    if (!slot) this.slots.set(name, (slot = newSlot()));
+    if (!slot) {
+      slot = newSlot();
+      this.slots.set(name, slot);
+    }
     return slot;
   }
 
@@ -96,7 +103,10 @@ export class PodWorker {
 
   private async syncContainer(c: ContainerJson, slot: Slot): Promise<void> {
     await this.refresh(slot);
-    if (this.terminalPhase !== undefined) return void (slot.waiting = undefined);
+    if (this.terminalPhase !== undefined) {
+      slot.waiting = undefined;
+      return;
+    }
     const now = Date.now();
     const state = slot.cri?.state;
     if (state === 'CONTAINER_RUNNING') {
@@ -116,9 +126,15 @@ export class PodWorker {
     slot.ready = false;
     if (state === 'CONTAINER_EXITED') {
       const policy = this.pod.spec.restartPolicy;
-      if (policy === 'Never' || (policy === 'OnFailure' && slot.cri!.exit_code === 0)) return void (slot.waiting = undefined);
+      if (policy === 'Never' || (policy === 'OnFailure' && slot.cri!.exit_code === 0)) {
+        slot.waiting = undefined;
+        return;
+      }
       if (slot.retryAt === 0) slot.retryAt = now + this.deps.restartBackoffMs;
-      if (now < slot.retryAt) return void (slot.waiting = crashLoopBackOff(this.pod, c, this.deps.restartBackoffMs));
+      if (now < slot.retryAt) {
+        slot.waiting = crashLoopBackOff(this.pod, c, this.deps.restartBackoffMs);
+        return;
+      }
     } else if (now < slot.retryAt) return;
     if (state === 'CONTAINER_CREATED') return this.start(slot);
     await this.create(c, slot);

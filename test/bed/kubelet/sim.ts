@@ -140,7 +140,10 @@ export async function startKubeletSim(options: KubeletSimOptions): Promise<Kubel
     const uid = pod.metadata.uid;
     let worker = workers.get(uid);
     if (worker) worker.update(pod);
-    else workers.set(uid, (worker = new PodWorker(pod, deps)));
+    else {
+      worker = new PodWorker(pod, deps);
+      workers.set(uid, worker);
+    }
     kick(worker);
   }
 
