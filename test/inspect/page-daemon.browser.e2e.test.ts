@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { replayLog } from '../../engine/replay.js';
 import { activePaths } from '../../inspect/chart-graph.js';
 import { imageTagMachine } from '../../machines/image-pull/image-tag.machine.js';
+import { nodeImageStatusMachine } from '../../machines/image-pull/node-image-status.machine.js';
 import { machineRegistry } from '../../machines/registry.js';
 import { runtimeBed } from '../bed/runtime-bed.js';
 import { chromiumMissing, highlighted, openBrowser, screenshot, stepTo } from './browser.js';
@@ -14,6 +15,8 @@ import { inspectCli, inspectDaemonBed } from './daemon-bed.js';
 import { freePort } from './inspector-server.js';
 
 const sorted = (paths: readonly string[]) => [...paths].sort();
+/** The image tags' actors on the page (the NodeImage's status actor, nodeImageStatus, is listed beside them). */
+const TAGS = `#actors .machine-group[data-machine="${imageTagMachine.id}"] .actor`;
 
 describe.skipIf(!runtimeBed() || chromiumMissing())('the inspector page on a node: live from the daemon, then from its log', () => {
   it('follows the daemon as its actors appear and finish, then steps through the log with the highlight where the fold is', async () => {
@@ -28,15 +31,17 @@ describe.skipIf(!runtimeBed() || chromiumMissing())('the inspector page on a nod
       await page.goto(live.url);
       await page.waitForSelector('body[data-ready="true"]');
       expect(await page.textContent('#source')).toContain(`127.0.0.1:${actorsPort}`);
-      expect(await page.$$('#actors .actor')).toHaveLength(0);
+      expect(await page.$$(TAGS)).toHaveLength(0);
       env.pullThree();
       // The actors appear on the page as the daemon spawns them, and each reaches its final state there.
-      await page.locator('#actors .actor').nth(2).waitFor({ timeout: 60_000 });
+      await page.locator(TAGS).nth(2).waitFor({ timeout: 60_000 });
       await env.settled(3);
-      await page.locator('#actors .actor.status-done').nth(2).waitFor({ timeout: 30_000 });
-      expect(await page.locator('#actors .actor').count()).toBe(3);
+      await page.locator(`${TAGS}.status-done`).nth(2).waitFor({ timeout: 30_000 });
+      expect(await page.locator(TAGS).count()).toBe(3);
       const first = await page.getAttribute('#stage', 'data-actor');
-      expect(await page.$$eval('#actors .machine-group', (gs) => gs.map((g) => g.getAttribute('data-machine')))).toEqual([imageTagMachine.id]);
+      expect(sorted(await page.$$eval('#actors .machine-group', (gs) => gs.map((g) => g.getAttribute('data-machine') ?? '')))).toEqual(
+        sorted([imageTagMachine.id, nodeImageStatusMachine.id]),
+      );
       const finalPaths = sorted(await highlighted(page));
       await screenshot(page, 'inspect-page-live.png');
       daemon.child.kill('SIGTERM');
@@ -54,7 +59,7 @@ describe.skipIf(!runtimeBed() || chromiumMissing())('the inspector page on a nod
 
     // The log: the tag that was retried has the longest history.
     const folded = await replayLog(env.logDir, { registry: machineRegistry, keepSteps: true });
-    const retried = [...folded.actors].sort((a, b) => b.steps.length - a.steps.length)[0]!;
+    const retried = folded.actors.filter((a) => a.machine === imageTagMachine.id).sort((a, b) => b.steps.length - a.steps.length)[0]!;
     const fromLog = await inspectCli(['--log', env.logDir]);
     const logBrowser = await openBrowser(fromLog.url);
     try {
