@@ -23,9 +23,9 @@ import { currentHashOf, expectedHashOf } from './env-hash.js';
 import { encodeMetaSet, metaSetOf, sameMetaSets } from './meta-set.js';
 import type { EnvWanted, MetaEntry, MetaPodView, RestartTarget, RuntimeContainerView } from './types.js';
 
-/** kubelet's ContainerID.ParseString: `<type>://<id>`, exactly one separator. */
+/** kubelet's ContainerID.ParseString: quotes trimmed, `<type>://<id>`, exactly one separator. */
 export function parseContainerId(containerID: string): { readonly type: string; readonly id: string } | { readonly error: string } {
-  const parts = containerID.split('://');
+  const parts = containerID.replace(/^"+|"+$/g, '').split('://');
   if (parts.length !== 2) return { error: `failed to parse containerID ${containerID}: invalid container ID: ${JSON.stringify(containerID)}` };
   if (parts[0] === '') return { error: `no runtime name in containerID ${containerID}` };
   return { type: parts[0]!, id: parts[1]! };
