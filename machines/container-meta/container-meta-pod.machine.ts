@@ -32,6 +32,7 @@
 import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
 import { errorText, eventAt } from '../shared/index.js';
 import type { ContainerMetaPodContext, PassEvent } from './context.js';
+import { parseMetaSet } from './meta-set.js';
 import { mergeObserved } from './observe.js';
 import { planSync, prunedRestarted, route, startPass, stillAwaited } from './pass.js';
 import { syncTriggered } from './triggers.js';
@@ -130,6 +131,8 @@ export const containerMetaPodMachine = setup({
       const restarted = prunedRestarted(context.restarted, pod, context.runtime);
       const awaiting = stillAwaited(pod, context.awaiting);
       enqueue.assign({ plan, restarted, awaiting });
+      const old = pod.meta === null ? null : parseMetaSet(pod.meta);
+      if (old !== null && !old.ok) enqueue.emit({ type: 'containerMeta.badAnnotation', reason: old.error });
       for (const f of plan.hashFailures) enqueue.emit({ type: 'containerMeta.hashUnavailable', name: f.name, containerID: f.containerID, reason: f.reason });
       enqueue.raise(route({ ...context, plan, restarted, awaiting }));
     }),

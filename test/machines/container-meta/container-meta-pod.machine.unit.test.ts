@@ -82,6 +82,14 @@ describe('containerMetaPod: a new pod', () => {
     expect(run.reads()).toEqual([]);
   });
 
+  it('treats an annotation that is not upstream’s JSON as absent, says so, and rewrites it', () => {
+    const run = new Run().send(ev.observed(podView({ meta: '{"containers":"nope"}' })));
+    expect(run.state).toBe('reading');
+    run.send(ev.read([runtimeOf('main', 'main-1', { values: { VERSION: 'v1' } })]));
+    expect(run.emitted()).toContainEqual({ type: 'containerMeta.badAnnotation', reason: 'containers is not an array: string' });
+    expect(run.patches()).toEqual([metaOf('main-1', 'v1')]);
+  });
+
   it('hashes a container whose env reads no metadata without reading its environment', () => {
     const run = new Run().send(ev.observed(podView({ containers: { main: [] }, ids: { main: '' } })), ev.observed(podView({ containers: { main: [] } })));
     expect(run.reads()[0]?.envWanted).toEqual([]);
