@@ -22,8 +22,8 @@
 // the kubelet's status report, the informer, the daemon's sync and its patch; the API child's tap
 // also notes when the pod status first showed the container running, which splits the span into
 // the kubelet simulator's part and the daemon's (`status-to-annotation`). For the label change,
-// the Killing event's arrival marks the daemon's decision and kill; the rest to the new
-// container's start is the stop, the kubelet's poll and the container's creation. A sync is a
+// the daemon's StopContainer reaching the proxy marks its decision (`stop`); the rest to the new
+// container's start is the stop itself, the kubelet's poll and the container's creation. A sync is a
 // ListContainers by the pod's UID and the verbose ContainerStatus calls (and any ExecSync) for that
 // pod's containers up to its next ListContainers; the restarter's own calls (a ContainerStatus and
 // a StopContainer per kill) are counted apart. Pods are created in batches of 10, as in
@@ -133,18 +133,23 @@ export async function run(): Promise<Result[]> {
       timeoutMs: 120_000,
     });
     const restarts: number[] = [];
+    const toStop: number[] = [];
     const toKilling: number[] = [];
     const after = await ask<Seen>({ cmd: 'annotated', names: [], timeoutMs: 1 });
     for (const pod of done.pods) {
-      toKilling.push(after.killingAt[pod.name]! - started[pod.name]!);
       const before = updated.find((p) => p.name === pod.name)!;
       if (pod.ids.main === before.ids.main) throw new Error(`${pod.name}: main was not restarted`);
       if (pod.ids.side !== before.ids.side) throw new Error(`${pod.name}: side was restarted`);
+      const oldId = before.ids.main!.slice(before.ids.main!.indexOf('://') + 3);
+      const stop = proxy.calls.find((c) => c.method === 'StopContainer' && c.containerId === oldId);
+      if (stop === undefined) throw new Error(`${pod.name}: the daemon sent no StopContainer for ${oldId}`);
+      toStop.push(stop.at - started[pod.name]!);
+      toKilling.push(after.killingAt[pod.name]! - started[pod.name]!);
       restarts.push((await startedAtMs(pod.ids.main!)) - started[pod.name]!);
     }
-    restarts.sort((a, b) => a - b);
-    toKilling.sort((a, b) => a - b);
-    progress(`label change on ${UPDATED} pods: update-to-Killing-event (the daemon's decision, ms) ${show(toKilling)}`);
+    for (const list of [restarts, toStop, toKilling]) list.sort((a, b) => a - b);
+    progress(`label change on ${UPDATED} pods: update → the daemon's StopContainer at the proxy (ms) ${show(toStop)}`);
+    progress(`  update → its Killing event stored (ms) ${show(toKilling)}`);
     const completedMs = Math.max(...done.updates.map((u) => (u.completedAt ?? Number.NaN) - u.startedAt));
     progress(
       `label change on ${UPDATED} pods: restarts (ms after the update) ${restarts.map((v) => v.toFixed(0)).join(' ')}; all completed after ${completedMs} ms`,
@@ -155,6 +160,8 @@ export async function run(): Promise<Result[]> {
     const code = await daemon.stop();
     daemon = undefined;
     if (code !== 0) throw new Error(`the daemon exited with ${code} on SIGTERM`);
+    for (const line of await firstSyncBreakdown(join(dir, 'data', 'events'), pods, seen)) progress(line);
+    for (const line of await updateBreakdown(join(dir, 'data', 'events'), updated, started, proxy.calls)) progress(line);
 
     // CRI calls per sync, from the proxy's notes
     const allIds = new Map<string, string>(); // runtime id → pod uid
@@ -195,7 +202,8 @@ export async function run(): Promise<Result[]> {
       atMost('meta-sync.cri-calls-per-sync.max', Math.max(...perSync), 'calls', 1 + CONTAINERS_PER_POD),
       figure('meta-sync.cri-calls-per-sync.mean', perSync.reduce((a, b) => a + b, 0) / perSync.length, 'calls'),
       atMost('meta-sync.exec-sync', execs, 'calls', 0),
-      figure(`meta-sync.label-change-${UPDATED}.killing.max`, toKilling.at(-1)!, 'ms'),
+      figure(`meta-sync.label-change-${UPDATED}.stop.p50`, pct(toStop, 0.5), 'ms'),
+      figure(`meta-sync.label-change-${UPDATED}.stop.max`, toStop.at(-1)!, 'ms'),
       figure(`meta-sync.label-change-${UPDATED}.restart.p50`, pct(restarts, 0.5), 'ms'),
       figure(`meta-sync.label-change-${UPDATED}.restart.max`, restarts.at(-1)!, 'ms'),
       figure(`meta-sync.label-change-${UPDATED}.completed`, completedMs, 'ms'),
@@ -209,6 +217,88 @@ export async function run(): Promise<Result[]> {
     await rm(dir, { recursive: true, force: true });
     await down();
   }
+}
+
+/**
+ * Where the daemon's part of a pod's first sync goes: from the pod status first showing the
+ * containers (the API child's stamp) to the daemon's records of the runtime read's result and the
+ * patch's result (its event log, whole ms), as medians over the pods.
+ */
+async function firstSyncBreakdown(eventsDir: string, pods: readonly PodContainers[], seen: Seen): Promise<string[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const { decodeRecord } = await import('../../engine/log/record.js');
+  const firsts = new Map<string, { read?: number; patched?: number; observed?: number }>();
+  for (const file of (await readdir(eventsDir)).filter((f) => f.endsWith('.jsonl')).sort()) {
+    for (const line of (await readFile(join(eventsDir, file), 'utf8')).split('\n')) {
+      if (line === '') continue;
+      const record = decodeRecord(line);
+      if (record.machine !== 'containerMetaPod') continue;
+      const type = (record.event as { type?: string } | undefined)?.type;
+      const entry = firsts.get(record.key) ?? {};
+      if (type === 'xstate.done.actor.readPodRuntime') entry.read ??= record.time;
+      if (type === 'xstate.done.actor.patchMeta') entry.patched ??= record.time;
+      firsts.set(record.key, entry);
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+  const toRead: number[] = [];
+  const toPatched: number[] = [];
+  for (const pod of pods) {
+    const first = firsts.get(`containerMeta/default/${pod.name}`);
+    const status = Math.max(...Object.values(pod.ids).map((id) => seen.statusAt[id] ?? Number.NaN));
+    if (first?.read === undefined || first.patched === undefined) continue;
+    toRead.push(first.read - status);
+    toPatched.push(first.patched - first.read);
+  }
+  return [
+    `the daemon's first sync of a pod (median over ${toRead.length} pods; daemon stamps are whole ms):`,
+    `  ${median(toRead).toFixed(1).padStart(7)}  pod status showed both containers → the runtime read's result recorded (informer, pass start, ListContainers, verbose ContainerStatus)`,
+    `  ${median(toPatched).toFixed(1).padStart(7)}  → the patch's result recorded (hash, log commit, PATCH pods/status)`,
+  ];
+}
+
+/** The daemon's records of each updated pod after the update: its observation of the label, the read's result, then the StopContainer at the proxy (medians). */
+async function updateBreakdown(
+  eventsDir: string,
+  updated: readonly PodContainers[],
+  started: Record<string, number>,
+  calls: ReadonlyArray<{ method: string; at: number; containerId?: string }>,
+): Promise<string[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const { decodeRecord } = await import('../../engine/log/record.js');
+  const records: Array<{ key: string; time: number; type: string }> = [];
+  for (const file of (await readdir(eventsDir)).filter((f) => f.endsWith('.jsonl')).sort()) {
+    for (const line of (await readFile(join(eventsDir, file), 'utf8')).split('\n')) {
+      if (line === '') continue;
+      const r = decodeRecord(line);
+      if (r.machine === 'containerMetaPod')
+        records.push({ key: r.key, time: r.time, type: String((r.event as { type?: string } | undefined)?.type ?? r.kind) });
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+  const observed: number[] = [];
+  const read: number[] = [];
+  const stop: number[] = [];
+  for (const pod of updated) {
+    const at = started[pod.name]!;
+    const mine = records.filter((r) => r.key === `containerMeta/default/${pod.name}` && r.time >= Math.floor(at));
+    const reads = mine.filter((r) => r.type === 'xstate.done.actor.readPodRuntime');
+    const oldId = pod.ids.main!.slice(pod.ids.main!.indexOf('://') + 3);
+    const stopAt = calls.find((c) => c.method === 'StopContainer' && c.containerId === oldId)?.at;
+    // the read whose result led to the kill: the last one before the stop
+    const led = reads.filter((r) => stopAt !== undefined && r.time <= stopAt).at(-1);
+    const obs = mine.filter((r) => r.type === 'k8s.podObserved' && led !== undefined && r.time <= led.time).at(-1);
+    if (!led || !obs || stopAt === undefined) continue;
+    observed.push(obs.time - at);
+    read.push(led.time - obs.time);
+    stop.push(stopAt - led.time);
+  }
+  return [
+    `the daemon's part of the label change (median over ${observed.length} pods; daemon stamps are whole ms):`,
+    `  ${median(observed).toFixed(1).padStart(7)}  update → the observation that triggered the pass recorded (manager double's writes, watch, informer)`,
+    `  ${median(read).toFixed(1).padStart(7)}  → the runtime read's result recorded (ListContainers)`,
+    `  ${median(stop).toFixed(1).padStart(7)}  → StopContainer at the proxy (ContainerStatus, log commit, Killing event queued)`,
+  ];
 }
 
 if (process.argv[1] === SELF && process.argv[2] === '--meta-sync-api') {
