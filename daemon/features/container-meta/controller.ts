@@ -133,8 +133,14 @@ export function createContainerMetaController(options: ContainerMetaControllerOp
       return;
     }
     const key = containerMetaKey(objectKey(o.object));
-    if (o.type === 'delete') return release(key, 'its pod was deleted');
-    if (!passesFilter(o.object)) return release(key, 'its pod is no longer owned by a kruise workload');
+    if (o.type === 'delete') {
+      release(key, 'its pod was deleted');
+      return;
+    }
+    if (!passesFilter(o.object)) {
+      release(key, 'its pod is no longer owned by a kruise workload');
+      return;
+    }
     const view = metaPodView(o.object);
     const last = actors.get(key);
     if (last !== undefined && last.uid !== view.uid) release(key, 'its pod was replaced by a new one of the same name');
