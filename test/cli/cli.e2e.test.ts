@@ -65,13 +65,23 @@ async function expectCrrRestart(stdout: string, dataDir: string, scheme: string)
   expect(after, stdout).toBeDefined();
   expect(after).not.toBe(before);
   expect(stdout).toMatch(
-    /^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, imageTag \S+, nodeImageStatus NodeImage\/\S+$/m,
+    /^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, containerMetaPod containerMeta\/default\/meta-demo, imageTag \S+, nodeImageStatus NodeImage\/\S+$/m,
   );
+  expectInPlaceUpdate(stdout, scheme);
   const replay = await runCli(['replay', join(dataDir, 'daemon', 'events'), '--key', 'default/web']);
   expect(replay.code).toBe(0);
   expect(replay.stdout).toContain('default/web  [crrPod@');
   expect(replay.stdout).toMatch(/kill\.stopped .*killing\.stopping → writing/);
   expect(replay.stdout).toMatch(/stop \(done\)/);
+}
+
+/** The demo's in-place update of env from metadata (test/bed/demo/meta-update.ts): one restart by kruised, the new value inside. */
+function expectInPlaceUpdate(stdout: string, scheme: string): void {
+  const id = `${scheme}://[0-9a-f]{64}`;
+  expect(stdout).toMatch(new RegExp(`^cluster: inside ${id}: VERSION=v1$`, 'm'));
+  expect(stdout).toContain(`cluster: Event Killing from kruise-daemon-containermeta: Stopping containerID ${scheme}://app by container meta restarter`);
+  expect(stdout).toMatch(new RegExp(`^cluster: inside ${id} \\(restartCount 1\\): VERSION=v2$`, 'm'));
+  expect(stdout).toContain('cluster: in-place update done: VERSION v1 → v2, the container restarted 1 time(s), by kruised');
 }
 
 describe('the kruised command line', () => {
