@@ -3,6 +3,11 @@
 // unreachable, as upstream), the served kruise versions (v1beta1 when served, else v1alpha1), and
 // the informers every controller watches, registered as /healthz checks under upstream's names.
 // Observations are also logged (debug) and counted here; the features subscribe to the same informers.
+// In a pod, where the service-account files are is the platform's choice (windows.md §3.2): on
+// Linux the projected volume's path; in a Windows HostProcess pod the system drive in bind mode
+// (containerd ≥ 1.7) or %CONTAINER_SANDBOX_MOUNT_POINT% in the older symlink mode, whichever
+// holds the token.
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import {
@@ -19,6 +24,8 @@ import {
   type KubeClients,
   type KubeObject,
 } from '../adapters/kube/index.js';
+import { isInCluster } from '../adapters/kube/index.js';
+import { pickServiceAccount, platformOsOf, platformProfile, type PlatformProfile, type ServiceAccountCandidate } from '../adapters/platform/index.js';
 import type { DaemonFlags } from './flags.js';
 import type { HealthCheck, MetricSource } from './http.js';
 
@@ -29,8 +36,41 @@ export interface ClusterView {
   stop(): void;
 }
 
-export async function connectCluster(flags: DaemonFlags, logger: Logger, checks: Map<string, HealthCheck>, metrics: MetricSource[]): Promise<ClusterView> {
-  const clients = await kubeClients(flags.kubeconfig || undefined, { qps: flags.restConfigQps, burst: flags.restConfigBurst });
+/**
+ * The prefix of the service-account files when the daemon runs in a pod with no kubeconfig (the
+ * platform's candidates, first whose token exists), or undefined when credentials come from a
+ * kubeconfig. Throws, naming every place looked at, when in a pod and no candidate has a token.
+ */
+export async function serviceAccountPrefix(
+  flags: Pick<DaemonFlags, 'kubeconfig'>,
+  profile: Pick<PlatformProfile, 'paths'>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  exists: (file: string) => boolean | Promise<boolean> = existsSync,
+): Promise<ServiceAccountCandidate | undefined> {
+  if (flags.kubeconfig || env.KUBECONFIG || !isInCluster(env)) return undefined;
+  const candidates = profile.paths.serviceAccountCandidates();
+  const found = await pickServiceAccount(candidates, exists);
+  if (found === undefined)
+    throw new Error(
+      `in a pod (KUBERNETES_SERVICE_HOST is set) but no service-account token at ${candidates.map((c) => `${c.tokenFile} (${c.why})`).join(', ')}`,
+    );
+  return found;
+}
+
+export async function connectCluster(
+  flags: DaemonFlags,
+  logger: Logger,
+  checks: Map<string, HealthCheck>,
+  metrics: MetricSource[],
+  profile: Pick<PlatformProfile, 'paths'> = platformProfile(platformOsOf(process.platform)),
+): Promise<ClusterView> {
+  const account = await serviceAccountPrefix(flags, profile);
+  if (account) logger.info({ tokenFile: account.tokenFile, why: account.why }, 'service account found');
+  const clients = await kubeClients(flags.kubeconfig || undefined, {
+    qps: flags.restConfigQps,
+    burst: flags.restConfigBurst,
+    ...(account ? { inClusterPrefix: account.prefix } : {}),
+  });
   const version = await serverVersion(clients.transport);
   const versions = await chooseKruiseVersions(clients.transport);
   logger.info({ server: clients.server, version: version.gitVersion, kruise: versions }, 'connected to the API server');

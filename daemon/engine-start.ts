@@ -28,6 +28,7 @@ export interface RunningEngine {
 /** What the features hand the host: effect bindings and step/stop/emitted hooks. */
 export interface EngineWiring {
   readonly bind?: (entry: RegisteredMachine) => AnyStateMachine;
+  readonly onSpawned?: ActorHostOptions['onSpawned'];
   readonly onStep?: ActorHostOptions['onStep'];
   readonly onStopped?: ActorHostOptions['onStopped'];
   readonly onEmitted?: ActorHostOptions['onEmitted'];

@@ -6,6 +6,7 @@
 // one OS only) comes from the platform profile.
 
 import { platformProfile, type PlatformOs, type PlatformProfile } from '../adapters/platform/index.js';
+import { parseInspectorUrl, parseLoopbackAddress } from '../inspect/addresses.js';
 import { parseFeatureGates, type FeatureGates } from './feature-gates.js';
 import { FlagError, parseGoBool, parseGoDuration, parseGoInt, scanArgs, type FlagKind, type ScanResult } from './flag-parse.js';
 
@@ -152,6 +153,18 @@ const FLAGS: readonly FlagDef[] = [
   { name: 'event-log-segment-bytes', kind: 'int', def: String(64 * 1024 * 1024), help: 'Event log segment size, in bytes.' },
   { name: 'event-log-max-bytes', kind: 'int', def: String(1024 * 1024 * 1024), help: 'Total event log size cap, in bytes.' },
   { name: 'event-log-retention', kind: 'duration', def: '24h', help: 'How long event log segments are kept (Go duration).' },
+  {
+    name: 'inspect',
+    kind: 'string',
+    def: '',
+    help: "Send the live actors to Stately's inspector at this ws:// URL (an inspector server on your laptop, through a tunnel; docs/inspect.md); empty = off.",
+  },
+  {
+    name: 'actors-addr',
+    kind: 'string',
+    def: '',
+    help: 'Loopback address (127.0.0.1:PORT) serving the live actors, redacted, to `kruised inspect --addr`; empty = off. Only loopback is accepted.',
+  },
 ];
 
 export interface DaemonFlags {
@@ -187,6 +200,10 @@ export interface DaemonFlags {
   readonly eventLogSegmentBytes: number;
   readonly eventLogMaxBytes: number;
   readonly eventLogRetentionMs: number;
+  /** kruised: a Stately inspector server's ws:// URL to send the live actors to; '' = off. */
+  readonly inspect: string;
+  /** kruised: loopback host:port of the live actor stream for `kruised inspect`; '' = off. */
+  readonly actorsAddr: string;
   /** True when -h/--help was given; the caller prints daemonFlagsHelp() and exits 0. */
   readonly help: boolean;
   /** Canonical names of the flags given on the command line. */
@@ -329,6 +346,17 @@ export function parseDaemonFlags(argv: readonly string[], opts: { platform: Plat
     if (v <= 0) throw invalid(n, String(v), 'must be > 0');
     return v;
   };
+  /** A string flag that is off when empty and otherwise must pass `check`. */
+  const checked = (n: string, check: (value: string) => void): string => {
+    const v = str(n);
+    if (v === '') return v;
+    try {
+      check(v);
+    } catch (err) {
+      throw invalid(n, v, (err as Error).message);
+    }
+    return v;
+  };
   const nonNegative = (n: string): number => {
     const v = num(n);
     if (v < 0) throw invalid(n, String(v), 'must be >= 0');
@@ -364,6 +392,8 @@ export function parseDaemonFlags(argv: readonly string[], opts: { platform: Plat
     eventLogSegmentBytes: positive('event-log-segment-bytes'),
     eventLogMaxBytes: positive('event-log-max-bytes'),
     eventLogRetentionMs: nonNegative('event-log-retention'),
+    inspect: checked('inspect', (v) => void parseInspectorUrl(v)),
+    actorsAddr: checked('actors-addr', (v) => void parseLoopbackAddress(v)),
     help: scan.help,
     setFlags: new Set(scan.values.keys()),
     positionals: scan.positionals,

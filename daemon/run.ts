@@ -3,8 +3,9 @@
 // usable is fatal), the API server (unreachable is fatal; the informers become /healthz checks),
 // then the engine: the event log is opened and verified and unfinished actors are recovered. It
 // serves until a shutdown signal, when actors are stopped without stop records (so the next start
-// recovers them) and the log is committed and closed. Features: the image puller (NodeImage) and
-// ContainerRecreateRequests (per-pod crrPod actors), sharing one engine (engine-wiring.ts).
+// recovers them) and the log is committed and closed. Features: the image puller (NodeImage),
+// ContainerRecreateRequests (per-pod crrPod actors) and container meta (per-pod containerMetaPod
+// actors, with gate DaemonWatchingPod), sharing one engine (engine-wiring.ts).
 // If the event log fails (disk full, I/O error), the daemon fails stop: the host has halted every
 // actor, the cause is logged once (engine-start.ts), and `run` exits 1 so the kubelet restarts it.
 import type { Server } from 'node:http';
@@ -15,6 +16,7 @@ import { machineRegistry } from '../machines/registry.js';
 import { connectCluster, type ClusterView } from './cluster.js';
 import { type RunningEngine, startEngine } from './engine-start.js';
 import { combineWirings } from './engine-wiring.js';
+import { wireContainerMeta } from './features/container-meta/wiring.js';
 import { wireCrr } from './features/crr/wiring.js';
 import { wireImagePuller } from './features/image-puller/wiring.js';
 import type { DaemonFlags } from './flags.js';
@@ -33,10 +35,17 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
   const checks = new Map<string, HealthCheck>([['eventLogRecovered', () => (engineReady ? undefined : 'not synced')]]);
   const metrics: MetricSource[] = [];
   const servers: Server[] = [];
+  let observer: import('../inspect/daemon-observer.js').ActorObserver | undefined;
   const closeServers = () => Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   try {
     if (flags.enablePprof) servers.push(await servePprof(flags.pprofAddr));
     servers.push(await serveDaemonHttp(flags.addr, checks, metrics));
+    // Actor observation (--inspect, --actors-addr) is off by default; its code loads only when asked for.
+    if (flags.inspect !== '' || flags.actorsAddr !== '') {
+      const { ActorObserver } = await import('../inspect/daemon-observer.js');
+      observer = await ActorObserver.start({ inspect: flags.inspect, actorsAddr: flags.actorsAddr, node: flags.nodeName, registry: machineRegistry, logger });
+      servers.push(...observer.servers);
+    }
   } catch (error) {
     logger.error({ err: error }, 'failed to start the HTTP listeners');
     await closeServers();
@@ -59,9 +68,14 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
   }
   const imagePuller = wireImagePuller(flags, profile, cluster, runtimes[0]!, logger);
   const crr = wireCrr(flags, profile, cluster, runtimes, logger);
-  const engine = await startEngine(flags, profile, logger, combineWirings([imagePuller.wiring, crr.wiring]));
+  // gate DaemonWatchingPod off: no pod informer, and no container meta (as upstream)
+  const containerMeta = wireContainerMeta(flags, profile, cluster, runtimes, logger);
+  const wiring = combineWirings([imagePuller.wiring, crr.wiring, ...(containerMeta ? [containerMeta.wiring] : [])]);
+  const engine = await startEngine(flags, profile, logger, observer ? observer.wrap(wiring) : wiring);
+  await observer?.attach(engine.host, engine.log);
   imagePuller.start(engine);
   crr.start(engine);
+  containerMeta?.start(engine);
   metrics.push(
     { name: 'kruised_event_log_last_seq', help: 'Sequence number of the last event log record.', type: 'counter', value: () => engine.log.lastSeq },
     { name: 'kruised_live_actors', help: 'Actors currently held by the actor host.', type: 'gauge', value: () => engine.host.size },
@@ -95,6 +109,7 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
   logger.info({ signal: cause.signal }, 'shutting down');
   await imagePuller.stop();
   await crr.stop();
+  await containerMeta?.stop();
   cluster.stop();
   await engine.stop();
   for (const runtime of runtimes) runtime.client.close();

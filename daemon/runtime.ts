@@ -3,14 +3,34 @@
 // validated with ImageFsInfo, ListImages and Version. No usable runtime is fatal, with upstream's
 // message, because users search for it ("failed to new runtime factory: not found container
 // runtime sock"). Every rejected candidate is logged with the step and the runtime's error.
+// Before any of that, the daemon's own files are checked: without the CRI proto no candidate can
+// be dialled, and upstream's message would send the operator looking for a socket that is there.
 import type { Logger } from 'pino';
-import { discoverRuntimes, existingCandidates, type DiscoveredRuntime } from '../adapters/cri/index.js';
+import { discoverRuntimes, existingCandidates, loadCriPackage, type DiscoveredRuntime } from '../adapters/cri/index.js';
 import type { PlatformProfile } from '../adapters/platform/index.js';
 import type { DaemonFlags } from './flags.js';
 
 export const NO_RUNTIME_MESSAGE = 'failed to new runtime factory: not found container runtime sock';
 
+/** What is wrong with this installation of kruised when the CRI proto cannot be loaded, else undefined. */
+export function criProtoProblem(protoPath?: string): string | undefined {
+  try {
+    loadCriPackage(protoPath);
+    return undefined;
+  } catch (error) {
+    return (
+      `kruised is installed incompletely and cannot talk CRI to any runtime: ${(error as Error).message}. ` +
+      'The daemon was built without the files scripts/build.mjs copies into dist/ (adapters/cri/proto); build it, or its image, with that script'
+    );
+  }
+}
+
 export async function findRuntimes(flags: DaemonFlags, profile: PlatformProfile, logger: Logger, signal?: AbortSignal): Promise<readonly DiscoveredRuntime[]> {
+  const problem = criProtoProblem();
+  if (problem !== undefined) {
+    logger.error(problem);
+    throw new Error(problem);
+  }
   const all = profile.cri.endpointCandidates({ socketFile: flags.socketFile, endpoint: flags.criEndpoint, hostRunDir: flags.hostRunDir });
   const candidates = existingCandidates(all);
   if (candidates.length === 0) logger.error({ looked: all.map((c) => c.uri) }, 'no CRI socket exists');

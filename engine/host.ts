@@ -45,6 +45,8 @@ export interface ActorHostOptions {
   /** Turns a pure machine into a live one (binds effects); identity when absent. */
   readonly bind?: (entry: RegisteredMachine) => AnyStateMachine;
   readonly logger?: HostLogger;
+  /** Called after a spawn record is appended, with the actor's initial snapshot, before any step of it (inspectors). */
+  readonly onSpawned?: (key: string, snapshot: AnyMachineSnapshot, record: LogRecord) => void;
   /** Called after every logged step with the snapshot it led to (progress displays, metrics). */
   readonly onStep?: (key: string, snapshot: AnyMachineSnapshot, record: LogRecord) => void;
   /** Called after an actor's stop record is appended. */
@@ -308,6 +310,8 @@ export class ActorHost {
       error: (error) => this.finish(live, 'error', error),
     });
     live.unsubscribe = () => subscription.unsubscribe();
+    // The initial snapshot exists before start(): observers hear of the spawn before its first step or stop.
+    if (spawnRecord) this.options.onSpawned?.(key, actor.getSnapshot(), spawnRecord);
     actor.start();
     if (spawnRecord) spawnRecord.state = snapshotHash(actor.getSnapshot());
     if (spawnRecord && this.actors.get(key) === live) this.deliverEmitted(live, spawnRecord);

@@ -55,6 +55,8 @@ export interface ReplayOptions {
   readonly key?: string;
   /** Keep per-step timelines (the CLI does; benchmarks do not). */
   readonly keepSteps?: boolean;
+  /** Called after each record of a folded incarnation with the snapshot today's machine reached (the inspectors). */
+  readonly onFolded?: (record: LogRecord, snapshot: ActorFold['snapshot']) => void;
 }
 
 interface FoldState {
@@ -73,7 +75,10 @@ export async function replayLog(pathOrDir: string, options: ReplayOptions): Prom
   const onRecord = (record: LogRecord): boolean => {
     if (options.key !== undefined && record.key !== options.key) return true;
     count += 1;
+    const before = folds.get(record.key)?.fold;
     divergence = step(record, folds, actors, options);
+    const after = folds.get(record.key)?.fold ?? before;
+    if (after && options.onFolded) options.onFolded(record, after.snapshot);
     return divergence === undefined;
   };
   for (const segment of await segmentsOf(pathOrDir)) {

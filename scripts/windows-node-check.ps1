@@ -476,9 +476,18 @@ try {
     Add-Result -Item '00 node.os' -Status 'INFO' -Detail ('could not read the Windows version: ' + $_.Exception.Message)
 }
 if ($sandbox -ne '') {
-    $how = 'symlink mode (image under c:\C\<id>)'
-    if ($sandbox -like 'C:\hpc*') { $how = 'bind mode (image at C:\hpc)' }
+    # Bind mode mounts the image at exactly C:\hpc\ (hcsshim's defaultSiloRootfsLocation); symlink
+    # mode at <rootfs location>\<container id>\, which is C:\hpc\<id>\ when the
+    # microsoft.com/hostprocess-rootfs-location annotation names C:\hpc. So only the bare C:\hpc is
+    # bind mode. Where the service-account token is says the same thing from the other side.
+    $root = $sandbox.TrimEnd('\', '/')
+    $how = 'symlink mode (image under ' + $root + ')'
+    if ($root -ieq 'C:\hpc') { $how = 'bind mode (image at C:\hpc)' }
     Add-Result -Item '00 node.hostprocess' -Status 'INFO' -Detail ('inside a HostProcess container, CONTAINER_SANDBOX_MOUNT_POINT=' + $sandbox + ', ' + $how)
+    $saRel = 'var\run\secrets\kubernetes.io\serviceaccount\token'
+    $tokens = @(@((Join-Path ($env:SystemDrive + '\') $saRel), (Join-Path $root $saRel)) | Where-Object { Test-Path -LiteralPath $_ })
+    if ($tokens.Count -gt 0) { Add-Result -Item '00 node.serviceaccount' -Status 'INFO' -Detail ('service-account token at ' + ($tokens -join ', ')) }
+    else { Add-Result -Item '00 node.serviceaccount' -Status 'INFO' -Detail 'no service-account token mounted (not a pod, or automountServiceAccountToken: false)' }
 } else {
     Add-Result -Item '00 node.hostprocess' -Status 'INFO' -Detail 'not inside a HostProcess container (CONTAINER_SANDBOX_MOUNT_POINT unset)'
 }
@@ -719,7 +728,9 @@ if ($canHelp) {
         $sids = @($d.Rules | ForEach-Object { $_.IdentityReference.Value } | Sort-Object -Unique)
         $problems = @()
         if (-not $d.Protected) { $problems += 'inheritance from the parent is still on' }
-        if (@(Compare-Object -ReferenceObject $expected -DifferenceObject $sids).Count -ne 0) { $problems += ('SIDs are ' + ($sids -join ', ')) }
+        # Compare-Object refuses an empty list: no rules at all is a finding, not a failure to read the ACL.
+        if ($sids.Count -eq 0) { $problems += 'no access rules at all' }
+        elseif (@(Compare-Object -ReferenceObject $expected -DifferenceObject $sids).Count -ne 0) { $problems += ('SIDs are ' + ($sids -join ', ')) }
         foreach ($r in $d.Rules) {
             if (-not (Test-FullControl $r)) { $problems += ($r.IdentityReference.Value + ' lacks full control') }
             if ($r.InheritanceFlags -ne $both) { $problems += ($r.IdentityReference.Value + ' does not inherit to files and folders') }
@@ -730,10 +741,12 @@ if ($canHelp) {
 
         $f = Get-AclRules -Path $probe
         $fsids = @($f.Rules | ForEach-Object { $_.IdentityReference.Value } | Sort-Object -Unique)
-        if (@(Compare-Object -ReferenceObject $expected -DifferenceObject $fsids).Count -eq 0) {
+        if ($fsids.Count -gt 0 -and @(Compare-Object -ReferenceObject $expected -DifferenceObject $fsids).Count -eq 0) {
             Add-Result -Item '14 acl.newfile' -Status 'PASS' -Detail ('a file created later gets only ' + ($fsids -join ', '))
         } else {
-            Add-Result -Item '14 acl.newfile' -Status 'FAIL' -Detail ('a file created later has ' + $f.Text)
+            $has = $f.Text
+            if ($fsids.Count -eq 0) { $has = 'no access rules at all' }
+            Add-Result -Item '14 acl.newfile' -Status 'FAIL' -Detail ('a file created later has ' + $has)
         }
     } catch {
         Add-Result -Item '14 acl.directory' -Status 'FAIL' -Detail ('Get-Acl failed: ' + $_.Exception.Message)

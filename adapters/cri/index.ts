@@ -30,7 +30,7 @@ export {
 export type { LinuxEndpointOptions as LinuxCandidateOptions } from '../platform/endpoints.js';
 export { grpcTarget, parseCriEndpoint, type EndpointPlatform, type ParsedEndpoint, type PipeResolver } from './endpoint.js';
 export { CRI_ERROR_RETRYABLE, CriError, criErrorType, toCriError, type CriErrorInit, type CriErrorType } from './errors.js';
-export { PROTO_LOADER_OPTIONS } from './proto.js';
+export { loadCriPackage, PROTO_LOADER_OPTIONS } from './proto.js';
 export { lookupRuntime, parseKubeContainerId, type KubeContainerId, type RuntimeLookup } from './runtime-lookup.js';
 export type * from './types.js';
 export {

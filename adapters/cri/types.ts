@@ -162,6 +162,18 @@ export interface ContainerConfigInput {
   stdin?: boolean;
   stdin_once?: boolean;
   tty?: boolean;
+  /** Limits and security (the kubelet simulator's; the daemon never creates containers). */
+  linux?: LinuxContainerConfigInput;
+}
+export interface LinuxContainerConfigInput {
+  resources?: { cpu_period?: Int64Input; cpu_quota?: Int64Input; cpu_shares?: Int64Input; memory_limit_in_bytes?: Int64Input; oom_score_adj?: Int64Input };
+  security_context?: {
+    capabilities?: { add_capabilities?: string[]; drop_capabilities?: string[] };
+    privileged?: boolean;
+    namespace_options?: NamespaceOptionInput;
+    readonly_rootfs?: boolean;
+    no_new_privs?: boolean;
+  };
 }
 export interface CreateContainerRequest {
   pod_sandbox_id: string;

@@ -1,6 +1,6 @@
 // The kube adapter: supervised informers as RxJS Observables of level-triggered observations,
 // API discovery, a coalescing and rate-limited status writer, the CRR status writer, an Events recorder with
-// upstream's shapes, a one-namespace secrets reader, and the client factory with upstream's
+// upstream's shapes, a one-namespace secrets reader, the pod annotation writer (pods/status), and the client factory with upstream's
 // user agents. It sends requests with node:http/https and reads the service account or a
 // kubeconfig file itself; client-node's KubeConfig module (the generated API, ~45 MiB) is loaded
 // lazily, only for kubeconfig files needing exec plugins, auth providers or proxies.
@@ -49,6 +49,7 @@ export {
 } from './informer.js';
 export { silentLogger, type KubeLogger } from './log.js';
 export { applyMergePatch, jsonEqual, objectKey, type KubeObject, type ObjectMeta } from './objects.js';
+export { PodAnnotationWriter, type PodAnnotationWriterOptions } from './pod-annotation-writer.js';
 export {
   apiVersionOf,
   collectionPath,

@@ -147,6 +147,11 @@ export class EventLog {
     return this.opts.fsync === 'always';
   }
 
+  /** The redaction every record passes before it is written: what leaves the daemon otherwise (inspectors) passes it too. */
+  get redactor(): Redactor {
+    return this.opts.redact;
+  }
+
   get lastSeq(): number {
     return this.nextSeq - 1;
   }

@@ -87,8 +87,13 @@ export function envListHash(envs: readonly EnvPair[]): number {
 
 /** The manager's expected hash (GetExpectHash): each selected entry takes the pod's current label or annotation ("" when absent). */
 export function expectedEnvHash(env: readonly EnvVarSpec[] | null | undefined, pod: PodMetadata): number {
+  return expectedHashOf(envFromMetadata(env), pod);
+}
+
+/** expectedEnvHash over entries already selected (envFromMetadata), e.g. kept in a machine's view of the pod. */
+export function expectedHashOf(selected: readonly EnvFromMetadata[], pod: PodMetadata): number {
   return envListHash(
-    envFromMetadata(env).map((e) => {
+    selected.map((e) => {
       const source = e.field === 'metadata.labels' ? pod.labels : pod.annotations;
       // own keys only: a label named `constructor` must not find Object.prototype's
       const value = source !== null && source !== undefined && Object.hasOwn(source, e.key) ? source[e.key] : undefined;
@@ -103,7 +108,12 @@ export function expectedEnvHash(env: readonly EnvVarSpec[] | null | undefined, p
  * environment (container-environment.ts).
  */
 export function currentEnvHash(env: readonly EnvVarSpec[] | null | undefined, valueIn: (name: string) => GoText | undefined): number {
-  return envListHash(envFromMetadata(env).map((e) => ({ name: fromDecodedJson(e.name), value: valueIn(e.name) ?? '' })));
+  return currentHashOf(envFromMetadata(env), valueIn);
+}
+
+/** currentEnvHash over entries already selected (envFromMetadata). */
+export function currentHashOf(selected: readonly EnvFromMetadata[], valueIn: (name: string) => GoText | undefined): number {
+  return envListHash(selected.map((e) => ({ name: fromDecodedJson(e.name), value: valueIn(e.name) ?? '' })));
 }
 
 function sortedByName(envs: readonly EnvPair[]): readonly EnvPair[] {

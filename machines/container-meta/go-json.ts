@@ -127,3 +127,31 @@ export function appendGoJsonEnvList(sink: ByteSink, envs: readonly EnvPair[]): v
   });
   sink.ascii(']');
 }
+
+/**
+ * `text` as Go's encoding/json writes a string, as text rather than bytes (for JSON that is sent,
+ * not hashed): the same escapes as appendGoJsonString; an invalid byte (U+DC80–U+DCFF) is the
+ * six characters `\ufffd`, any other lone surrogate the character U+FFFD.
+ */
+export function goJsonQuote(text: GoText): string {
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let escaped: string | undefined;
+    if (c < 0x80) escaped = ASCII_ESCAPES[c];
+    else if (c === 0x2028 || c === 0x2029) escaped = c === 0x2028 ? '\\u2028' : '\\u2029';
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+      escaped = c >= 0xdc80 && c <= 0xdcff ? '\\ufffd' : '\ufffd';
+    }
+    if (escaped === undefined) continue;
+    out += text.slice(start, i) + escaped;
+    start = i + 1;
+  }
+  return `${out + text.slice(start)}"`;
+}

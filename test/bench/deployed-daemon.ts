@@ -52,6 +52,7 @@ export async function deployedLinuxDaemon(): Promise<{ command: string[]; args: 
   const env: Record<string, string> = {};
   for (const [, pairs] of runtimeStage.matchAll(/^ENV (.+)$/gm))
     for (const [, k, v] of pairs!.matchAll(/(\w+)=("[^"]*"|\S+)/g)) env[k!] = v!.replace(/^"(.*)"$/, '$1');
+  delete env.PATH; // where the image keeps node; here this machine's node runs the checkout's dist/
   const args = field(container, 'args');
   return { command: command as string[], args: Array.isArray(args) ? (args as string[]) : [], env };
 }

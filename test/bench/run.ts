@@ -12,6 +12,7 @@ import * as criRoundtrip from './cri-roundtrip.js';
 import * as crrReaction from './crr-reaction.js';
 import * as engineThroughput from './engine-throughput.js';
 import * as envHash from './env-hash.js';
+import * as metaSync from './meta-sync.js';
 import * as pullApiWrites from './pull-api-writes.js';
 import * as pullMemory from './pull-memory.js';
 import * as pullOverhead from './pull-overhead.js';
@@ -32,6 +33,7 @@ const BENCHMARKS: Record<string, () => Promise<Result[]>> = {
   'pull-scale': pullScale.run,
   'crr-reaction': crrReaction.run,
   'env-hash': envHash.run,
+  'meta-sync': metaSync.run,
 };
 
 const CHILD_FLAG = '--child';

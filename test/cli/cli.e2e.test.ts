@@ -65,13 +65,23 @@ async function expectCrrRestart(stdout: string, dataDir: string, scheme: string)
   expect(after, stdout).toBeDefined();
   expect(after).not.toBe(before);
   expect(stdout).toMatch(
-    /^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, imageTag \S+, nodeImageStatus NodeImage\/\S+$/m,
+    /^cluster: the daemon's own event log replays clean: \d+ records; actors: crrPod default\/web, containerMetaPod containerMeta\/default\/meta-demo, imageTag \S+, nodeImageStatus NodeImage\/\S+$/m,
   );
+  expectInPlaceUpdate(stdout, scheme);
   const replay = await runCli(['replay', join(dataDir, 'daemon', 'events'), '--key', 'default/web']);
   expect(replay.code).toBe(0);
   expect(replay.stdout).toContain('default/web  [crrPod@');
   expect(replay.stdout).toMatch(/kill\.stopped .*killing\.stopping → writing/);
   expect(replay.stdout).toMatch(/stop \(done\)/);
+}
+
+/** The demo's in-place update of env from metadata (test/bed/demo/meta-update.ts): one restart by kruised, the new value inside. */
+function expectInPlaceUpdate(stdout: string, scheme: string): void {
+  const id = `${scheme}://[0-9a-f]{64}`;
+  expect(stdout).toMatch(new RegExp(`^cluster: inside ${id}: VERSION=v1$`, 'm'));
+  expect(stdout).toContain(`cluster: Event Killing from kruise-daemon-containermeta: Stopping containerID ${scheme}://app by container meta restarter`);
+  expect(stdout).toMatch(new RegExp(`^cluster: inside ${id} \\(restartCount 1\\): VERSION=v2$`, 'm'));
+  expect(stdout).toContain('cluster: in-place update done: VERSION v1 → v2, the container restarted 1 time(s), by kruised');
 }
 
 describe('the kruised command line', () => {
@@ -242,17 +252,19 @@ describe('the kruised command line', () => {
           expect(body).toMatch(
             /^check (eventLogRecovered|nodeImageInformerSynced|crrInformerSynced|nodePodProbeInformerSynced|podInformerSynced) failed, err: not synced$/,
           );
-        expect(health?.status).toBe(200);
+        expect(health?.status, `/healthz after 15 s; it said: ${[...notReady].join(' | ')}`).toBe(200);
         expect(await health?.text()).toBe('ok');
         api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-a' }, spec: { images: {} } });
         api.store.create({ apiVersion: 'apps.kruise.io/v1beta1', kind: 'NodeImage', metadata: { name: 'node-b' }, spec: { images: {} } });
         let metrics = '';
-        for (let i = 0; i < 200 && !/^kruised_kube_observations_total [1-9]/m.test(metrics); i += 1) {
+        // Until the NodeImage is observed and an actor lives (the puller spawns its status actor on the turn after).
+        const observedAndActing = () => /^kruised_kube_observations_total [1-9]/m.test(metrics) && /^kruised_live_actors [1-9]/m.test(metrics);
+        for (let i = 0; i < 1200 && !observedAndActing(); i += 1) {
           await new Promise((r) => setTimeout(r, 25));
           metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         }
         // node-a's NodeImage has its status actor (nodeImageStatus) and no tag to pull; node-b's is not this node's.
-        expect(metrics).toMatch(/^kruised_live_actors 1$/m);
+        expect(metrics, 'the metrics after waiting 30 s for an observation and a live actor').toMatch(/^kruised_live_actors 1$/m);
         const requests = api.requests.filter({ resource: 'nodeimages' });
         expect(requests.every((r) => r.userAgent?.startsWith('kruise-daemon/kruise-daemon-imagepuller'))).toBe(true);
         expect(requests.some((r) => r.rawQuery.includes('fieldSelector=metadata.name%3Dnode-a'))).toBe(true);

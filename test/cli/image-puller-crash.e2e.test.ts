@@ -23,15 +23,15 @@ interface TagStatus {
 }
 type Status = { imageStatuses?: Record<string, { tags?: TagStatus[] }> };
 
-/** How many spawn records of imageTag actors the event log under `dir` holds (written, so a SIGKILL keeps them). */
-async function imageTagSpawns(dir: string): Promise<number> {
+/** How many records of one kind of imageTag actors the event log under `dir` holds (written, so a SIGKILL keeps them). */
+async function imageTagRecords(dir: string, kind: 'spawn' | 'stop'): Promise<number> {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.jsonl'));
-  let spawns = 0;
+  let count = 0;
   for (const file of files) {
     const text = await readFile(join(dir, file), 'utf8').catch(() => '');
-    spawns += text.split('\n').filter((line) => line.includes(`"machine":"${imageTagMachine.id}"`) && line.includes('"kind":"spawn"')).length;
+    count += text.split('\n').filter((line) => line.includes(`"machine":"${imageTagMachine.id}"`) && line.includes(`"kind":"${kind}"`)).length;
   }
-  return spawns;
+  return count;
 }
 
 describe.skipIf(!runtimeBed())('the image puller in kruised run: SIGKILL mid-pull', () => {
@@ -67,7 +67,7 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run: SIGKILL mid-pul
         for (let i = 0; i < 3000; i += 1) {
           const snap = await ingests.snapshot();
           const ingesting = (snap.statuses ?? []).some((s) => s.ref.startsWith('layer-') && !before.has(s.ref) && s.offset > 0);
-          if (ingesting && (await imageTagSpawns(join(env.dataDir, 'events'))) > 0) break;
+          if (ingesting && (await imageTagRecords(join(env.dataDir, 'events'), 'spawn')) > 0) break;
           await new Promise((r) => setTimeout(r, 10));
         }
         first.child.kill('SIGKILL');
@@ -87,7 +87,12 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run: SIGKILL mid-pul
             (o) => (o?.status as Status | undefined)?.imageStatuses?.[name]?.tags?.some((t) => t.tag === tag && t.phase === 'Succeeded') ?? false,
             60_000,
           );
-          await new Promise((r) => setTimeout(r, 1_500)); // room for a second write or event, were there one
+          // The witness that the tag's work is over: its actor's stop record. It stops only once its
+          // entry is persisted and its Event handed over; the graceful stop below flushes the Event.
+          // A second write or event would have to come from that actor, or from a second one (spawns).
+          const eventLog = join(env.dataDir, 'events');
+          for (let i = 0; i < 2400 && (await imageTagRecords(eventLog, 'stop')) === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
+          expect(await imageTagRecords(eventLog, 'stop'), "the imageTag actor's stop record").toBe(1);
         } finally {
           second.child.kill('SIGTERM');
         }
@@ -98,7 +103,7 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run: SIGKILL mid-pul
         const events = env.api.store.list('v1', 'Event', { namespace: 'default' }) as Array<{ reason?: string; count?: number }>;
         expect(events.map((e) => [e.reason, e.count])).toEqual([['PullImageSucceed', 1]]);
         // The second daemon recovered the actor from the log rather than spawning it again.
-        expect(await imageTagSpawns(join(env.dataDir, 'events'))).toBe(1);
+        expect(await imageTagRecords(join(env.dataDir, 'events'), 'spawn')).toBe(1);
         expect(result.stdout).toMatch(/"msg":"event log recovered"/);
         const replay = await runCli(['replay', join(env.dataDir, 'events')]);
         expect(replay.code).toBe(0);

@@ -54,11 +54,12 @@ describe.skipIf(!runtimeBed())('the image puller in kruised run', () => {
       { NODE_NAME: 'node-a' },
     );
     try {
-      for (let i = 0; i < 600; i += 1) {
-        const health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-        if (health?.status === 200) break;
-        await new Promise((r) => setTimeout(r, 25));
+      let health: Response | undefined;
+      for (let i = 0; i < 600 && health?.status !== 200; i += 1) {
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        if (health?.status !== 200) await new Promise((r) => setTimeout(r, 25));
       }
+      expect(health?.status, `/healthz after 15 s: ${health ? await health.text() : 'no answer'}`).toBe(200);
       const job = api.store.create({
         apiVersion: 'apps.kruise.io/v1alpha1',
         kind: 'ImagePullJob',

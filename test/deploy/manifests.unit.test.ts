@@ -79,6 +79,16 @@ describe('deploy/base kustomization', () => {
     expect([...resources].sort()).toEqual(yamlFiles);
   });
 
+  it('holds no Namespace and no object named as the kruise chart names its own, so `kubectl delete -k` removes only kruised', () => {
+    const chartNames = ['kruise-daemon', 'kruise-daemon-role', 'kruise-daemon-rolebinding', 'kruise-daemon-secret-role', 'kruise-daemon-secret-rolebinding'];
+    for (const file of resources) {
+      for (const doc of docsOf(file)) {
+        expect(doc.kind, file).not.toBe('Namespace');
+        expect(chartNames).not.toContain(asString(at(doc, 'metadata.name')));
+      }
+    }
+  });
+
   it('sets no kustomization-wide namespace, so every namespaced object must name its own', () => {
     expect(kustomization).not.toHaveProperty('namespace');
     const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
@@ -150,14 +160,14 @@ describe('the Linux DaemonSet', () => {
   });
 
   it('runs on Linux nodes only, on the host network, with the upstream scheduling and update strategy', () => {
-    expect(at(linuxDs, 'metadata.name')).toBe('kruise-daemon');
+    expect(at(linuxDs, 'metadata.name')).toBe('kruised');
     expect(at(linuxDs, 'metadata.namespace')).toBe('kruise-system');
-    expect(at(linuxDs, 'metadata.labels')).toEqual({ 'control-plane': 'daemon' });
-    expect(at(pod, 'nodeSelector')).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(at(linuxDs, 'metadata.labels')).toEqual({ 'app.kubernetes.io/name': 'kruised' });
+    expect(at(pod, 'nodeSelector')).toEqual({ 'kubernetes.io/os': 'linux', 'kruised.io/node-agent': 'kruised' });
     expect(pod.hostNetwork).toBe(true);
     expect(pod.dnsPolicy).toBe('ClusterFirstWithHostNet');
     expect(pod.terminationGracePeriodSeconds).toBe(10);
-    expect(pod.serviceAccountName).toBe('kruise-daemon');
+    expect(pod.serviceAccountName).toBe('kruised');
     expect(pod.tolerations).toEqual([{ operator: 'Exists' }]);
     expect(at(pod, 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms')).toEqual([
       { matchExpressions: [{ key: 'type', operator: 'NotIn', values: ['virtual-kubelet'] }] },
@@ -188,7 +198,8 @@ describe('the Linux DaemonSet', () => {
     expect(cmd).toEqual(['run']);
     expect(strings(c.command)).toEqual([...entrypoint, ...cmd]);
     expect(strings(c.command)[1]).toBe(`/kruised/${PACKAGE.bin.kruised}`);
-    expect(dockerfile).toMatch(/^COPY --from=build \/src\/dist\/ \.\/dist\/$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/out\/kruised\/ \/kruised\/$/m);
+    expect(dockerfile).toMatch(/^RUN .*node scripts\/build\.mjs app \/out\/kruised$/m);
     expect(dockerfile).toMatch(/^WORKDIR \/kruised$/m);
   });
 });
@@ -211,8 +222,8 @@ describe('the Windows DaemonSet', () => {
     expect(at(pod, 'securityContext.windowsOptions.hostProcess')).toBe(true);
     expect(at(pod, 'securityContext.windowsOptions.runAsUserName')).toBe('NT AUTHORITY\\SYSTEM');
     expect(pod.hostNetwork).toBe(true);
-    expect(at(pod, 'nodeSelector')).toEqual({ 'kubernetes.io/os': 'windows' });
-    expect(pod.serviceAccountName).toBe('kruise-daemon');
+    expect(at(pod, 'nodeSelector')).toEqual({ 'kubernetes.io/os': 'windows', 'kruised.io/node-agent': 'kruised' });
+    expect(pod.serviceAccountName).toBe('kruised');
     expect(pod.tolerations).toEqual([{ operator: 'Exists' }]);
     expect(pod).not.toHaveProperty('volumes'); // HostProcess cannot mount pipes; it sees the host directly
   });
@@ -229,7 +240,7 @@ describe('the Windows DaemonSet', () => {
     expect(dockerfile).toMatch(/^FROM --platform=windows\/amd64 \$\{BASE_IMAGE\}:\$\{BASE_IMAGE_VERSION\}$/m);
     expect(dockerfile).toMatch(/^ARG BASE_IMAGE=mcr\.microsoft\.com\/oss\/kubernetes\/windows-host-process-containers-base-image$/m);
     expect(dockerfile).toMatch(/^COPY --from=build \/out\/kruised\/ \/kruised\/$/m);
-    expect(dockerfile).toMatch(/mv package\/bin\/node\.exe \.\/node\.exe/);
+    expect(dockerfile).toMatch(/^RUN .*node scripts\/build\.mjs app \/out\/kruised --windows$/m);
   });
 
   it('probes liveness with GET /healthz on the port of --addr and limits resources to 50m CPU and 128Mi memory', () => {
@@ -247,7 +258,7 @@ describe('both DaemonSets', () => {
     for (const ds of [linuxDs, windowsDs]) {
       const labels = asMap(at(ds, 'spec.template.metadata.labels'));
       expect(labels).toMatchObject(asMap(at(ds, 'spec.selector.matchLabels')));
-      expect(labels['control-plane']).toBe('daemon');
+      expect(labels['app.kubernetes.io/name']).toBe(asString(at(ds, 'metadata.name')));
     }
   });
 });
@@ -277,7 +288,7 @@ describe('RBAC', () => {
 
   it('grants the ClusterRole exactly the resource and verb table of contract §1.2', () => {
     const role = only(rbac, 'ClusterRole');
-    expect(at(role, 'metadata.name')).toBe('kruise-daemon-role');
+    expect(at(role, 'metadata.name')).toBe('kruised');
     const expected = CONTRACT_TABLE.flatMap(([g, r, verbs]) => verbs.split(' ').map((v) => `${g}|${r}|${v}`));
     const granted = triples(role);
     expect(new Set(granted).size, 'no triple is granted twice').toBe(granted.length);
@@ -294,21 +305,21 @@ describe('RBAC', () => {
 
   it('allows reading secrets only, and only in namespace kruise-daemon-config', () => {
     const role = only(rbac, 'Role');
-    expect(at(role, 'metadata.name')).toBe('kruise-daemon-secret-role');
+    expect(at(role, 'metadata.name')).toBe('kruised-secrets');
     expect(at(role, 'metadata.namespace')).toBe('kruise-daemon-config');
     expect(triples(role).sort()).toEqual(['|secrets|get', '|secrets|list', '|secrets|watch']);
   });
 
-  it('binds both roles to the kruise-daemon service account in kruise-system, the account both DaemonSets run as', () => {
-    const subject = [{ kind: 'ServiceAccount', name: 'kruise-daemon', namespace: 'kruise-system' }];
+  it('binds both roles to the kruised service account in kruise-system, the account both DaemonSets run as', () => {
+    const subject = [{ kind: 'ServiceAccount', name: 'kruised', namespace: 'kruise-system' }];
     const crb = only(rbac, 'ClusterRoleBinding');
-    expect(crb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kruise-daemon-role' });
+    expect(crb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kruised' });
     expect(crb.subjects).toEqual(subject);
     const rb = only(rbac, 'RoleBinding');
     expect(at(rb, 'metadata.namespace')).toBe('kruise-daemon-config');
-    expect(rb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kruise-daemon-secret-role' });
+    expect(rb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kruised-secrets' });
     expect(rb.subjects).toEqual(subject);
     const sa = only(docsOf('serviceaccount.yaml'), 'ServiceAccount');
-    expect(asMap(sa.metadata)).toEqual({ name: 'kruise-daemon', namespace: 'kruise-system' });
+    expect(asMap(sa.metadata)).toEqual({ name: 'kruised', namespace: 'kruise-system' });
   });
 });

@@ -108,8 +108,8 @@ describe('httpGet', () => {
 
   it('words a refused connection as Go does', async () => {
     const { port } = await serve(() => undefined);
-    for (const s of servers.splice(0)) s.close();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The port is free once the server says it closed (its 'close' event), not after a guessed pause.
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
     const failed = httpGet(httpGetRequest({ port, path: '/quit' }, target, 'lifecycle'), LIFECYCLE_CLIENT, { signal: signal() });
     await expect(failed).rejects.toThrow(`Get "http://127.0.0.1:${port}/quit": dial tcp 127.0.0.1:${port}: connect: connection refused`);
   });

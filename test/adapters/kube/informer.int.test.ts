@@ -4,7 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { podInformer } from '../../../adapters/kube/index.js';
 import { podObject } from '../../bed/apiserver/fixtures.js';
-import { delay, kubeFixture, podRef, record, until } from './support.js';
+import { kubeFixture, podRef, record, until, type KubeFixture } from './support.js';
+
+/** The pod requests (of one verb, or all) of one node's informer, as the API server logged them. */
+const requestsFor = (api: KubeFixture['api'], node: string, verb?: 'list' | 'watch') =>
+  api.requests.filter((r) => r.resource === 'pods' && r.query.fieldSelector === `spec.nodeName=${node}` && (verb === undefined || r.verb === verb));
 
 describe('pod informer', () => {
   it('observes pods of its node being added, modified and deleted, as whole objects, and nothing of other nodes', async () => {
@@ -80,9 +84,13 @@ describe('pod informer', () => {
     expect(api.requests.filter({ resource: 'pods', verb: 'watch' })).toHaveLength(1);
   });
 
+  // "Nothing comes back" is witnessed by a control: a second informer, for another node, with the
+  // same backoff, started after the first stopped. Once it has gone round its backoffs and synced,
+  // the stopped one's timers (armed earlier, no longer) would have fired too: its requests are counted then.
   it('stops for good when the last subscriber unsubscribes: the watch closes and failures bring nothing back', async () => {
     const { api, clients } = await kubeFixture();
-    const informer = podInformer(clients.transport, 'node-a', { backoff: { initialMs: 20 } });
+    const backoff = { initialMs: 20, jitter: 0 };
+    const informer = podInformer(clients.transport, 'node-a', { backoff });
     const pods = record(informer);
     await pods.synced();
     await until(() => api.openWatches === 1, 'the watch');
@@ -90,21 +98,27 @@ describe('pod informer', () => {
     pods.stop();
     api.faults.dropWatches();
     await until(() => api.openWatches === 0, 'the watch to close');
-    const before = api.requests.filter({ resource: 'pods' }).length;
-    await delay(300);
-    expect(api.requests.filter({ resource: 'pods' })).toHaveLength(before);
+    const before = requestsFor(api, 'node-a').length;
+    const control = record(podInformer(clients.transport, 'node-b', { backoff }));
+    await control.synced(); // after 5 failed lists and 20+40+80+160+320 ms of backoff
+    expect(requestsFor(api, 'node-a')).toHaveLength(before);
+    expect(requestsFor(api, 'node-b', 'list').map((r) => r.status)).toEqual([500, 500, 500, 500, 500, 200]);
     expect(informer.stats()).toMatchObject({ state: 'stopped', synced: false });
   });
 
   it('stops for good when unsubscribed while backing off after a failed list', async () => {
     const { api, clients } = await kubeFixture();
+    const backoff = { initialMs: 150, jitter: 0 };
     api.faults.failNext(1, { status: 500, match: { resource: 'pods', verb: 'list' } });
-    const informer = podInformer(clients.transport, 'node-a', { backoff: { initialMs: 150, jitter: 0 } });
+    const informer = podInformer(clients.transport, 'node-a', { backoff });
     const pods = record(informer);
     await until(() => informer.stats().state === 'backingOff', 'the backoff');
     pods.stop();
-    await delay(300);
-    expect(api.requests.filter({ resource: 'pods' })).toHaveLength(1);
+    api.faults.failNext(1, { status: 500, match: { resource: 'pods', verb: 'list' } });
+    const control = record(podInformer(clients.transport, 'node-b', { backoff }));
+    await control.synced(); // its 150 ms backoff, armed after the stopped one's, is over
+    expect(requestsFor(api, 'node-a')).toHaveLength(1);
+    expect(requestsFor(api, 'node-b', 'list').map((r) => r.status)).toEqual([500, 200]);
     expect(informer.stats()).toMatchObject({ state: 'stopped', lists: 1, listErrors: 1 });
   });
 });

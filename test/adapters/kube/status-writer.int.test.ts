@@ -110,9 +110,12 @@ describe('status writer', () => {
     api.store.create(nodeImageObject('node-a'));
     const writer = new StatusWriter({ transport: clients.transport, limits: { NodeImage: { qps: 0.001, burst: 1 } } });
     expect(await writer.write(ref, status(2))).toBe('written');
-    const throttled = writer.write(ref, status(1));
-    await delay(200);
+    let settled = false;
+    const throttled = writer.write(ref, status(1)).finally(() => (settled = true));
+    // The witness that the intent is held by the bucket (the next token is 1000 s away), not on its way.
+    await until(() => writer.stats().throttled === 1, 'the writer to wait for a token');
     expect(putsOf(api)).toHaveLength(1);
+    expect(settled).toBe(false);
     await writer.flush();
     expect(await throttled).toBe('written');
     expect(api.store.get(adminRef)?.status).toEqual(status(1));

@@ -48,7 +48,10 @@ describe('kube transport', () => {
     const reading = (async () => {
       for await (const chunk of res.body.stream()) chunks.push(Buffer.from(chunk).toString());
     })();
-    await new Promise((r) => setTimeout(r, 400)); // past the transport's 200 ms default: a watch has none
+    // The witness that the 200 ms default would have run out: a plain request sent after the watch
+    // opened, to the same stalling server, has timed out with it.
+    const control = await transport.request({ method: 'GET', path: '/version' }).catch((e: unknown) => e);
+    expect(control).toMatchObject({ type: 'kube.unavailable', message: expect.stringMatching(/timed out/) });
     const reason = new Error('informer stopped');
     controller.abort(reason);
     await expect(reading).rejects.toBe(reason);

@@ -15,6 +15,8 @@ export interface RequestRecord {
   readonly query: Readonly<Record<string, string>>;
   readonly contentType?: string;
   readonly userAgent?: string;
+  /** Who the bearer token stood for (set once authentication passed). */
+  user?: string;
   readonly verb?: Verb;
   /** Plural, e.g. `pods`, `containerrecreaterequests`. */
   readonly resource?: string;

@@ -43,6 +43,8 @@ export interface ResourceDef {
   readonly categories?: readonly string[];
   /** Strategic-merge metadata for the whole object (builtin types only). */
   readonly patchMeta?: PatchMeta;
+  /** The @kubernetes/client-node model of a built-in kind (`V1Pod`): its OpenAPI schema and strict field validation (openapi.ts). */
+  readonly model?: string;
 }
 
 /** `plural` or `plural.group`, the key of one storage. */
@@ -56,14 +58,14 @@ function path(obj: unknown, ...keys: string[]): unknown {
   return cur;
 }
 
-function str(...keys: string[]): FieldGetter {
+export function str(...keys: string[]): FieldGetter {
   return (obj) => {
     const value = path(obj, ...keys);
     return value === undefined || value === null ? '' : String(value);
   };
 }
 
-const meta: PatchMeta = { fields: { finalizers: { primitiveMerge: true }, ownerReferences: { mergeKey: 'uid' } } };
+export const objectMetaPatchMeta: PatchMeta = { fields: { finalizers: { primitiveMerge: true }, ownerReferences: { mergeKey: 'uid' } } };
 const container: PatchMeta = {
   fields: {
     env: { mergeKey: 'name' },
@@ -74,21 +76,23 @@ const container: PatchMeta = {
 };
 const containers: PatchMeta = { mergeKey: 'name', items: container };
 
+export const podSpecPatchMeta: PatchMeta = {
+  fields: {
+    containers,
+    initContainers: containers,
+    ephemeralContainers: containers,
+    volumes: { mergeKey: 'name' },
+    imagePullSecrets: { mergeKey: 'name' },
+    hostAliases: { mergeKey: 'ip' },
+    resourceClaims: { mergeKey: 'name' },
+    schedulingGates: { mergeKey: 'name' },
+  },
+};
+
 const podPatchMeta: PatchMeta = {
   fields: {
-    metadata: meta,
-    spec: {
-      fields: {
-        containers,
-        initContainers: containers,
-        ephemeralContainers: containers,
-        volumes: { mergeKey: 'name' },
-        imagePullSecrets: { mergeKey: 'name' },
-        hostAliases: { mergeKey: 'ip' },
-        resourceClaims: { mergeKey: 'name' },
-        schedulingGates: { mergeKey: 'name' },
-      },
-    },
+    metadata: objectMetaPatchMeta,
+    spec: podSpecPatchMeta,
     status: {
       fields: {
         conditions: { mergeKey: 'type' },
@@ -100,7 +104,7 @@ const podPatchMeta: PatchMeta = {
   },
 };
 
-const core = { group: '', versions: ['v1'], builtin: true } as const;
+export const core = { group: '', versions: ['v1'], builtin: true } as const;
 const kruise = {
   group: 'apps.kruise.io',
   builtin: false,
@@ -122,6 +126,7 @@ export const pods: ResourceDef = {
   shortNames: ['po'],
   categories: ['all'],
   patchMeta: podPatchMeta,
+  model: 'V1Pod',
   fields: {
     'spec.nodeName': str('spec', 'nodeName'),
     'spec.restartPolicy': str('spec', 'restartPolicy'),
@@ -139,12 +144,13 @@ export const events: ResourceDef = {
   plural: 'events',
   singular: 'event',
   kind: 'Event',
+  model: 'CoreV1Event',
   namespaced: true,
   statusSubresource: false,
   tracksGeneration: false,
   deleteReturnsObject: false,
   shortNames: ['ev'],
-  patchMeta: { fields: { metadata: meta } },
+  patchMeta: { fields: { metadata: objectMetaPatchMeta } },
   fields: {
     'involvedObject.kind': str('involvedObject', 'kind'),
     'involvedObject.namespace': str('involvedObject', 'namespace'),
@@ -165,11 +171,12 @@ export const secrets: ResourceDef = {
   plural: 'secrets',
   singular: 'secret',
   kind: 'Secret',
+  model: 'V1Secret',
   namespaced: true,
   statusSubresource: false,
   tracksGeneration: false,
   deleteReturnsObject: false,
-  patchMeta: { fields: { metadata: meta } },
+  patchMeta: { fields: { metadata: objectMetaPatchMeta } },
   fields: { type: str('type') },
 };
 
@@ -178,12 +185,13 @@ export const namespaces: ResourceDef = {
   plural: 'namespaces',
   singular: 'namespace',
   kind: 'Namespace',
+  model: 'V1Namespace',
   namespaced: false,
   statusSubresource: true,
   tracksGeneration: false,
   deleteReturnsObject: true,
   shortNames: ['ns'],
-  patchMeta: { fields: { metadata: meta, status: { fields: { conditions: { mergeKey: 'type' } } } } },
+  patchMeta: { fields: { metadata: objectMetaPatchMeta, status: { fields: { conditions: { mergeKey: 'type' } } } } },
   fields: { 'status.phase': str('status', 'phase') },
 };
 

@@ -15,6 +15,7 @@ export interface ReadOptions {
 export interface Reply {
   readonly status: number;
   readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export function versioned(route: Pick<ResourceRoute, 'def' | 'version'>, obj: KubeObject): KubeObject {

@@ -7,7 +7,9 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } 
 import { strategicMergePatch } from './smp.js';
 import type { Storage } from './storage.js';
 import { checkResourceVersion, deleteObject, prepareForCreate, prepareForUpdate, type DeleteOptions } from './strategy.js';
+import type { ResourceDef } from './resources.js';
 import { isRecord, joinApiVersion, type KubeObject } from './types.js';
+import { fieldValidation, validateWrite } from './validation.js';
 
 export interface WriteRequest {
   readonly query: URLSearchParams;
@@ -21,7 +23,29 @@ export interface WriteOptions {
   readonly podGracefulDeletion: boolean;
 }
 
-const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+/**
+ * A mutating admission webhook's part on create (test doubles of kruise's webhooks register
+ * here): it returns the object to store, or throws to deny (`AdmissionDenied`: 400 with the
+ * webhook's message). It runs before the registry's create strategy and validation, as the
+ * admission chain does.
+ */
+export type CreateAdmission = (request: { readonly def: ResourceDef; readonly namespace: string | undefined; readonly object: KubeObject }) => KubeObject;
+
+export class AdmissionDenied extends Error {
+  constructor(
+    readonly webhook: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const PATCH_TYPES: readonly string[] = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+
+/** `Warning: 299 - "…"` headers, one per message (fieldValidation=Warn). */
+function warningHeaders(warnings: readonly string[]): { headers?: Record<string, string> } {
+  return warnings.length === 0 ? {} : { headers: { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') } };
+}
 
 function dryRun(query: URLSearchParams): boolean {
   const values = query.getAll('dryRun');
@@ -65,14 +89,25 @@ function current(storage: Storage, route: ResourceRoute): KubeObject {
   return obj;
 }
 
-export function createObject(storage: Storage, route: ResourceRoute, request: WriteRequest): Reply {
+export function createObject(storage: Storage, route: ResourceRoute, request: WriteRequest, admission: readonly CreateAdmission[] = []): Reply {
   if (route.namespace === undefined && route.def.namespaced) throw errors.methodNotAllowed();
-  const obj = objectBody(route, request);
+  let obj = objectBody(route, request);
   checkNamespace(route, obj);
+  for (const admit of admission) {
+    try {
+      obj = admit({ def: route.def, namespace: route.namespace, object: obj });
+    } catch (e) {
+      if (e instanceof AdmissionDenied) throw errors.badRequest(`admission webhook "${e.webhook}" denied the request: ${e.message}`);
+      throw e;
+    }
+  }
   const nsDef = storage.registry.all().find((d) => d.group === '' && d.plural === 'namespaces');
   if (route.def.namespaced && nsDef && !storage.get(nsDef, undefined, route.namespace!)) throw errors.notFound(nsDef, route.namespace!);
-  const stored = storage.insert(route.def, prepareForCreate(route.def, obj), route.version, dryRun(request.query));
-  return { status: 201, body: versioned(route, stored) };
+  const warnings = fieldValidation(route.def, route.version, request.query.get('fieldValidation'), request.body);
+  const prepared = prepareForCreate(route.def, obj);
+  validateWrite(route.def, prepared);
+  const stored = storage.insert(route.def, prepared, route.version, dryRun(request.query));
+  return { status: 201, body: versioned(route, stored), ...warningHeaders(warnings) };
 }
 
 export function updateObject(storage: Storage, route: ResourceRoute, request: WriteRequest): Reply {
@@ -81,8 +116,10 @@ export function updateObject(storage: Storage, route: ResourceRoute, request: Wr
   checkName(route, obj);
   const previous = current(storage, route);
   checkResourceVersion(route.def, previous, obj, true);
+  const warnings = fieldValidation(route.def, route.version, request.query.get('fieldValidation'), request.body);
   const next = prepareForUpdate(route.def, previous, obj, route.subresource);
-  return { status: 200, body: versioned(route, storage.replace(route.def, previous, next, dryRun(request.query))) };
+  validateWrite(route.def, next, previous);
+  return { status: 200, body: versioned(route, storage.replace(route.def, previous, next, dryRun(request.query))), ...warningHeaders(warnings) };
 }
 
 export function patchObject(storage: Storage, route: ResourceRoute, request: WriteRequest): Reply {
@@ -107,8 +144,10 @@ export function patchObject(storage: Storage, route: ResourceRoute, request: Wri
     throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
   checkResourceVersion(route.def, previous, obj, false);
+  const warnings = type === 'application/json-patch+json' ? [] : fieldValidation(route.def, route.version, request.query.get('fieldValidation'), request.body);
   const next = prepareForUpdate(route.def, previous, obj, route.subresource);
-  return { status: 200, body: versioned(route, storage.replace(route.def, previous, next, dryRun(request.query))) };
+  validateWrite(route.def, next, previous);
+  return { status: 200, body: versioned(route, storage.replace(route.def, previous, next, dryRun(request.query))), ...warningHeaders(warnings) };
 }
 
 function deleteOptions(request: WriteRequest): DeleteOptions {

@@ -152,6 +152,8 @@ export function matchesLabels(selector: LabelSelector, labels: Readonly<Record<s
         const bound = Number(values[0]);
         return op === 'gt' ? n > bound : n < bound;
       }
+      default:
+        return false;
     }
   });
 }
@@ -182,7 +184,7 @@ function splitUnescaped(input: string, sep: string): string[] {
   return parts;
 }
 
-function unescape(value: string): string {
+function unescapeSelectorValue(value: string): string {
   return value.replace(/\\(.)/g, (_, c: string) => {
     if (c === '\\' || c === ',' || c === '=') return c;
     throw errors.badRequest(`invalid field selector: invalid escape sequence: \\${c}`);
@@ -202,7 +204,7 @@ export function parseFieldSelector(input: string | null | undefined, def: Resour
         def.builtin ? `field label not supported: ${field}` : `"${field}" is not a known field selector: only "metadata.name", "metadata.namespace"`,
       );
     }
-    return { field, negate: m[2] === '!=', value: unescape(m[3]!) };
+    return { field, negate: m[2] === '!=', value: unescapeSelectorValue(m[3]!) };
   });
 }
 

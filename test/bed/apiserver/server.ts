@@ -1,26 +1,43 @@
-// The HTTP front: plain HTTP on 127.0.0.1, bearer-token auth, routing, fault injection, request
-// log, and dispatch to discovery and the REST handlers.
+// The HTTP front: plain HTTP or HTTPS (`tls: true`, with a CA the kubeconfig trusts) on
+// 127.0.0.1, bearer-token auth (one token per identity), routing, fault injection, request log,
+// and dispatch to discovery, OpenAPI and the REST handlers.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { defaultVersionInfo, discovery, type VersionInfo } from './discovery.js';
 import { ApiError, errors } from './errors.js';
 import { kubeConfigFor, kubeconfigYamlFor } from './kubeconfig.js';
+import { groupVersionDocument, openApiV3Root } from './openapi.js';
+import { servingCertificates } from './tls.js';
 import { Faults, RequestLog, type RequestRecord } from './faults.js';
 import { forbidden, type Authorizer } from './rbac.js';
 import { Registry } from './registry.js';
 import { defaultResources, type ResourceDef } from './resources.js';
 import { getObject, listObjects, watchObjects, type Reply } from './rest-read.js';
-import { createObject, deleteCollection, deleteOne, patchObject, updateObject } from './rest-write.js';
+import { createObject, deleteCollection, deleteOne, PATCH_TYPES, patchObject, updateObject, type CreateAdmission } from './rest-write.js';
 import { route, type ResourceRoute } from './router.js';
 import { Storage } from './storage.js';
 import { FakeStore } from './store.js';
 import { WatchHub } from './watch.js';
 
+/** Who a bearer token stands for, and what that identity may do (absent: everything). */
+export interface Identity {
+  readonly user: string;
+  readonly authorize?: Authorizer;
+}
+
 export interface FakeApiServerOptions {
   /** Default 0 (any free port) on 127.0.0.1. */
   port?: number;
+  /**
+   * HTTPS with a throw-away CA (tls.ts) instead of plain HTTP. Go clients (kubectl, client-go)
+   * send no credentials to an http:// server, so anything but client-node needs this.
+   */
+  tls?: boolean;
+  /** More bearer tokens besides `token`, each with its own identity (e.g. an admin for kubectl and a service account for the daemon). */
+  identities?: Readonly<Record<string, Identity>>;
   /** Bearer token clients must send (default `kruised-fake-token`); `null` turns authentication off. */
   token?: string | null;
   /** Resource set (default: pods, events, secrets, namespaces, nodeimages, containerrecreaterequests, nodepodprobes, imagepulljobs). */
@@ -47,21 +64,26 @@ export interface FakeApiServerOptions {
 }
 
 export interface FakeApiServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://…` with `tls`. */
   readonly url: string;
+  readonly port: number;
   readonly token: string | undefined;
+  /** The CA that signed the serving certificate (PEM), with `tls`. */
+  readonly caPem: string | undefined;
   readonly store: FakeStore;
   readonly faults: Faults;
   readonly requests: RequestLog;
   readonly registry: Registry;
   /** Watch streams open right now. */
   readonly openWatches: number;
+  /** Mutating admission on create, run in order (webhook doubles push theirs here). */
+  readonly admission: CreateAdmission[];
   /** Changes which versions of `plural.group` are served (discovery and routing), at runtime. */
   setServedVersions(groupResource: string, versions: readonly string[]): void;
-  /** A client-node KubeConfig for this server (insecure-skip-tls-verify, bearer token). */
-  kubeConfig(): KubeConfig;
+  /** A client-node KubeConfig for this server: its CA (or insecure-skip-tls-verify over HTTP) and a bearer token (default `token`). */
+  kubeConfig(token?: string): KubeConfig;
   /** The same as a kubeconfig file. */
-  kubeconfigYaml(): string;
+  kubeconfigYaml(token?: string): string;
   close(): Promise<void>;
 }
 
@@ -79,6 +101,16 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => (size > MAX_BODY ? reject(errors.generic(413, 'Request entity too large: limit is 3145728')) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
+}
+
+/** `/openapi/v3` and its group/version documents; anything else under /openapi (v2 included) is a 404. */
+function openApi(registry: Registry, segments: readonly string[], gitVersion: string): object {
+  const [, version, api, ...gv] = segments;
+  if (version !== 'v3') throw errors.noRoute();
+  if (api === undefined) return openApiV3Root(registry, gitVersion);
+  const [group, groupVersion] = api === 'api' && gv.length === 1 ? ['', gv[0]!] : api === 'apis' && gv.length === 2 ? [gv[0]!, gv[1]!] : [];
+  if (groupVersion === undefined || !registry.groups().get(group!)?.includes(groupVersion)) throw errors.noRoute();
+  return groupVersionDocument(registry, group!, groupVersion, gitVersion);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
@@ -112,9 +144,26 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const writeOptions = { podGracefulDeletion: options.podGracefulDeletion ?? true };
   const user = options.user ?? 'system:serviceaccount:kruise-system:kruise-daemon';
   let address = '';
+  const identities = new Map<string, Identity>(Object.entries(options.identities ?? {}));
+  if (token !== undefined) identities.set(token, { user, ...(options.authorize ? { authorize: options.authorize } : {}) });
+  /** The identity behind an Authorization header; undefined when authentication is off, null when it fails. */
+  const identify = (header: string | undefined): Identity | undefined | null => {
+    if (token === undefined && identities.size === 0) return undefined;
+    const bearer = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+    return (bearer !== undefined && identities.get(bearer)) || null;
+  };
+  const certificates = options.tls ? servingCertificates() : undefined;
+  const admission: CreateAdmission[] = [];
 
   async function dispatch(r: ResourceRoute, req: IncomingMessage, res: ServerResponse, url: URL): Promise<Reply | undefined> {
     const raw = await readBody(req);
+    const contentType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+    // Checked before decoding: a protobuf body (client-go's typed clients, `kubectl create`) is
+    // an unsupported media type here, not malformed JSON.
+    if ((r.verb === 'create' || r.verb === 'update') && raw.length > 0 && contentType !== undefined && contentType !== 'application/json') {
+      throw errors.unsupportedMediaType(['application/json']);
+    }
+    if (r.verb === 'patch' && !PATCH_TYPES.includes(contentType ?? '')) throw errors.unsupportedMediaType(PATCH_TYPES);
     let body: unknown;
     if (raw.length > 0) {
       try {
@@ -122,10 +171,6 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       } catch (err) {
         throw errors.badRequest(`the body of the request could not be decoded as JSON: ${(err as Error).message}`);
       }
-    }
-    const contentType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-    if ((r.verb === 'create' || r.verb === 'update') && contentType !== undefined && contentType !== 'application/json') {
-      throw errors.unsupportedMediaType(['application/json']);
     }
     const write = { query: url.searchParams, contentType, body };
     switch (r.verb) {
@@ -137,7 +182,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         watchObjects(storage, hub, r, url.searchParams, url.pathname, res, readOptions);
         return undefined;
       case 'create':
-        return createObject(storage, r, write);
+        return createObject(storage, r, write, admission);
       case 'update':
         return updateObject(storage, r, write);
       case 'patch':
@@ -180,10 +225,13 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       if (delay > 0) await sleep(delay);
       const injected = faults.take(record);
       if (injected) throw injected;
-      if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) throw errors.unauthorized();
+      const identity = identify(req.headers.authorization);
+      if (identity === null) throw errors.unauthorized();
+      if (identity) record.user = identity.user;
       if (r.kind === 'nonResource') {
         const [first] = r.segments;
         if ((first === 'healthz' || first === 'livez' || first === 'readyz') && r.segments.length === 1) return send(res, 200, 'ok');
+        if (first === 'openapi') return send(res, 200, openApi(registry, r.segments, (options.versionInfo ?? defaultVersionInfo).gitVersion));
         const doc = discovery(registry, r.segments, address, options.versionInfo ?? defaultVersionInfo);
         if (!doc) throw errors.noRoute();
         return send(res, 200, doc);
@@ -195,9 +243,9 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
         ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
         ...(r.name !== undefined ? { name: r.name } : {}),
       };
-      if (options.authorize && !options.authorize(attrs)) throw forbidden(r.def, attrs, user);
+      if (identity?.authorize && !identity.authorize(attrs)) throw forbidden(r.def, attrs, identity.user);
       const reply = await dispatch(r, req, res, url);
-      if (reply) send(res, reply.status, reply.body);
+      if (reply) send(res, reply.status, reply.body, reply.headers);
       else record.status = 200;
     } catch (err) {
       const apiError = err instanceof ApiError ? err : errors.internal(err instanceof Error ? err.message : String(err));
@@ -206,28 +254,33 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     }
   }
 
-  const server = createServer((req, res) => void handle(req, res));
+  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+  const server = certificates ? createHttpsServer({ cert: certificates.certPem, key: certificates.keyPem }, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   address = `127.0.0.1:${port}`;
-  const url = `http://${address}`;
+  const url = `${certificates ? 'https' : 'http'}://${address}`;
+  const caPem = certificates?.caPem;
 
   return {
     url,
+    port,
     token,
+    caPem,
     store,
     faults,
     requests,
     registry,
+    admission,
     get openWatches() {
       return hub.sessions.size;
     },
     setServedVersions: (gr, versions) => registry.setServed(gr, versions),
-    kubeConfig: () => kubeConfigFor(url, token),
-    kubeconfigYaml: () => kubeconfigYamlFor(url, token),
+    kubeConfig: (as = token) => kubeConfigFor(url, as, caPem),
+    kubeconfigYaml: (as = token) => kubeconfigYamlFor(url, as, caPem),
     async close() {
       hub.drop('end');
       await new Promise<void>((resolve) => {

@@ -119,7 +119,7 @@ export class FakeStore {
   }
 
   /** Reads, lets `fn` change the copy (in place or by returning a new object), and writes it back. */
-  mutate(ref: ObjectRef, fn: (obj: KubeObject) => KubeObject | void): KubeObject {
+  mutate(ref: ObjectRef, fn: (obj: KubeObject) => KubeObject | undefined): KubeObject {
     const current = this.get(ref);
     if (!current) throw errors.notFound(this.resolve(ref.apiVersion, ref.kind).def, ref.name);
     const next = fn(current) ?? current;

@@ -134,7 +134,8 @@ function simulateOne(cmd: string, args: string[], ctx: ExecContext, nl: string):
     case 'sleep':
       return ok('', Number(args[0] ?? 0) * 1000);
     case 'env':
-      if (!windows) return ok(envText);
+      // `env -0` (GNU, busybox): each entry ended by NUL instead of a newline
+      if (!windows) return ok(args[0] === '-0' ? ctx.envs.map((e) => `${e.key}=${e.value}\0`).join('') : envText);
       break;
     case 'set':
       if (windows && args.length === 0) return ok(envText);

@@ -10,7 +10,8 @@
 // containerd could run. The ImagePullJob's image is the bed's ~50 MB one, fetched through a slowed
 // link (slow-link.ts), and every change of its progress in the NodeImage status is printed live.
 // Before that, the daemon restarts the pod's container through a CRR (crr-restart.ts), whose
-// phase and containerRecreateStates are printed as they change.
+// phase and containerRecreateStates are printed as they change, and a second pod is updated in
+// place: a label its env reads changes and kruised restarts that container once (meta-update.ts).
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -25,6 +26,7 @@ import { startKubeletSim } from '../kubelet/index.js';
 import { nodeImageFromImagePullJob, startCrrController } from '../manager/index.js';
 import { startRuntimeBed } from '../runtime/bed-control.js';
 import { restartThroughCrr } from './crr-restart.js';
+import { inPlaceUpdateOfEnv } from './meta-update.js';
 import { startSlowLink } from './slow-link.js';
 
 const NODE = 'demo-node';
@@ -86,6 +88,10 @@ export async function runClusterDemo(dataDir: string, print: (line: string) => v
     const crr = await restartThroughCrr(api, { namespace: 'default', podName: 'web', container: 'web', graceSeconds: 2 }, print);
     const recreated = await podWhere((s) => s?.containerID !== restarted.containerID && s?.state?.running !== undefined);
     print(`cluster: CRR ${crr.phase}: kruised recreated container web, now ${recreated.containerID} (restartCount ${recreated.restartCount})`);
+
+    // An in-place update of env from metadata: kruised restarts the container whose env reads the label (meta-update.ts).
+    const update = await inPlaceUpdateOfEnv(api, cri, NODE, bed.images.busybox, print);
+    print(`cluster: in-place update done: VERSION ${update.before} → ${update.after}, the container restarted ${update.restarts} time(s), by kruised`);
 
     // The ~50 MB image through a link slowed to LINK_BYTES_PER_SECOND, so its progress is seen
     // changing in the NodeImage status (written every few seconds, as the daemon's budget allows).

@@ -1,7 +1,7 @@
 // CRI configs the way kubelet (k8s 1.32 `kuberuntime`) builds them: sandbox metadata and labels
 // (`newPodLabels`), container labels and annotations (`newContainerLabels`,
 // `newContainerAnnotations`; contract §2.4), and the container's environment.
-import type { ContainerConfigInput, KeyValue, PodSandboxConfigInput } from '../../../adapters/cri/index.js';
+import type { ContainerConfigInput, KeyValue, LinuxContainerConfigInput, MountInput, PodSandboxConfigInput } from '../../../adapters/cri/index.js';
 import { containerHash, containerPortsJson, lifecycleHandlerJson } from './go-encoding.js';
 import type { ContainerJson, PodJson } from './types.js';
 
@@ -30,6 +30,7 @@ export function withApiDefaults(pod: PodJson): PodJson {
       h?.httpGet ? { ...h, httpGet: { ...h.httpGet, path: h.httpGet.path || '/', scheme: h.httpGet.scheme || 'HTTP' } } : h;
     const preStop = httpDefaults(c.lifecycle?.preStop);
     const probe = httpDefaults(c.readinessProbe);
+    const liveness = httpDefaults(c.livenessProbe);
     return {
       ...c,
       terminationMessagePath: c.terminationMessagePath ?? '/dev/termination-log',
@@ -38,6 +39,7 @@ export function withApiDefaults(pod: PodJson): PodJson {
       ...(c.ports ? { ports: c.ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })) } : {}),
       ...(c.lifecycle ? { lifecycle: { ...c.lifecycle, ...(preStop ? { preStop } : {}) } } : {}),
       ...(probe ? { readinessProbe: { timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3, ...probe } } : {}),
+      ...(liveness ? { livenessProbe: { timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3, ...liveness } } : {}),
     };
   };
   return {
@@ -119,14 +121,28 @@ export function containerEnv(pod: PodJson, container: ContainerJson, ips: { host
   }));
 }
 
-export function containerConfig(pod: PodJson, container: ContainerJson, restartCount: number, ips: { hostIP: string; podIP: string }): ContainerConfigInput {
+/** What the node adds to a container (node-environment.ts): mounts, the service variables, limits and security. */
+export interface NodeAdditions {
+  readonly mounts: MountInput[];
+  readonly env: KeyValue[];
+  readonly linux: LinuxContainerConfigInput;
+}
+
+export function containerConfig(
+  pod: PodJson,
+  container: ContainerJson,
+  restartCount: number,
+  ips: { hostIP: string; podIP: string },
+  node?: NodeAdditions,
+): ContainerConfigInput {
   return {
     metadata: { name: container.name, attempt: restartCount },
     image: { image: container.image ?? '' },
     ...(container.command ? { command: container.command } : {}),
     ...(container.args ? { args: container.args } : {}),
     ...(container.workingDir ? { working_dir: container.workingDir } : {}),
-    envs: containerEnv(pod, container, ips),
+    envs: [...containerEnv(pod, container, ips), ...(node?.env ?? [])],
+    ...(node ? { mounts: node.mounts, linux: node.linux } : {}),
     labels: containerLabels(pod, container),
     annotations: containerAnnotations(pod, container, restartCount),
   };

@@ -5,6 +5,8 @@
 import { CriError, type CriClient } from '../../../adapters/cri/index.js';
 import { containerConfig, sandboxConfig, withApiDefaults } from './container-config.js';
 import { ensureImage, killContainer } from './handlers.js';
+import { newLiveness, probeLiveness } from './liveness.js';
+import { containerMounts, linuxConfig, serviceEnv, type NodeEnvironment } from './node-environment.js';
 import { containerStatusJson, podConditions, podPhase, terminatedFrom } from './pod-status.js';
 import { crashLoopBackOff, newSlot, readiness, viewOf, type Slot } from './slot.js';
 import type { ConditionJson, ContainerJson, PodJson, PodPhase, PodStatusJson } from './types.js';
@@ -18,6 +20,8 @@ export interface WorkerDeps {
   readonly signal: AbortSignal;
   /** Every sandbox any worker created; `stop()` removes what is left. */
   readonly sandboxes: Set<string>;
+  /** Volumes, service account, limits and probes' observer (node-environment.ts). */
+  readonly node: NodeEnvironment;
   patchStatus(pod: PodJson, status: PodStatusJson): Promise<void>;
   /** DELETE with gracePeriodSeconds 0 and a UID precondition; a 404 is fine. */
   deletePod(pod: PodJson): Promise<void>;
@@ -54,7 +58,11 @@ export class PodWorker {
 
   async sync(): Promise<void> {
     if (this.finished) return;
-    if (this.gone) return this.removeSandbox().then(() => void (this.finished = true));
+    if (this.gone) {
+      return this.removeSandbox().then(() => {
+        this.finished = true;
+      });
+    }
     if (this.pod.metadata.deletionTimestamp !== undefined) return this.terminate();
     const { cri, signal } = this.deps;
     if (this.sandboxId === undefined && this.terminalPhase === undefined) {
@@ -75,7 +83,10 @@ export class PodWorker {
 
   private slot(name: string): Slot {
     let slot = this.slots.get(name);
-    if (!slot) this.slots.set(name, (slot = newSlot()));
+    if (!slot) {
+      slot = newSlot();
+      this.slots.set(name, slot);
+    }
     return slot;
   }
 
@@ -92,20 +103,38 @@ export class PodWorker {
 
   private async syncContainer(c: ContainerJson, slot: Slot): Promise<void> {
     await this.refresh(slot);
-    if (this.terminalPhase !== undefined) return void (slot.waiting = undefined);
+    if (this.terminalPhase !== undefined) {
+      slot.waiting = undefined;
+      return;
+    }
     const now = Date.now();
     const state = slot.cri?.state;
     if (state === 'CONTAINER_RUNNING') {
       slot.waiting = undefined;
+      if (slot.liveness?.failed) {
+        // kubelet: "Container failed liveness probe, will be restarted"
+        const grace = c.livenessProbe?.terminationGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
+        slot.liveness = undefined;
+        await killContainer(this.deps.cri, this.deps.signal, slot.id!, c, grace, this.deps.hostIP);
+        return this.refresh(slot);
+      }
+      if (slot.liveness)
+        probeLiveness(slot.liveness, { cri: this.deps.cri, pod: this.pod, c, containerId: slot.id!, podIP: this.podIP, node: this.deps.node, now });
       slot.ready = await readiness(this.deps.cri, this.deps.signal, slot, c, now);
       return;
     }
     slot.ready = false;
     if (state === 'CONTAINER_EXITED') {
       const policy = this.pod.spec.restartPolicy;
-      if (policy === 'Never' || (policy === 'OnFailure' && slot.cri!.exit_code === 0)) return void (slot.waiting = undefined);
+      if (policy === 'Never' || (policy === 'OnFailure' && slot.cri!.exit_code === 0)) {
+        slot.waiting = undefined;
+        return;
+      }
       if (slot.retryAt === 0) slot.retryAt = now + this.deps.restartBackoffMs;
-      if (now < slot.retryAt) return void (slot.waiting = crashLoopBackOff(this.pod, c, this.deps.restartBackoffMs));
+      if (now < slot.retryAt) {
+        slot.waiting = crashLoopBackOff(this.pod, c, this.deps.restartBackoffMs);
+        return;
+      }
     } else if (now < slot.retryAt) return;
     if (state === 'CONTAINER_CREATED') return this.start(slot);
     await this.create(c, slot);
@@ -122,9 +151,21 @@ export class PodWorker {
       return;
     }
     let id: string;
+    let node: Parameters<typeof containerConfig>[4];
+    try {
+      node = {
+        mounts: await containerMounts(this.pod, c, this.deps.node),
+        env: serviceEnv(this.deps.node),
+        linux: linuxConfig(this.pod, c, this.deps.podNetwork),
+      };
+    } catch (e) {
+      slot.waiting = { reason: 'CreateContainerConfigError', message: errText(e) };
+      slot.retryAt = Date.now() + this.deps.restartBackoffMs;
+      return;
+    }
     try {
       const ips = { hostIP: this.deps.hostIP, podIP: this.podIP };
-      const config = containerConfig(this.pod, c, attempt, ips);
+      const config = containerConfig(this.pod, c, attempt, ips, node);
       id = (await cri.createContainer(signal, { pod_sandbox_id: this.sandboxId!, config, sandbox_config: sandboxConfig(this.pod, this.deps.podNetwork) }))
         .container_id;
     } catch (e) {
@@ -139,6 +180,7 @@ export class PodWorker {
     }
     Object.assign(slot, { id, restartCount: attempt, cri: undefined, probeStreak: 0 });
     slot.nextProbeAt = Date.now() + (c.readinessProbe?.initialDelaySeconds ?? 0) * 1000;
+    slot.liveness = newLiveness(c.livenessProbe, Date.now());
     await this.start(slot);
   }
 

@@ -7,14 +7,19 @@
 //
 // What it does, simply: one worker per pod UID (pod-worker.ts), synced every `pollMs` and on
 // every informer event; restarts after a fixed `restartBackoffMs` (kubelet: 10 s doubling to
-// 5 min). What it does NOT do: init/ephemeral containers, volumes, resources/cgroups, image
-// pull secrets, postStart hooks, liveness/startup probes, httpGet/tcpSocket readiness probes
-// (they count as passing), named ports in an httpGet preStop, `$(VAR)` env expansion, service
-// env vars, pod IPs other than the node's in host mode, node status or leases, events, and
-// recovery of another process's containers after a restart. It writes pod status with a
+// 5 min). With a NodeEnvironment (node-environment.ts) it also gives containers hostPath volumes
+// (mapped into a test's directory where asked), the service-account volume and the
+// KUBERNETES_SERVICE_* variables, resource limits and securityContext as CRI LinuxContainerConfig
+// (so containerd applies them as cgroup limits), and runs liveness probes (liveness.ts). What it
+// does NOT do: init/ephemeral containers, volumes other than hostPath, image pull secrets,
+// postStart hooks, startup probes, httpGet/tcpSocket readiness probes (they count as passing),
+// named ports in an httpGet preStop, `$(VAR)` env expansion, service env vars other than the
+// `kubernetes` service's, pod IPs other than the node's in host mode, node status or leases,
+// events, and recovery of another process's containers after a restart. It writes pod status with a
 // strategic-merge PATCH of `status` (kubelet also patches, computing a two-way diff).
 import { CoreV1Api, ListWatch, PatchStrategy, setHeaderOptions, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { CriClient } from '../../../adapters/cri/index.js';
+import type { NodeEnvironment } from './node-environment.js';
 import { PodWorker, type WorkerDeps } from './pod-worker.js';
 import type { PodJson, PodStatusJson } from './types.js';
 
@@ -29,6 +34,10 @@ export interface KubeletSimOptions {
   readonly pollMs?: number;
   /** The node's IP: `status.hostIP`, and `podIP` in host mode (default 127.0.0.1). */
   readonly hostIP?: string;
+  /** Volumes, the service account, the API server as pods see it, and the probe observer (node-environment.ts). */
+  readonly node?: NodeEnvironment;
+  /** Registers the Node object (as kubelet does at start) with these labels besides kubernetes.io/hostname, os and arch. */
+  readonly registerNode?: { readonly labels?: Readonly<Record<string, string>> };
 }
 
 export interface KubeletSim {
@@ -43,6 +52,21 @@ export interface KubeletSim {
   stop(): Promise<void>;
 }
 
+/** Creates the Node object unless it exists (kubelet's registerWithAPIServer, without status). */
+async function registerNode(core: CoreV1Api, name: string, labels: Readonly<Record<string, string>>): Promise<void> {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  const body = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch, ...labels } },
+  };
+  try {
+    await core.createNode({ body });
+  } catch (e) {
+    if (statusCode(e) !== 409) throw e;
+  }
+}
+
 const plain = (obj: unknown): PodJson => JSON.parse(JSON.stringify(obj)) as PodJson;
 const statusCode = (e: unknown): number | undefined => (e as { code?: unknown }).code as number | undefined;
 
@@ -53,6 +77,7 @@ export async function startKubeletSim(options: KubeletSimOptions): Promise<Kubel
   const abort = new AbortController();
   const errors: Error[] = [];
   const runtimeName = (await cri.version(undefined)).runtime_name;
+  if (options.registerNode) await registerNode(core, nodeName, options.registerNode.labels ?? {});
   const deps: WorkerDeps = {
     cri,
     runtimeName,
@@ -61,6 +86,7 @@ export async function startKubeletSim(options: KubeletSimOptions): Promise<Kubel
     restartBackoffMs: options.restartBackoffMs ?? 1000,
     signal: abort.signal,
     sandboxes: new Set(),
+    node: options.node ?? {},
     async patchStatus(pod: PodJson, status: PodStatusJson) {
       const { name, namespace } = pod.metadata;
       await core.patchNamespacedPodStatus({ name, namespace, body: { status } }, strategic);
@@ -114,7 +140,10 @@ export async function startKubeletSim(options: KubeletSimOptions): Promise<Kubel
     const uid = pod.metadata.uid;
     let worker = workers.get(uid);
     if (worker) worker.update(pod);
-    else workers.set(uid, (worker = new PodWorker(pod, deps)));
+    else {
+      worker = new PodWorker(pod, deps);
+      workers.set(uid, worker);
+    }
     kick(worker);
   }
 

@@ -2,6 +2,7 @@
 // view pod-status.ts reports from.
 import type { ContainerStatus, CriClient } from '../../../adapters/cri/index.js';
 import { probePasses } from './handlers.js';
+import type { LivenessState } from './liveness.js';
 import { terminatedFrom, type ContainerView } from './pod-status.js';
 import type { ContainerJson, PodJson, ProbeJson, TerminatedJson } from './types.js';
 
@@ -20,6 +21,8 @@ export interface Slot {
   nextProbeAt: number;
   /** Consecutive probe results: > 0 successes, < 0 failures. */
   probeStreak: number;
+  /** The running container's liveness probe, when the spec has one. */
+  liveness?: LivenessState | undefined;
 }
 
 export function newSlot(): Slot {

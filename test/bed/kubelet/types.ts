@@ -24,6 +24,7 @@ export interface LifecycleHandlerJson {
   sleep?: { seconds: number };
 }
 export interface ProbeJson extends Omit<LifecycleHandlerJson, 'sleep'> {
+  terminationGracePeriodSeconds?: number;
   initialDelaySeconds?: number;
   timeoutSeconds?: number;
   periodSeconds?: number;
@@ -43,6 +44,29 @@ export interface EnvVarJson {
   valueFrom?: { fieldRef?: { fieldPath: string; apiVersion?: string } };
 }
 
+export interface VolumeMountJson {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+}
+export interface VolumeJson {
+  name: string;
+  hostPath?: { path: string; type?: string };
+  emptyDir?: Record<string, unknown>;
+  [source: string]: unknown;
+}
+export interface ResourcesJson {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+export interface SecurityContextJson {
+  privileged?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+}
+
 export interface ContainerJson {
   name: string;
   image?: string;
@@ -53,6 +77,10 @@ export interface ContainerJson {
   ports?: ContainerPortJson[];
   lifecycle?: { postStart?: LifecycleHandlerJson; preStop?: LifecycleHandlerJson };
   readinessProbe?: ProbeJson;
+  livenessProbe?: ProbeJson;
+  volumeMounts?: VolumeMountJson[];
+  resources?: ResourcesJson;
+  securityContext?: SecurityContextJson;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   terminationMessagePath?: string;
   terminationMessagePolicy?: string;
@@ -74,6 +102,7 @@ export interface PodJson {
     deletionGracePeriodSeconds?: number;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
   };
   spec: {
     nodeName?: string;
@@ -82,7 +111,9 @@ export interface PodJson {
     restartPolicy?: RestartPolicy;
     terminationGracePeriodSeconds?: number;
     serviceAccountName?: string;
+    automountServiceAccountToken?: boolean;
     hostNetwork?: boolean;
+    volumes?: VolumeJson[];
     readinessGates?: Array<{ conditionType: string }>;
   };
   status?: PodStatusJson;

@@ -52,6 +52,11 @@ const sidecarTerminated = (pod: PodJson): boolean => (pod.status?.conditions ?? 
 
 /** The webhook on create: validation, defaults, labels, and per-container preStop/ports/statusContext from the pod. */
 export function createCrr(target: ManagerTarget, input: CrrInput): KubeObject {
+  return storeOf(target).create(crrWebhook(target, input));
+}
+
+/** What the webhook makes of a create request: the object createCrr stores (throws CrrRejected). */
+export function crrWebhook(target: ManagerTarget, input: CrrInput): KubeObject {
   const store = storeOf(target);
   const namespace = input.namespace ?? 'default';
   const names = input.containers.map((c) => (typeof c === 'string' ? c : c.name));
@@ -93,7 +98,7 @@ export function createCrr(target: ManagerTarget, input: CrrInput): KubeObject {
   });
 
   const version = input.version ?? servedVersions(target, 'containerrecreaterequests', ['v1beta1'])[0] ?? 'v1beta1';
-  return store.create({
+  return {
     apiVersion: `${KRUISE_GROUP}/${version}`,
     kind: 'ContainerRecreateRequest',
     metadata: {
@@ -116,7 +121,7 @@ export function createCrr(target: ManagerTarget, input: CrrInput): KubeObject {
       ...(input.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: input.activeDeadlineSeconds } : {}),
       ...(input.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: input.ttlSecondsAfterFinished } : {}),
     },
-  });
+  } as KubeObject;
 }
 
 /** The controller's snapshot: spec containers running in the pod and started at or after the CRR's creation. */

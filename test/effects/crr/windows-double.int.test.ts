@@ -94,16 +94,26 @@ describe('the CRR effects on a Windows-like simulated runtime', () => {
   it('as the effect: only checks its container before the log is durable, stops it after, and fails a runtime it does not know with upstream text', async () => {
     const pod = await node.runPod('barrier', { command: ['cmd', '/c', 'ping -t localhost'] }, { restartPolicy: 'Never' });
     const barrier = deferredBarrier();
+    let askedToAct = false;
+    const asking = {
+      durable: () => {
+        askedToAct = true;
+        return barrier.durable();
+      },
+    };
     const calls: Array<{ method: string; request: unknown }> = [];
+    const answered: string[] = [];
     const recording = new Proxy(cri, {
       get: (target, key: string) => (signal: AbortSignal, request: unknown, options: unknown) => {
         calls.push({ method: key, request });
-        return (target as never as Record<string, (...args: unknown[]) => unknown>)[key]!(signal, request, options);
+        const call = (target as never as Record<string, (...args: unknown[]) => Promise<unknown>>)[key]!(signal, request, options);
+        return call.finally(() => answered.push(key));
       },
     });
-    const run = runEffect(crrPodEffects({ ...deps, barrier, criFor: () => recording }).killContainer, killInput('barrier', pod));
-    await until(() => calls.length > 0 || undefined, 'the status check');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const run = runEffect(crrPodEffects({ ...deps, barrier: asking, criFor: () => recording }).killContainer, killInput('barrier', pod));
+    // The witness: the status check is answered and the kill waits on the log. Had it not waited,
+    // it would have gone on to StopContainer at once, in the same turn as the answer.
+    await until(() => (askedToAct && answered.includes('containerStatus')) || undefined, 'the status check to be answered and the kill to wait for the log');
     expect(calls).toEqual([{ method: 'containerStatus', request: { container_id: pod.id } }]); // a read, nothing more
     expect(run.events).toEqual([{ type: 'kill.started', at: expect.any(Number) }]);
     barrier.resolve({ durable: () => Promise.resolve() });

@@ -39,6 +39,14 @@ describe.skipIf(bed === undefined)(`the CRR flags in the daemon ${runtimeBedSkip
 
   it('with upstream’s 32 workers the two kills overlap', async () => {
     const node = await crrBed(bed!);
+    // The witness is the second hook itself: the first is held until it arrives (or 20 s, after
+    // which the first kill goes on and the order below fails), so no lag of the second decides.
+    node.holdExecs(() =>
+      until(() => node.execs.length >= 2, 'the second hook while the first is held', 20_000).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
     await node.startDaemon();
     const [a, b] = (await twoKills(node)).sort((x, y) => x.hookAt - y.hookAt);
     expect(b!.hookAt).toBeLessThan(a!.stopDoneAt);

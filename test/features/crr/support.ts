@@ -72,6 +72,8 @@ export interface CrrBed {
   readonly stops: StopCall[];
   /** Every ExecSync (preStop exec hook) any daemon of this bed made, in order. */
   readonly execs: ExecCall[];
+  /** From now on every ExecSync, once noted, waits for `gate(call)` before it reaches the runtime. */
+  holdExecs(gate: (call: ExecCall) => Promise<void>): void;
   /** CRI ids whose StopContainer fails (a fault the runtime cannot be made to produce on demand). */
   readonly failStops: Set<string>;
   /** Every state of every CRR the store held, in order, with the time it was seen. */
@@ -97,7 +99,13 @@ export function idOf(containerID: string): string {
 }
 
 /** A CRI client as is, but StopContainer and ExecSync are noted, and StopContainer fails for ids in `failStops`. */
-function notingClient(cri: CriClient, stops: StopCall[], failStops: ReadonlySet<string>, execs: ExecCall[]): CriClient {
+function notingClient(
+  cri: CriClient,
+  stops: StopCall[],
+  failStops: ReadonlySet<string>,
+  execs: ExecCall[],
+  execGate: () => ((call: ExecCall) => Promise<void>) | undefined,
+): CriClient {
   return new Proxy(cri, {
     get(target, prop, receiver) {
       if (prop === 'execSync') {
@@ -105,6 +113,7 @@ function notingClient(cri: CriClient, stops: StopCall[], failStops: ReadonlySet<
           const call: ExecCall = { id: request.container_id, at: Date.now() };
           execs.push(call);
           try {
+            await execGate()?.(call);
             return await target.execSync(signal, request, options);
           } finally {
             call.doneAt = Date.now();
@@ -140,6 +149,7 @@ export async function crrBed(bed: RuntimeBed, options: { crrVersions?: readonly 
   await writeFile(kubeconfig, api.kubeconfigYaml());
   const stops: StopCall[] = [];
   const execs: ExecCall[] = [];
+  let execGate: ((call: ExecCall) => Promise<void>) | undefined;
   const failStops = new Set<string>();
   const history: CrrBed['history'] = [];
   const unwatch = api.store.subscribe((event) => {
@@ -170,7 +180,7 @@ export async function crrBed(bed: RuntimeBed, options: { crrVersions?: readonly 
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as InProcessDaemon['logs'][number]) });
     const profile = platformProfile('linux');
     const found = await findRuntimes(flags, profile, logger);
-    const runtimes: DiscoveredRuntime[] = found.map((r) => ({ ...r, client: notingClient(r.client, stops, failStops, execs) }));
+    const runtimes: DiscoveredRuntime[] = found.map((r) => ({ ...r, client: notingClient(r.client, stops, failStops, execs, () => execGate) }));
     const checks = new Map<string, HealthCheck>();
     const cluster = await connectCluster(flags, logger, checks, [] as MetricSource[]);
     const crr = wireCrr(flags, profile, cluster, runtimes, logger);
@@ -206,6 +216,9 @@ export async function crrBed(bed: RuntimeBed, options: { crrVersions?: readonly 
     dataDir,
     stops,
     execs,
+    holdExecs(gate) {
+      execGate = gate;
+    },
     failStops,
     history,
     startDaemon,

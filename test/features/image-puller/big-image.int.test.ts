@@ -115,8 +115,13 @@ describe.skipIf(bed === undefined)(`image puller: the big image ${runtimeBedSkip
     await until(() => daemon.tagActors().length === 0 || undefined, 'the actor to stop', 30_000);
     await until(() => (b.nodeImage()!.status as { desired?: number } | undefined)?.desired === 0 || undefined, 'the status to drop the tag', 30_000);
     expect(b.nodeImage()!.status).toEqual({ desired: 0, succeeded: 0, failed: 0, pulling: 0, waiting: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await daemon.stop();
+    // The witnesses: the PullImage call ended (cancelled, not finished), and the daemon has seen
+    // the status it wrote come back (an observation after which it might have spawned the tag again).
+    await until(() => daemon.pullOutcomes[0] !== 'running' || undefined, 'the cancelled PullImage call to end', 30_000);
+    expect(daemon.pullOutcomes[0]).not.toBe('ok');
+    await until(() => daemon.seen.some((s) => s.desired === 0) || undefined, 'the daemon to observe the status without the tag', 30_000);
+    expect(daemon.tagActors()).toEqual([]);
+    await daemon.stop(); // the event recorder's queue is flushed here
     expect(daemon.pulls).toHaveLength(1);
     expect(b.events()).toEqual([]);
   });

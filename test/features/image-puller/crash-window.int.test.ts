@@ -45,7 +45,7 @@ describe.skipIf(bed === undefined)(`image puller: the crash window ${runtimeBedS
 
     // A third start finds the actor finished and the entry persisted: nothing runs.
     const third = await b.startDaemon();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => third.observed.includes('synced'), "the third daemon's first NodeImage list", 30_000);
     expect(third.tagActors()).toEqual([]);
     expect(third.pulls).toEqual([]);
   });

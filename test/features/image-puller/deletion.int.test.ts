@@ -26,7 +26,11 @@ describe.skipIf(bed === undefined)(`image puller: NodeImage deletion ${runtimeBe
     await daemon.puller.idle();
     const writes = statusWrites(b);
     b.api.store.delete(NODE_IMAGE);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The witness: the puller has had the removal; a status it meant to write would have its actor
+    // by the time the puller is idle (its publish runs on the next turn and spawns it there).
+    await until(() => daemon.observed.includes('delete'), 'the daemon to observe the removal', 10_000);
+    await daemon.puller.idle();
+    expect(daemon.host.size).toBe(0);
     expect(statusWrites(b)).toBe(writes);
     expect(daemon.pulls).toEqual([bed!.images.big]); // the waiting tag never got its slot
     expect(b.events()).toEqual([]);

@@ -93,7 +93,9 @@ describe.skipIf(bed === undefined)(`image puller: pulls and failures ${runtimeBe
     const before = b.nodeImage()!.status;
 
     const second = await b.startDaemon();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The witness: the second puller has had the NodeImage and the informer's first complete list.
+    // A tag it meant to pull would have its actor by then (spawned in the same turn).
+    await until(() => second.observed.includes('synced'), "the second daemon's first NodeImage list", 30_000);
     await second.puller.idle();
     expect(second.pulls).toEqual([]);
     expect(second.tagActors()).toEqual([]);

@@ -12,6 +12,7 @@ import {
   SecretsReader,
   StatusWriter,
   type KubeObject,
+  type Observation,
 } from '../../../adapters/kube/index.js';
 import {
   authFromPullSecrets,
@@ -47,6 +48,12 @@ export interface Daemon {
   readonly pullOutcomes: string[];
   /** Every NodeImage status the API server stored, in order (from a second informer subscriber). */
   readonly seen: NodeImageStatus[];
+  /**
+   * The type of every observation of the daemon's informer (`upsert`, `delete`, `synced`), in order.
+   * Its recorder subscribed just before the puller, so once one is here the puller has handled it:
+   * the positive witness for "the daemon saw X and did nothing about it".
+   */
+  readonly observed: Array<Observation<KubeObject>['type']>;
   /** Keys of the live imageTag actors (the host also holds the NodeImage's status actor). */
   tagActors(): string[];
   /** The top-level state of a key's actor (`succeeded` for its parallel regions), or undefined. */
@@ -165,7 +172,9 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
     host.recover(opened.recovery);
     barrier.resolve(opened.log);
     const seen: NodeImageStatus[] = [];
+    const observed: Array<Observation<KubeObject>['type']> = [];
     const watching = informer.subscribe((o) => {
+      observed.push(o.type);
       if (o.type === 'upsert' && o.object.status) seen.push(o.object.status as unknown as NodeImageStatus);
     });
     puller.start(host);
@@ -188,7 +197,7 @@ export async function pullerBed(bed: RuntimeBed): Promise<PullerBed> {
       const value = host.snapshot(key)?.value as unknown;
       return value === undefined || typeof value === 'string' ? value : Object.keys(value as object)[0];
     };
-    return { puller, host, pulls, pullOutcomes, seen, tagActors, stateOf, stop };
+    return { puller, host, pulls, pullOutcomes, seen, observed, tagActors, stateOf, stop };
   }
 
   const nodeImage = () => api.store.get(NODE_IMAGE) as KubeObject | undefined;
