@@ -279,6 +279,11 @@ export class EventRecorder {
     } catch (error) {
       if (error instanceof KubeApiError && error.type === 'kube.alreadyExists') {
         this.counters.existed += 1;
+        // Only a repeat of an emission makes this: a run after a restart, or an effect run again.
+        this.logger.info(
+          { reason: item.reason, involvedObject: item.involved.name, event: once.name, emission: once.identity },
+          'event already written; not written again',
+        );
         return 'existed';
       }
       throw error;

@@ -211,6 +211,7 @@ async function hookStage(deps: KillDeps, spec: KillSpec, events: KillEvents, sig
   if (budgetMs > 0) {
     if (resume !== undefined)
       deps.logger?.info({ ...log, graceLeftMs: budgetMs }, 'preStop hook cut short by a daemon restart; running it again with the grace left');
+    else deps.logger?.info({ ...log, graceMs: budgetMs }, 'running preStop hook');
     result = await preStopWithinGrace(deps, spec, handler, grace, budgetMs, signal);
   } else {
     // The daemon was down for the rest of the grace: the interrupted hook is over.
@@ -249,6 +250,15 @@ export async function killContainer(deps: KillDeps, spec: KillSpec, signal: Abor
     return { kind: 'alreadyStopped', reason: state };
   }
   if (!events.keyed) void events.record('Normal', EVENT_REASONS.killing, spec.killingMessage);
+  deps.logger?.info(
+    {
+      ...log,
+      gracePeriodSeconds: spec.gracePeriodSeconds,
+      ...(spec.identity !== undefined ? { kill: spec.identity } : {}),
+      ...(spec.resume ? { resumedAfterRestart: true, firstStartedAt: new Date(spec.resume.startedAtMs).toISOString() } : {}),
+    },
+    'killing container',
+  );
 
   const spent = await hookStage(deps, spec, events, signal, hooks, log);
   const outcome = await stop(deps, spec.containerId, Math.max(spec.gracePeriodSeconds - spent, MIN_GRACE_SECONDS), signal, log);

@@ -37,11 +37,14 @@ describe.skipIf(!runtimeBed())('kruised run killed mid-kill: hooks and Events ac
     const before = pod.status!.containerStatuses![0]!;
     let daemon = await b.start();
     createCrr(b.api, { name: 'restart-hooked', podName: 'hooked', containers: ['app'] });
+    const stdout: string[] = [];
     for (let crash = 1; crash <= 3; crash += 1) {
       await until(() => starts(b, 'drain') === crash, `hook run ${crash} to start`, 60_000);
       await new Promise((r) => setTimeout(r, 500)); // well inside the 6 s the hook sleeps
       daemon.child.kill('SIGKILL');
-      expect((await daemon.done).signal).toBe('SIGKILL');
+      const killed = await daemon.done;
+      expect(killed.signal).toBe('SIGKILL');
+      stdout.push(killed.stdout);
       daemon = await b.start();
     }
     try {
@@ -61,7 +64,13 @@ describe.skipIf(!runtimeBed())('kruised run killed mid-kill: hooks and Events ac
     } finally {
       daemon.child.kill('SIGTERM');
     }
-    expect((await daemon.done).code).toBe(0);
+    const last = await daemon.done;
+    expect(last.code).toBe(0);
+    // Each restart says what it does with the kill it found under way.
+    const lines = [...stdout.slice(1), last.stdout].join('');
+    expect(lines.match(/preStop hook cut short by a daemon restart; running it again with the grace left/g)).toHaveLength(3);
+    expect(lines).toMatch(/"resumedAfterRestart":true.*"msg":"killing container"/);
+    expect(lines).toMatch(/"reason":"Killing".*"msg":"event already written; not written again"/);
     const replay = await runCli(['replay', join(b.dataDir, 'events')]);
     expect(replay.code).toBe(0);
     expect(replay.stdout).toMatch(/replay clean/);

@@ -136,10 +136,19 @@ describe('the kill path with an identity (exactly once across crashes)', () => {
     const s = sink();
     const c = cri('CONTAINER_RUNNING');
     const h = hooks();
-    await killContainer(deps(c, s), spec({ resume: { startedAtMs: NOW - 12_500, preStopFinished: true } }), signal(), h);
+    const logged: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+    const logger = { info: (obj: object, msg: string) => void logged.push({ obj: obj as Record<string, unknown>, msg }), warn() {}, error() {} };
+    await killContainer({ ...deps(c, s), logger }, spec({ resume: { startedAtMs: NOW - 12_500, preStopFinished: true } }), signal(), h);
     expect(c.calls).toEqual(['stop']);
     expect(c.stops).toEqual([18]); // 30 − 12
     expect(h.finished).toEqual([undefined]);
+    // The log says the kill was taken up again, and why the hook is not run.
+    expect(logged.map((l) => l.msg)).toEqual([
+      'killing container',
+      'preStop hook already ran before the daemon restarted; not running it again',
+      'container stopped',
+    ]);
+    expect(logged[0]!.obj).toMatchObject({ kill: 'crr-uid/main/containerd://c1', resumedAfterRestart: true });
   });
 
   it('runs an interrupted hook again within the grace left from the first start, and fails it when that runs out', async () => {
