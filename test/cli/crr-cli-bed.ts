@@ -7,23 +7,16 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { onTestFinished } from 'vitest';
 import { createCriClient, type CriClient } from '../../adapters/cri/index.js';
-import { EMISSION_ANNOTATION } from '../../adapters/kube/index.js';
 import type { KubeObject } from '../bed/apiserver/index.js';
 import { startKubeletSim, type ContainerJson, type ContainerStatusJson, type KubeletSim, type PodJson } from '../bed/kubelet/index.js';
 import { startCrrController } from '../bed/manager/index.js';
 import type { RuntimeBed } from '../bed/runtime-bed.js';
+import type { CoreEvent } from '../support/events.js';
 import { cliDaemonBed, NODE, type CliDaemonBed } from './image-puller-daemon.js';
 
 export { NODE };
+export { byEmission, repeatedEmissions, type CoreEvent } from '../support/events.js';
 export const LOOP = 'while true; do sleep 1 & wait $!; done';
-
-export interface CoreEvent {
-  readonly metadata: { name: string; annotations?: Record<string, string> };
-  readonly reason: string;
-  readonly message: string;
-  readonly count?: number;
-  readonly involvedObject: { kind: string; name: string; fieldPath?: string };
-}
 
 export interface CrrCliBed extends CliDaemonBed {
   readonly cri: CriClient;
@@ -90,21 +83,6 @@ export async function crrCliBed(bed: RuntimeBed): Promise<CrrCliBed> {
     },
     events: () => api.store.list('v1', 'Event', { namespace: 'default' }) as unknown as CoreEvent[],
   };
-}
-
-/**
- * Events grouped by logical emission: the identity they carry (annotation), their reason and the
- * object they are about. Exactly once means one Event per group, count 1. An Event without an
- * identity is a group of its own.
- */
-export function byEmission(events: readonly CoreEvent[]): Map<string, CoreEvent[]> {
-  const groups = new Map<string, CoreEvent[]>();
-  for (const e of events) {
-    const identity = e.metadata.annotations?.[EMISSION_ANNOTATION];
-    const key = identity === undefined ? `(no identity) ${e.metadata.name}` : `${identity} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name}`;
-    groups.set(key, [...(groups.get(key) ?? []), e]);
-  }
-  return groups;
 }
 
 /** Polls `check` every 50 ms until it holds. */
