@@ -1,9 +1,11 @@
 // The daemon's HTTP endpoints on --addr: GET /healthz (200 "ok" when every registered check
 // passes, else 500 "check <name> failed, err: <why>" for the first failing one, as upstream) and
 // GET /metrics (Prometheus text). With --enable-pprof, --pprof-addr serves Node's diagnostics in
-// pprof's place: /debug/pprof/ (index) and /debug/pprof/heap (a V8 heap snapshot).
+// pprof's place: /debug/pprof/ (index), /debug/pprof/heap (a V8 heap snapshot) and
+// /debug/pprof/memory (JSON: process.memoryUsage(), V8's heap statistics and each heap space's
+// size and use), which says whether RSS is live JavaScript, V8 pages kept for later, or native.
 import { createServer, type Server } from 'node:http';
-import { getHeapSnapshot } from 'node:v8';
+import { getHeapSnapshot, getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 export type HealthCheck = () => string | undefined;
 
@@ -60,7 +62,11 @@ export function serveDaemonHttp(addr: string, checks: ReadonlyMap<string, Health
 export function servePprof(addr: string): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === '/debug/pprof/' || req.url === '/debug/pprof') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('kruised diagnostics (Node.js, not Go pprof)\n/debug/pprof/heap  V8 heap snapshot\n');
+      res
+        .writeHead(200, { 'content-type': 'text/plain' })
+        .end('kruised diagnostics (Node.js, not Go pprof)\n/debug/pprof/heap  V8 heap snapshot\n/debug/pprof/memory  memory use by kind (JSON)\n');
+    } else if (req.url === '/debug/pprof/memory') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(memoryReport(), null, 2));
     } else if (req.url === '/debug/pprof/heap') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': 'attachment; filename="kruised.heapsnapshot"' });
       getHeapSnapshot().pipe(res);
@@ -69,4 +75,18 @@ export function servePprof(addr: string): Promise<Server> {
     }
   });
   return listen(server, addr);
+}
+
+/** Where the process's memory is, in bytes: what the heap holds live, what V8 keeps for later, and what lives outside it. */
+export function memoryReport() {
+  return {
+    process: process.memoryUsage(),
+    heap: getHeapStatistics(),
+    spaces: Object.fromEntries(
+      getHeapSpaceStatistics().map((s) => [
+        s.space_name,
+        { size: s.space_size, used: s.space_used_size, available: s.space_available_size, physical: s.physical_space_size },
+      ]),
+    ),
+  };
 }

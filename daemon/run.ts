@@ -21,6 +21,7 @@ import { wireCrr } from './features/crr/wiring.js';
 import { wireImagePuller } from './features/image-puller/wiring.js';
 import type { DaemonFlags } from './flags.js';
 import { serveDaemonHttp, servePprof, type HealthCheck, type MetricSource } from './http.js';
+import { startMemorySettler } from './memory-settle.js';
 import { findRuntimes, NO_RUNTIME_MESSAGE } from './runtime.js';
 
 export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<number> {
@@ -79,6 +80,8 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
     { name: 'kruised_event_log_last_seq', help: 'Sequence number of the last event log record.', type: 'counter', value: () => engine.log.lastSeq },
     { name: 'kruised_live_actors', help: 'Actors currently held by the actor host.', type: 'gauge', value: () => engine.host.size },
   );
+  // After a burst of work the heap V8 grew for it is given back (memory-settle.ts).
+  const settler = startMemorySettler({ activity: () => engine.log.lastSeq, logger });
   engineReady = true;
   logger.info(
     {
@@ -92,6 +95,7 @@ export async function runDaemon(flags: DaemonFlags, logger: Logger): Promise<num
   );
 
   const cause = await stopCause(profile, engine);
+  settler.stop();
   if ('failure' in cause) {
     // The features' own stop would flush status writes made from states the log may not hold: skip
     // it. The actors are already halted; only the connections are closed before the exit.

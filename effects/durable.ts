@@ -34,22 +34,25 @@ export function readEffect<TOutput, TInput>(run: (input: TInput, signal: AbortSi
   return fromPromise<TOutput, TInput>(({ input, signal }) => run(input, signal));
 }
 
+/** Registers a listener for the events the machine sends its running effect (`sendTo`), from now on. */
+export type EffectReceive = (listener: (event: EventObject) => void) => void;
+
 /**
  * A callback effect (one that reports several events); nothing is sent once it is stopped. A
  * rejection of `run` is sent back as `failed(error)`. The mapper comes first so the body, the
- * long argument, stays last.
+ * long argument, stays last. `receive` hears what the machine sends the effect (XState's).
  */
 export function callbackEffect<TEvent extends EventObject, TInput>(
   failed: FailureEvent<TEvent>,
-  run: (input: TInput, sendBack: (event: TEvent) => void, signal: AbortSignal) => Promise<void>,
+  run: (input: TInput, sendBack: (event: TEvent) => void, signal: AbortSignal, receive: EffectReceive) => Promise<void>,
 ) {
-  return fromCallback<EventObject, TInput>(({ input, sendBack }) => {
+  return fromCallback<EventObject, TInput>(({ input, sendBack, receive }) => {
     const controller = new AbortController();
     const send = (event: TEvent) => {
       if (!controller.signal.aborted) sendBack(event);
     };
     void Promise.resolve()
-      .then(() => run(input, send, controller.signal))
+      .then(() => run(input, send, controller.signal, receive))
       .catch((error: unknown) => {
         if (!controller.signal.aborted) sendBack(failed(error));
       });

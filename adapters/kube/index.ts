@@ -35,7 +35,7 @@ export {
   type EventType,
   type InvolvedObject,
 } from './event-catalog.js';
-export { EventRecorder, type EventRecorderOptions, type EventRecorderStats } from './events.js';
+export { EMISSION_ANNOTATION, emissionEventName, EventRecorder, type EmissionOutcome, type EventRecorderOptions, type EventRecorderStats } from './events.js';
 export { inClusterAuth, isInCluster, SERVICE_ACCOUNT_DIR, type InClusterOptions } from './in-cluster.js';
 export { kubeconfigAuth, type KubeconfigCredentials } from './kubeconfig.js';
 export {

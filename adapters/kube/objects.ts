@@ -32,14 +32,28 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Equality of two JSON values: key order does not matter, `undefined` members count as absent. */
+/**
+ * Equality of two JSON values: key order does not matter, `undefined` members count as absent.
+ * It allocates nothing: the daemon compares whole NodeImage statuses (hundreds of entries) several
+ * times per event-loop turn while tags start, and building key lists for that was most of what a
+ * burst of 500 tags allocated.
+ */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i += 1) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
   if (!isRecord(a) || !isRecord(b)) return false;
-  const keysA = Object.keys(a).filter((k) => a[k] !== undefined);
-  const keysB = Object.keys(b).filter((k) => b[k] !== undefined);
-  return keysA.length === keysB.length && keysA.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
+  let members = 0;
+  for (const key in a) {
+    if (!Object.hasOwn(a, key) || a[key] === undefined) continue;
+    members += 1;
+    if (!Object.hasOwn(b, key) || !jsonEqual(a[key], b[key])) return false;
+  }
+  for (const key in b) if (Object.hasOwn(b, key) && b[key] !== undefined) members -= 1;
+  return members === 0;
 }
 
 /** RFC 7386: objects merge recursively, `null` deletes, anything else replaces. */

@@ -7,8 +7,11 @@
 // `--crr-workers`) while it talks to the world. Writes wait for the event log (durable.ts), and
 // so does the kill, after checking its container meanwhile; the inspection is a read and starts
 // at once. All honour the abort signal, read time only from the injected now(), and are safe to
-// repeat after a crash: reads read again, a kill finds its container already stopped (and starts
-// its deadlines afresh with kill.started), and writes skip what is already written.
+// repeat after a crash: reads read again, writes skip what is already written, and a kill run
+// again (its deadlines start afresh with kill.started) is told by the machine what earlier runs
+// got done (`kill.progress`, the answer to kill.started): it never runs a hook whose end the log
+// holds, runs an interrupted one again within the grace left, finds a stopped container stopped,
+// and writes its Events under the names of the kill's identity, so each is written once.
 import type { AnyStateMachine } from 'xstate';
 import { parseKubeContainerId } from '../../adapters/cri/index.js';
 import type { LifecycleHttp } from '../../adapters/http-get/index.js';
@@ -17,6 +20,7 @@ import { crrPodMachine } from '../../machines/crr/crr-pod.machine.js';
 import type {
   CrrPodEvent,
   KillContainerInput,
+  KillProgressEvent,
   PodContainersInput,
   PodContainersOutput,
   WriteCrrStatusInput,
@@ -25,7 +29,7 @@ import type {
 import type { RegisteredMachine } from '../../machines/registry-types.js';
 import { errorText } from '../../machines/shared/index.js';
 import { callbackEffect, durablePromise, readEffect, type DurabilityBarrier } from '../durable.js';
-import { killContainer, type EventSink, type KillCri, type KillOutcome, type KillSpec } from './kill-container.js';
+import { killContainer, type EventSink, type KillCri, type KillOutcome, type KillResume, type KillSpec } from './kill-container.js';
 import { readPodContainers, type PodContainersCri } from './pod-containers.js';
 import type { PreStopPlatform } from './pre-stop.js';
 import type { CrrWorkers } from './workers.js';
@@ -61,8 +65,12 @@ const killFailed = (now: () => number) => (error: unknown) =>
 /** The pod an effect works for: its CRR worker's key. */
 const podKey = (input: { readonly namespace: string; readonly podName: string }): string => `${input.namespace}/${input.podName}`;
 
-/** The CRR's minimal pod and container (contract §4.4) as the kill path's spec; undefined for an unparsable ID. */
-export function crrKillSpec(input: KillContainerInput): KillSpec | undefined {
+/**
+ * The CRR's minimal pod and container (contract §4.4) as the kill path's spec; undefined for an
+ * unparsable ID. The kill's identity names its Events; an input logged by crrPod version 4 has
+ * none, and gets one from what it does have (the CRR by name, the container and its ID).
+ */
+export function crrKillSpec(input: KillContainerInput, resume?: KillResume): KillSpec | undefined {
   const parsed = parseKubeContainerId(input.container.containerID);
   if (parsed === undefined) return undefined;
   return {
@@ -72,7 +80,19 @@ export function crrKillSpec(input: KillContainerInput): KillSpec | undefined {
     gracePeriodSeconds: input.gracePeriodSeconds,
     component: EVENT_COMPONENTS.crr,
     killingMessage: eventMessages.crrKilling(input.container.name, input.crrName),
+    identity: input.identity ?? `${input.namespace}/${input.crrName}/${input.container.name}/${input.container.containerID}`,
+    ...(resume ? { resume } : {}),
   };
+}
+
+/**
+ * What earlier runs of this kill did, from the machine's answer to this run's `kill.started`
+ * (sent at once, as the machine steps on that event). A first run (the answer names this run's own
+ * start) has none; without an answer (a machine older than version 5) the run is taken as a first.
+ */
+function resumeOf(progress: KillProgressEvent | undefined, startedAt: number): KillResume | undefined {
+  if (progress === undefined || (progress.startedAtMs >= startedAt && !progress.preStopFinished)) return undefined;
+  return { startedAtMs: Math.min(progress.startedAtMs, startedAt), preStopFinished: progress.preStopFinished };
 }
 
 export function crrPodEffects(deps: CrrPodEffectsDeps) {
@@ -86,10 +106,10 @@ export function crrPodEffects(deps: CrrPodEffectsDeps) {
       );
       return { at: now(), containers };
     }),
-    killContainer: callbackEffect<CrrPodEvent, KillContainerInput>(killFailed(now), async (input, sendBack, signal) => {
+    killContainer: callbackEffect<CrrPodEvent, KillContainerInput>(killFailed(now), async (input, sendBack, signal, receive) => {
       const cri = deps.criFor(input.runtimeName);
-      const spec = crrKillSpec(input);
-      if (!cri || !spec) {
+      const parsed = crrKillSpec(input);
+      if (!cri || !parsed) {
         sendBack({
           type: 'kill.failed',
           at: now(),
@@ -100,7 +120,14 @@ export function crrPodEffects(deps: CrrPodEffectsDeps) {
       const lease = await workers.acquire(podKey(input), signal, () => sendBack({ type: 'kill.queued', at: now() }));
       let outcome: KillOutcome;
       try {
-        sendBack({ type: 'kill.started', at: now() });
+        let progress: KillProgressEvent | undefined;
+        receive((event) => {
+          if (event.type === 'kill.progress') progress = event as KillProgressEvent;
+        });
+        const startedAt = now();
+        sendBack({ type: 'kill.started', at: startedAt });
+        const resume = resumeOf(progress, startedAt);
+        const spec: KillSpec = resume ? { ...parsed, resume } : parsed;
         const kill = {
           cri,
           events: deps.events,

@@ -2,6 +2,7 @@
 // container-meta restarter), the CRR status writes through the CRR writer, and the CRR workers.
 export { bindCrrPod, crrKillSpec, crrPodEffects, type CrrCri, type CrrPodEffectsDeps } from './crr-pod.effects.js';
 export {
+  EVENT_WAIT_MS,
   killContainer,
   MIN_GRACE_SECONDS,
   type EventSink,
@@ -9,6 +10,7 @@ export {
   type KillDeps,
   type KillHooks,
   type KillOutcome,
+  type KillResume,
   type KillSpec,
 } from './kill-container.js';
 export { ANNOTATION_RESTART_COUNT, LABEL_CONTAINER_NAME, LABEL_POD_UID, readPodContainers, type PodContainersCri } from './pod-containers.js';

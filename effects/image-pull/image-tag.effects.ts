@@ -7,8 +7,8 @@
 // `writeNodeImageStatus` writes the puller's newest status (status-write.ts). Every effect waits
 // for the event log (durable.ts) and reads time only from the injected `now()`. The runtime calls
 // and the write are safe to repeat after a crash: a status query reads again, a repeated pull finds
-// the content already there, a repeated write finds the status already written. The Event is not
-// repeated: the machine gives up one a crash interrupted (at most once, pull-event.ts).
+// the content already there, a repeated write finds the status already written, and a repeated
+// Event is the same object (named from its identity: exactly once, pull-event.ts).
 import type { AnyStateMachine } from 'xstate';
 import type { ContentProgressReader, CriClient, Progress } from '../../adapters/cri/index.js';
 import type { EventRecorder, StatusWriter } from '../../adapters/kube/index.js';
@@ -37,7 +37,7 @@ export interface ImageTagEffectsDeps {
   /** Windows nodes: the host platform the image's index is judged against (platform-check.ts). */
   readonly platformCheck?: PlatformCheckDeps;
   /** Where PullImageSucceed / PullImageFailed go, and the objects they are about (the puller). */
-  readonly events: Pick<EventRecorder, 'record'>;
+  readonly events: Pick<EventRecorder, 'recordOnce'>;
   readonly subjects: PullEventSubjects;
 }
 

@@ -68,6 +68,21 @@ export type PassEvent =
   /** The picked CRR went away while the machine was busy: decide from the start. */
   | { readonly type: 'pass.redecide' };
 
+/**
+ * The kill in flight as the log knows it. A crash restarts the kill effect from its start; what an
+ * earlier run got done is told to the new run when it reports `kill.started` (`kill.progress`), so
+ * a hook whose end the log holds is never run again and the grace counts from the first start.
+ * `startedAtMs` and `preStopFinished` are absent in contexts folded from version 4 logs.
+ */
+export interface KillRecord {
+  readonly input: KillContainerInput;
+  readonly stageDeadlineMs: number;
+  /** When the first run of this kill reported `kill.started` (ms); null before. */
+  readonly startedAtMs?: number | null;
+  /** A run reported `kill.preStopFinished`: the hook is over (ran, failed, or there was none). */
+  readonly preStopFinished?: boolean;
+}
+
 export interface CrrPodContext extends Omit<CrrPodInput, 'timing'> {
   readonly timing: CrrTiming;
   /** Latest time an event carried (or a timer implied), ms since the epoch; 0 before the first. */
@@ -87,8 +102,8 @@ export interface CrrPodContext extends Omit<CrrPodInput, 'timing'> {
   writes: readonly CrrStatusWrite[];
   /** The inspection of the inspect state the machine is in (or was last in). */
   inspection: PodContainersInput | null;
-  /** The kill in flight: what to kill, and the clock time by which its current stage must be over. */
-  kill: { readonly input: KillContainerInput; readonly stageDeadlineMs: number } | null;
+  /** The kill in flight: what to kill, the clock time by which its current stage must be over, and how far its runs got (KillRecord). */
+  kill: KillRecord | null;
   /** How long the current requeue wait lasts. */
   requeueMs: number;
   /** Set while a kill is in flight: the walk to resume when it ends. */

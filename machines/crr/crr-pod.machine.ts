@@ -13,7 +13,12 @@
 // evaluates the same inspection again), else walks them: a `Pending` container is killed in
 // `killing` (`preStop`, then `stopping`; at most one per pass), and `resumingWalk` records the
 // result (Recreating, or Failed under failurePolicy Fail/Ignore) and writes it (`writing`: the
-// kill made the inspection stale, so the pass starts over). When every container is Succeeded or
+// kill made the inspection stale, so the pass starts over). A CRR that ended while its container
+// was being killed (the manager's activeDeadlineSeconds, a deletion) gets the kill's result
+// written all the same, as upstream's merge patch does, and nothing more is killed for it. A kill
+// effect that runs again (the daemon restarted mid-kill) reports `kill.started` and is told what
+// the log holds of earlier runs (`kill.progress`): when the first started, and whether its hook
+// ended, so a finished hook is never run again and the kill resumes at `stopping`. When every container is Succeeded or
 // Failed, `completing` completes the CRR and the actor decides again at once, so the pod's next
 // CRR starts without waiting for an informer event (upstream's Pending stall, #1626/#2474).
 // Written resourceVersions are remembered so an older observation cannot undo a write. A failed
@@ -28,7 +33,7 @@
 // deadlines), whose failure is `backingOff`. Observations arriving while an effect runs only
 // update the view; the pass resumes when the effect ends. Time comes only from events: every `at`
 // advances `clockMs`, timers by their delay.
-import { assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, fromCallback, fromPromise, sendTo, setup } from 'xstate';
 import { errorText, eventAt } from '../shared/index.js';
 import type { CrrPodContext, PassEvent } from './context.js';
 import { killStageTimedOut } from './messages.js';
@@ -42,6 +47,8 @@ import type {
   CrrStatusWrite,
   CrrView,
   KillContainerInput,
+  KillProgressEvent,
+  KillStartedEvent,
   PodContainersInput,
   PodContainersOutput,
   PodView,
@@ -100,6 +107,26 @@ const writeState = (description: string, next: 'deciding' | 'evaluating') => ({
   },
 });
 
+/**
+ * A run of the kill effect began: the first, or a new one after the daemon restarted mid-kill (or
+ * a worker freed up). The run is told what earlier runs got done (`tellKillProgress`): a hook
+ * whose end is in the log is not run again, so the kill goes on at `stopping`; otherwise at
+ * `preStop`, the hook's grace counting from the first start. Either stage's deadline starts afresh.
+ */
+const killStarted = [
+  {
+    guard: 'preStopOver' as const,
+    target: 'stopping',
+    reenter: true,
+    actions: [{ type: 'recordKillStart' as const, params: ({ event }: { event: KillStartedEvent }) => ({ at: event.at }) }, 'tellKillProgress' as const],
+  },
+  {
+    target: 'preStop',
+    reenter: true,
+    actions: [{ type: 'recordKillStart' as const, params: ({ event }: { event: KillStartedEvent }) => ({ at: event.at }) }, 'tellKillProgress' as const],
+  },
+];
+
 /** A kill stage bounded by its deadline: when it passes, the kill counts as failed with a message saying so. */
 const killStageTimeout = (stage: KillStage) => ({
   target: '#crrPod.resumingWalk',
@@ -120,9 +147,12 @@ export const crrPodMachine = setup({
     criPodContainers: fromPromise<PodContainersOutput, PodContainersInput>(async () => {
       throw new Error('effect criPodContainers is not provided');
     }),
-    killContainer: fromCallback<CrrPodEvent, KillContainerInput>(() => {
+    killContainer: fromCallback<KillProgressEvent, KillContainerInput>(() => {
       throw new Error('effect killContainer is not provided');
     }),
+  },
+  guards: {
+    preStopOver: ({ context }) => context.kill?.preStopFinished === true,
   },
   delays: {
     unreadyGraceLeft: ({ context }) => context.requeueMs,
@@ -164,7 +194,27 @@ export const crrPodMachine = setup({
     // What the state a pass event leads to needs.
     holdWrites: assign((_, params: { writes: readonly CrrStatusWrite[] }) => ({ writes: params.writes })),
     holdInspection: assign((_, params: { inspection: PodContainersInput }) => ({ inspection: params.inspection })),
-    holdKill: assign((_, params: { kill: KillContainerInput }) => ({ kill: { input: params.kill, stageDeadlineMs: 0 } })),
+    holdKill: assign((_, params: { kill: KillContainerInput }) => ({
+      kill: { input: params.kill, stageDeadlineMs: 0, startedAtMs: null, preStopFinished: false },
+    })),
+    // A run of the kill effect began: the first one's start is kept (the hook's grace counts from
+    // it), and the run is told what earlier runs got done, as the log holds it.
+    recordKillStart: assign(({ context }, params: { at: number }) => ({
+      clockMs: Math.max(context.clockMs, params.at),
+      kill: context.kill === null ? null : { ...context.kill, startedAtMs: context.kill.startedAtMs ?? params.at },
+    })),
+    tellKillProgress: sendTo(
+      'killContainer',
+      ({ context }): KillProgressEvent => ({
+        type: 'kill.progress',
+        startedAtMs: context.kill?.startedAtMs ?? context.clockMs,
+        preStopFinished: context.kill?.preStopFinished === true,
+      }),
+    ),
+    recordPreStopFinished: assign(({ context }, params: { at: number }) => ({
+      clockMs: Math.max(context.clockMs, params.at),
+      kill: context.kill === null ? null : { ...context.kill, preStopFinished: true },
+    })),
     holdRequeue: assign((_, params: { delayMs: number }) => ({ requeueMs: params.delayMs })),
     startKillStage: assign(({ context }, params: { stage: KillStage }) => ({
       kill: context.kill === null ? null : { ...context.kill, stageDeadlineMs: context.clockMs + stageDeadlineMs(context, params.stage) },
@@ -191,7 +241,7 @@ export const crrPodMachine = setup({
   },
 }).createMachine({
   id: 'crrPod',
-  version: '4',
+  version: '5',
   description: "Serialises one pod's ContainerRecreateRequests: picks one, kills its containers one per pass, and completes it.",
   context: ({ input }) => ({
     namespace: input.namespace,
@@ -351,28 +401,30 @@ export const crrPodMachine = setup({
         awaitingWorker: {
           description:
             'Every --crr-workers worker is busy with other pods: the kill waits its turn. No deadline here: each busy worker is bounded by its own deadlines.',
-          on: { 'kill.started': { target: 'preStop', actions: { type: 'recordClock', params: ({ event }) => event } } },
+          on: { 'kill.started': killStarted },
         },
         preStop: {
           description:
-            'The container is checked and the preStop hook runs, cut at the grace (a failed hook does not stop the kill). Deadline: grace + CRI call deadline + slack, counted again whenever the kill (re)starts.',
+            'The container is checked, `Killing` recorded, and the preStop hook runs, cut at the grace counted from the first start (a failed hook does not stop the kill). A restart mid-hook runs it again with the grace left. Deadline: grace + CRI call deadline + slack, counted again whenever the kill (re)starts.',
           entry: { type: 'startKillStage', params: { stage: 'preStop' } },
           on: {
-            'kill.started': { target: 'preStop', reenter: true, actions: { type: 'recordClock', params: ({ event }) => event } },
-            'kill.preStopFinished': { target: 'stopping', actions: { type: 'recordClock', params: ({ event }) => event } },
+            'kill.started': killStarted,
+            'kill.preStopFinished': { target: 'stopping', actions: { type: 'recordPreStopFinished', params: ({ event }) => event } },
           },
           after: { preStopDeadline: killStageTimeout('preStop') },
         },
         stopping: {
-          description: "StopContainer with the grace the hook left (at least 2 s). Deadline: that grace + the call's CRI deadline + slack.",
+          description:
+            "StopContainer with the grace the hook left (at least 2 s); a restart here does not run the hook again. Deadline: that grace + the call's CRI deadline + slack.",
           entry: { type: 'startKillStage', params: { stage: 'stopping' } },
-          on: { 'kill.started': { target: 'preStop', actions: { type: 'recordClock', params: ({ event }) => event } } },
+          on: { 'kill.started': killStarted },
           after: { stopDeadline: killStageTimeout('stopping') },
         },
       },
     },
     resumingWalk: {
-      description: 'After a kill (pure, pass.ts): stop the walk (killed, or failed under Fail) or go on (failed under Ignore); raises where the pass goes.',
+      description:
+        'After a kill (pure, pass.ts): stop the walk (killed, or failed under Fail) or go on (failed under Ignore); a CRR that ended meanwhile gets the result written and nothing more; raises where the pass goes.',
       on: {
         ...afterWalk,
         'pass.write': { target: 'writing', actions: { type: 'holdWrites', params: ({ event }) => ({ writes: event.writes }) } },

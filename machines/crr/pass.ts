@@ -6,7 +6,7 @@
 import { rfc3339 } from '../shared/index.js';
 import type { ContainerRecord, CrrPodContext, PassEvent, WalkState } from './context.js';
 import { runtimeNotFound } from './messages.js';
-import { chooseRuntime, isActive, killGraceSeconds, pickCrr, unreadyGrace } from './policy.js';
+import { chooseRuntime, isActive, killGraceSeconds, killIdentity, pickCrr, unreadyGrace } from './policy.js';
 import { afterKill, computeStates, containerRecords, endOfPass, statesEqual, walkStates, type KillResult, type WalkOutcome } from './recreate-states.js';
 import type { CrrStatusWrite, CrrView, RuntimeContainer } from './types.js';
 
@@ -92,9 +92,21 @@ export function evaluate(ctx: Ctx): PassStep {
  */
 export function resumeWalk(ctx: Ctx, result: KillResult): PassStep {
   const walk = ctx.walk;
-  const crr = walk === null ? undefined : activeCrr(ctx, walk.crrName);
-  // The CRR went away while its container was being killed: start over from the new view.
-  if (walk === null || crr === undefined) return { next: { type: 'pass.redecide' }, picked: ctx.picked, walk: null, containers: ctx.containers };
+  if (walk === null) return { next: { type: 'pass.redecide' }, picked: ctx.picked, walk: null, containers: ctx.containers };
+  const crr = activeCrr(ctx, walk.crrName);
+  if (crr === undefined) {
+    // The CRR ended while its container was being killed (the manager's activeDeadlineSeconds, a
+    // deletion). The kill went on, as upstream's does; its result is written as upstream writes it
+    // (a merge patch of the states, which a completed CRR takes), and nothing more is killed for a
+    // CRR that is over, whatever its failurePolicy. Then the pass starts over from the new view.
+    const { states } = afterKill(walk.states, walk.index, result, { failurePolicy: 'Fail' });
+    return {
+      next: { type: 'pass.write', writes: [{ name: walk.crrName, kind: 'states', states }] },
+      picked: ctx.picked,
+      walk: null,
+      containers: ctx.containers,
+    };
+  }
   const { states, resumeFrom } = afterKill(walk.states, walk.index, result, crr.strategy);
   const outcome: WalkOutcome = resumeFrom === null ? { kind: 'end', states } : walkStates(states, resumeFrom, crr.strategy, walk.runtime);
   const step = followWalk(ctx, crr, outcome, walk.runtime);
@@ -123,6 +135,7 @@ function followWalk(ctx: Ctx, crr: CrrView, outcome: WalkOutcome, runtime: reado
         crrName: crr.name,
         container: { name: spec.name, containerID: outcome.container.containerID, preStop: spec.preStop, ports: spec.ports },
         gracePeriodSeconds: killGraceSeconds(crr),
+        identity: killIdentity(crr, spec.name, outcome.container.containerID),
       },
     };
     return { next, picked: crr.name, walk, containers: containerRecords(crr, outcome.states, runtime) };

@@ -162,3 +162,12 @@ export function compareResourceVersions(a: string, b: string): VersionOrder {
 export function killGraceSeconds(crr: CrrView): number {
   return crr.strategy.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
 }
+
+/**
+ * A kill's identity: `<crr uid>/<container name>/<runtime container ID>`. A CRR kills a container
+ * instance at most once (a killed entry is Recreating or Failed from then on), so this names one
+ * kill, the same in every run of it and in every incarnation of the pod's actor.
+ */
+export function killIdentity(crr: { readonly uid: string }, container: string, containerID: string): string {
+  return `${crr.uid}/${container}/${containerID}`;
+}

@@ -108,7 +108,7 @@ export function afterKill(
   states: readonly ContainerRecreateState[],
   index: number,
   result: KillResult,
-  strategy: CrrStrategyView,
+  strategy: Pick<CrrStrategyView, 'failurePolicy'>,
 ): { states: ContainerRecreateState[]; resumeFrom: number | null } {
   const next = [...states];
   const state = next[index]!;

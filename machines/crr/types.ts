@@ -156,6 +156,19 @@ export interface KillFailedEvent {
   readonly message: string;
 }
 
+/**
+ * The machine's answer to every `kill.started` (sent to the running kill effect, not logged: it is
+ * a function of the context): what earlier runs of this kill got done, as the log holds it. On the
+ * first run `startedAtMs` is that run's own start and `preStopFinished` is false.
+ */
+export interface KillProgressEvent {
+  readonly type: 'kill.progress';
+  /** When the first run of this kill started (ms): the hook's grace counts from there. */
+  readonly startedAtMs: number;
+  /** An earlier run's hook is over (its end reached the log): it is not run again. */
+  readonly preStopFinished: boolean;
+}
+
 export type CrrPodEvent = CrrsObservedEvent | KillQueuedEvent | KillStartedEvent | KillPreStopFinishedEvent | KillStoppedEvent | KillFailedEvent;
 
 // ---- effects ---------------------------------------------------------------------------------
@@ -228,4 +241,11 @@ export interface KillContainerInput {
   };
   /** strategy.terminationGracePeriodSeconds, default 30; the hook may spend it, the stop gets at least 2 s. */
   readonly gracePeriodSeconds: number;
+  /**
+   * This kill's identity: the CRR (by uid), the container entry and the runtime container it
+   * targets, so the same for every run of the kill, live, replayed or after a crash. Its Events
+   * (`Killing`, `FailedPreStopHook`, `LifecycleHTTPFallback`) are named from it, so each is written
+   * once. Absent in inputs logged by version 4 (the effect derives one from the rest).
+   */
+  readonly identity?: string;
 }

@@ -24,7 +24,7 @@
 // (`k8s.statusPersisted`: a write carrying it landed, or an observation shows it). Only when both
 // are done does it end in `reported` and get its stop record. So a crash between the pull's end
 // and the status write recovers the actor with its outcome, and nothing is pulled again; the Event
-// is at most once (see `finished` below). Upstream likewise keeps a finished worker until a sync
+// is exactly once (see `finished` below). Upstream likewise keeps a finished worker until a sync
 // sees its completion persisted. The host glue never reads the context: the actor emits its
 // status entry (`imageTag.status`) at its start and whenever a step may have changed it (the
 // worker's start, a progress percentage that moved, a failed attempt, the end), and once more on
@@ -227,7 +227,7 @@ export const imageTagMachine = setup({
   },
 }).createMachine({
   id: 'imageTag',
-  version: '5',
+  version: '6',
   description: 'Pulls one tag of a NodeImage with retries, timeouts and a deadline, reports its status, and records its outcome as an Event.',
   context: ({ input }) => ({
     ...input,
@@ -362,10 +362,10 @@ export const imageTagMachine = setup({
 
 /**
  * A terminal phase: two things must happen before the actor ends in `reported`, each in its own
- * region. `event` records the outcome once (`recordPullEvent`). A crash while it runs is not
- * repeated: the resumed actor gets `engine.resumed` before its restarted effect may act (the effect
- * first waits for the log, which the daemon hands over in the same turn as it resumes actors), so
- * the Event is at most once. `entry` holds the status entry until the host says it is persisted
+ * region. `event` records the outcome (`recordPullEvent`) and leaves `recording` only once the
+ * Event is written (or dropped on purpose). A crash meanwhile restarts the effect with the same
+ * input, whose identity names the Event, so a re-emission is the same object (the API server's 409
+ * says it is there): the Event is exactly once. `entry` holds the status entry until the host says it is persisted
  * (`k8s.statusPersisted`: a write carrying it landed, or an observation shows it). It has no
  * deadline on purpose: giving up would lose the outcome, the status writer retries on upstream's
  * requeue, and a deleted NodeImage ends the actor through `k8s.tagRemoved`.
@@ -382,19 +382,20 @@ function finished(description: string) {
         states: {
           recording: {
             description:
-              'The PullImageSucceed / PullImageFailed Event is handed to the recorder once the log is durable. No deadline: the recorder never blocks, so the effect ends as soon as the log is on disk.',
+              "The PullImageSucceed / PullImageFailed Event is written, named from the effect input's identity, once the log is durable; after a crash the restarted effect writes the same Event, which the API server already has or takes now. Deadline: the recorder's bounded retries (then the Event is dropped, logged).",
             invoke: {
               id: 'pullEvent',
               src: 'recordPullEvent' as const,
               input: ({ context }: { context: ImageTagContext }) => pullEventInput(context),
               onDone: 'recorded',
-              // The effect broke: its error is in the log; the Event is not tried again (at most once).
+              // The effect broke: its error is in the log; the Event is not tried again.
               onError: 'recorded',
             },
-            // Resumed after a crash mid-recording: the Event may have gone out; it is not repeated (at most once).
-            on: { 'engine.resumed': { target: 'recorded', actions: 'emitStatus' as const } },
           },
-          recorded: { type: 'final' as const, description: 'The Event was recorded, or given up: at most once.' },
+          recorded: {
+            type: 'final' as const,
+            description: 'The Event is written (exactly once), or was dropped on purpose (flood filter, a server that kept failing).',
+          },
         },
       },
       entry: {

@@ -36,6 +36,8 @@ export interface DeployedDaemon {
   readonly started: string;
   /** GET on the daemon's --addr (`/healthz`, `/metrics`). */
   get(path: string): Promise<{ status: number; body: string }>;
+  /** GET on its --pprof-addr (`/debug/pprof/heap`: a V8 heap snapshot), when the deployment enables pprof. */
+  pprof(path: string): Promise<{ status: number; body: string }>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
 }
@@ -158,6 +160,10 @@ export async function startDeployedDaemon(options: DeployedDaemonOptions): Promi
     argv: [argv[0]!, ...nodeFlags],
     started: [...Object.entries(deployed.env).map(([k, v]) => `${k}=${v}`), 'node', ...nodeFlags, script, ...rest.slice(scriptAt + 1)].join(' '),
     get,
+    async pprof(path) {
+      const res = await fetch(`http://127.0.0.1:${pprofPort}${path}`);
+      return { status: res.status, body: await res.text() };
+    },
     async stop() {
       child.kill('SIGTERM');
       return exited;

@@ -16,6 +16,7 @@ import * as metaSync from './meta-sync.js';
 import * as pullApiWrites from './pull-api-writes.js';
 import * as pullMemory from './pull-memory.js';
 import * as pullOverhead from './pull-overhead.js';
+import * as pullScale from './pull-scale.js';
 import * as replayThroughput from './replay-throughput.js';
 import * as watchFanin from './watch-fanin.js';
 import { formatGoal, formatJson, formatLine, type Result } from './report.js';
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, () => Promise<Result[]>> = {
   'pull-overhead': pullOverhead.run,
   'pull-api-writes': pullApiWrites.run,
   'pull-memory': pullMemory.run,
+  'pull-scale': pullScale.run,
   'crr-reaction': crrReaction.run,
   'env-hash': envHash.run,
   'meta-sync': metaSync.run,

@@ -47,7 +47,7 @@ describe('callback effects of the features report a rejected body to their machi
       cri: { imageStatus: async () => ({ image: null }), pullImage: async () => ({ image_ref: '' }) } as never,
       barrier: durableNow,
       now: () => NOW,
-      events: { record: () => undefined },
+      events: { recordOnce: async () => 'created' as const },
       subjects: { subjectsOf: () => ({ nodeImage: { kind: 'NodeImage', name: 'node-a' }, owners: [] }) },
     });
     // An input the body cannot read makes it throw before any pull: the machine must still hear of it.

@@ -85,7 +85,19 @@ export function specTags(nodeImage: KubeObject): SpecTag[] {
 
 /** The persisted status of `image`/`tag` at `version` when it is finished (has a completionTime). */
 export function persistedFinished(nodeImage: KubeObject, image: string, tag: string, version: number): ImageTagStatus | undefined {
-  const tags = list(record(record(record(nodeImage.status).imageStatuses)[image]).tags);
-  const found = tags.map(record).find((t) => t.tag === tag && t.version === version);
-  return found && typeof found.completionTime === 'string' && found.completionTime !== '' ? (found as unknown as ImageTagStatus) : undefined;
+  return persistedFinishedIndex(nodeImage).get(tagKey(image, tag, version));
+}
+
+/** Every finished (completionTime set) status entry of the object, by actor key: one pass, for a lookup per tag. */
+export function persistedFinishedIndex(nodeImage: KubeObject): Map<string, ImageTagStatus> {
+  const out = new Map<string, ImageTagStatus>();
+  for (const [image, entry] of Object.entries(record(record(nodeImage.status).imageStatuses))) {
+    for (const raw of list(record(entry).tags)) {
+      const t = record(raw);
+      if (typeof t.tag !== 'string' || typeof t.version !== 'number' || typeof t.completionTime !== 'string' || t.completionTime === '') continue;
+      const key = tagKey(image, t.tag, t.version);
+      if (!out.has(key)) out.set(key, t as unknown as ImageTagStatus);
+    }
+  }
+  return out;
 }

@@ -13,7 +13,8 @@
 // A crash before that recovers it with its outcome; at start the puller sends `engine.resumed` to
 // every imageTag actor the engine recovered, and each answers with its status entry, from which
 // the puller rebuilds its view (its slot, its place in line, its held outcome). The outcome is
-// written without pulling again and without a second Event (at most once). A tag whose finished
+// written without pulling again, and its Event exactly once (named from the effect's identity, a
+// re-emission is the same object; the puller names its objects once the informer answered). A tag whose finished
 // status (same version, completionTime set) is persisted is adopted and never pulled again. When
 // the NodeImage is deleted (a deletionTimestamp, a delete, a new uid, or none after the informer
 // synced) every actor stops without a status write and the puller forgets the old object, so a
@@ -29,7 +30,7 @@ import type { NodeImageStatusEmitted } from '../../../machines/image-pull/node-i
 import { rfc3339 } from '../../../machines/shared/index.js';
 import type { ImageTagOutcome, ImageTagStatus, ImageTagStatusEmitted, PullEventInput } from '../../../machines/image-pull/types.js';
 import { silentFeatureLogger, type FeatureLogger } from '../feature-logger.js';
-import { persistedFinished, specTags, tagKey, type SpecTag } from './node-image.js';
+import { persistedFinishedIndex, specTags, tagKey, type SpecTag } from './node-image.js';
 import { SlotPool } from './slots.js';
 import { StatusPublisher, type StatusWriteBudget } from './status-publisher.js';
 import { nodeImageStatus, type NodeImageStatus } from './status.js';
@@ -67,6 +68,14 @@ export interface ImagePuller extends PullEventSubjects {
   stats(): { readonly live: number; readonly slotsHeld: number; readonly slotsWaiting: number; readonly writes: number };
 }
 
+interface SpecRead {
+  readonly uid: string | undefined;
+  readonly generation: number | undefined;
+  readonly tags: SpecTag[];
+  /** By `<image>\u0000<tag>`. */
+  readonly bySpec: Map<string, SpecTag>;
+}
+
 interface Meta {
   readonly image: string;
   readonly tag: string;
@@ -90,6 +99,11 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   const holding = new Set<string>();
   let host: ActorHost | undefined;
   let nodeImage: KubeObject | undefined;
+  let specRead: SpecRead | undefined;
+  /** The finished entries of the object's status, by actor key. */
+  let persisted = new Map<string, ImageTagStatus>();
+  /** Settled once the informer has said whether this node's NodeImage exists (its object, or a sync without it). */
+  const answered = Promise.withResolvers<void>();
   let tags: SpecTag[] = [];
   let subscription: Subscription | undefined;
   let scheduled: NodeJS.Immediate | undefined;
@@ -112,8 +126,13 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     }
   }
 
-  /** The objects a tag's Event is about: the NodeImage as observed and, for a failure, the tag's owners. */
-  function subjectsOf(input: PullEventInput): { nodeImage: InvolvedObject; owners: readonly InvolvedObject[] } {
+  /**
+   * The objects a tag's Event is about: the NodeImage as observed and, for a failure, the tag's
+   * owners. It waits for the informer's first answer, so an Event effect a restart resumed names
+   * the objects as they are (their uid, the owners), not a bare NodeImage name.
+   */
+  async function subjectsOf(input: PullEventInput): Promise<{ nodeImage: InvolvedObject; owners: readonly InvolvedObject[] }> {
+    await answered.promise;
     const node: InvolvedObject = nodeImage ? involvedObjectOf(nodeImage) : { kind: 'NodeImage', name: options.nodeName };
     if (input.outcome === 'Succeeded') return { nodeImage: node, owners: [] };
     const key = tagKey(input.name, input.tag, input.version);
@@ -152,9 +171,12 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     live.delete(key);
     holding.delete(key);
     const outcome = snapshot.output as ImageTagOutcome;
+    const held = finished.get(key);
     if (outcome.writeStatus) finished.set(key, outcome.status);
     else finished.delete(key);
-    schedule();
+    // A tag that ends as it was held changes nothing in the status: no rebuild. (With 500 tags
+    // ending one by one as their Events are written, a rebuild each was most of the CPU they cost.)
+    if (!outcome.writeStatus || !jsonEqual(held, outcome.status)) schedule();
   }
 
   function onStopped(key: string, reason: StopReason): void {
@@ -182,6 +204,9 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     } else if (!finished.has(key)) {
       // Abandoned (tag removed or version bumped): nothing of this key is shown or adopted again.
       metas.delete(key);
+    } else {
+      grant(); // ended as its entry was held (onStep): the status is as it was
+      return;
     }
     grant();
     schedule();
@@ -210,12 +235,22 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     holding.clear();
     tags = [];
     nodeImage = undefined;
+    specRead = undefined;
+    persisted = new Map();
     if (scheduled) clearImmediate(scheduled);
     scheduled = undefined;
     publisher.reset();
   }
 
   function observe(o: Observation<KubeObject>): void {
+    try {
+      see(o);
+    } finally {
+      if (o.type === 'synced' || o.object.metadata?.name === options.nodeName) answered.resolve();
+    }
+  }
+
+  function see(o: Observation<KubeObject>): void {
     if (o.type === 'synced') {
       // A complete list without this node's NodeImage: actors recovered from the log have no object.
       if (!nodeImage) forget('no NodeImage for this node after the informer synced');
@@ -230,11 +265,27 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
     sync(o.object);
   }
 
+  /**
+   * The spec's tags, read again only when the spec changed (another uid or generation): most
+   * observations are the daemon's own status writes coming back, and with 500 tags reading them
+   * all for each was most of what a burst of pulls allocated.
+   */
+  function readSpec(obj: KubeObject): SpecRead {
+    const { uid, generation } = obj.metadata ?? {};
+    if (specRead && uid !== undefined && generation !== undefined && specRead.uid === uid && specRead.generation === generation) return specRead;
+    const read: SpecRead = { uid, generation, tags: specTags(obj), bySpec: new Map() };
+    for (const t of read.tags) read.bySpec.set(`${t.image}\u0000${t.tag}`, t);
+    specRead = read;
+    return read;
+  }
+
   function sync(obj: KubeObject): void {
     nodeImage = obj;
-    tags = specTags(obj);
+    const read = readSpec(obj);
+    tags = read.tags;
+    persisted = persistedFinishedIndex(obj);
     const h = host!;
-    const bySpec = new Map(tags.map((t) => [`${t.image}\u0000${t.tag}`, t]));
+    const bySpec = read.bySpec;
     const at = options.now();
     for (const [key, meta] of metas) {
       const spec = bySpec.get(`${meta.image}\u0000${meta.tag}`);
@@ -249,9 +300,9 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
       else if (spec.version !== meta.version) h.send(key, { type: 'k8s.tagVersionChanged', version: spec.version, at });
       else meta.owners = spec.owners;
     }
-    acknowledge((meta) => persistedFinished(obj, meta.image, meta.tag, meta.version));
+    acknowledge((meta) => persisted.get(tagKey(meta.image, meta.tag, meta.version)));
     for (const t of tags) {
-      if (h.has(t.key) || finished.has(t.key) || persistedFinished(obj, t.image, t.tag, t.version)) continue;
+      if (h.has(t.key) || finished.has(t.key) || persisted.has(t.key)) continue;
       metas.set(t.key, { image: t.image, tag: t.tag, version: t.version, owners: t.owners });
       pool.enqueue(t.key);
       const input = options.checkImagePlatform ? { ...t.input, checkPlatform: true } : t.input;
@@ -262,7 +313,7 @@ export function createImagePuller(options: ImagePullerOptions): ImagePuller {
   }
 
   function statusOf(t: SpecTag): ImageTagStatus | undefined {
-    return live.get(t.key) ?? finished.get(t.key) ?? (nodeImage ? persistedFinished(nodeImage, t.image, t.tag, t.version) : undefined);
+    return live.get(t.key) ?? finished.get(t.key) ?? persisted.get(t.key);
   }
 
   function schedule(): void {

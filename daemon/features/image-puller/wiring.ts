@@ -4,9 +4,8 @@
 // containerd's content progress, the image-platform check where the platform profile asks for it
 // (Windows), and the engine hooks (engine-hooks.ts).
 // Effects are bound before the engine opens its log (recovery may start them), so they wait on a
-// deferred barrier that `start()` hands the log to. `start()` hands the log over and resumes the
-// recovered actors in one turn: a recovered Event effect waits for the log, so the `engine.resumed`
-// the puller sends reaches its actor first (the Event stays at most once).
+// deferred barrier that `start()` hands the log to, and resumes the recovered actors in the same
+// turn. A recovered Event effect writes its Event again under the same name (exactly once).
 import type { Logger } from 'pino';
 import { createContentProgressReader, type DiscoveredRuntime } from '../../../adapters/cri/index.js';
 import { CONTROLLER_NAMES, EventRecorder, SecretsReader, StatusWriter } from '../../../adapters/kube/index.js';

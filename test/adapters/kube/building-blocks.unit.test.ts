@@ -59,6 +59,11 @@ describe('JSON helpers', () => {
     expect(jsonEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true);
     expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
     expect(jsonEqual({ a: 0 }, { a: null })).toBe(false);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(jsonEqual({ a: 1, b: 2 }, { a: 1 })).toBe(false);
+    expect(jsonEqual({ a: undefined, b: 1 }, { b: 1, a: 2 })).toBe(false);
+    expect(jsonEqual([{ a: 1 }], [{ a: 1 }, { a: 1 }])).toBe(false);
+    expect(jsonEqual({ a: [] }, { a: {} })).toBe(false);
     expect(jsonEqual(undefined, {})).toBe(false);
   });
 

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   containerFieldPath,
+  EMISSION_ANNOTATION,
+  emissionEventName,
   EVENT_COMPONENTS,
   EVENT_REASONS,
   EventRecorder,
@@ -142,5 +144,77 @@ describe('events recorder', () => {
     await recorder.idle();
     expect(recorder.stats().dropped.spam).toBe(2);
     await until(() => eventsIn(api, 'default').length === 3, 'three events');
+  });
+});
+
+describe('events recorder: exactly once per logical emission (recordOnce)', () => {
+  const killing = (recorder: EventRecorder, pod: KubeObject, identity: string) =>
+    recorder.recordOnce(
+      identity,
+      EVENT_COMPONENTS.crr,
+      involvedObjectOf(pod, containerFieldPath('main')),
+      'Normal',
+      EVENT_REASONS.killing,
+      'Stopping container main',
+    );
+
+  it('names the Event from the identity, and a re-emission by a new recorder (a restarted daemon) finds it there: one Event', async () => {
+    const { api, clients } = await kubeFixture();
+    const pod = api.store.create(podObject('web-0', 'node-a'));
+    const first = new EventRecorder({ transport: clients.transport, host: 'node-a' });
+    expect(await killing(first, pod, 'crr-uid/main/containerd://abc')).toBe('created');
+    const again = new EventRecorder({ transport: clients.transport, host: 'node-a' });
+    expect(await killing(again, pod, 'crr-uid/main/containerd://abc')).toBe('existed');
+    expect(again.stats()).toMatchObject({ created: 0, existed: 1 });
+
+    const events = eventsIn(api, 'default');
+    expect(events).toHaveLength(1);
+    const name = emissionEventName('crr-uid/main/containerd://abc', EVENT_COMPONENTS.crr, involvedObjectOf(pod, containerFieldPath('main')), 'Killing');
+    expect(name).toMatch(/^web-0\.[0-9a-f]{16}$/);
+    expect(events[0]).toMatchObject({
+      metadata: { name, annotations: { [EMISSION_ANNOTATION]: 'crr-uid/main/containerd://abc' } },
+      reason: 'Killing',
+      count: 1,
+      source: { component: 'kruise-daemon-crr', host: 'node-a' },
+    });
+    expect(api.requests.filter({ method: 'POST', resource: 'events' }).map((r) => r.status)).toEqual([201, 409]);
+  });
+
+  it('keeps two emissions with the same text apart (no series), and writes a repeat still queued once', async () => {
+    const { api, clients } = await kubeFixture();
+    const pod = api.store.create(podObject('web-0', 'node-a'));
+    const recorder = new EventRecorder({ transport: clients.transport, host: 'node-a' });
+    const removeLatency = api.faults.addLatency(100, { resource: 'events' });
+    const outcomes = await Promise.all([killing(recorder, pod, 'kill-1'), killing(recorder, pod, 'kill-1'), killing(recorder, pod, 'kill-2')]);
+    removeLatency();
+    expect(outcomes).toEqual(['created', 'created', 'created']);
+    expect(api.requests.filter({ method: 'POST', resource: 'events' })).toHaveLength(2);
+    expect(api.requests.filter({ method: 'PATCH', resource: 'events' })).toHaveLength(0);
+    const events = eventsIn(api, 'default');
+    expect(events.map((e) => [e.metadata?.annotations?.[EMISSION_ANNOTATION], e.count]).sort()).toEqual([
+      ['kill-1', 1],
+      ['kill-2', 1],
+    ]);
+  });
+
+  it('retries a write the server failed, and settles dropped once the tries are spent', async () => {
+    const { api, clients } = await kubeFixture();
+    const pod = api.store.create(podObject('web-0', 'node-a'));
+    const recorder = new EventRecorder({ transport: clients.transport, host: 'node-a', retryDelayMs: 1, maxTries: 3 });
+    api.faults.failNext(2, { status: 500, match: { resource: 'events' } });
+    expect(await killing(recorder, pod, 'kill-1')).toBe('created');
+    api.faults.failNext(3, { status: 500, match: { resource: 'events' } });
+    expect(await killing(recorder, pod, 'kill-2')).toBe('dropped');
+    expect(recorder.stats().dropped.failed).toBe(1);
+    expect(eventsIn(api, 'default').map((e) => e.metadata?.annotations?.[EMISSION_ANNOTATION])).toEqual(['kill-1']);
+  });
+
+  it('settles dropped at once when the flood filter or a full queue drops it', async () => {
+    const { api, clients } = await kubeFixture();
+    const pod = api.store.create(podObject('web-0', 'node-a'));
+    const recorder = new EventRecorder({ transport: clients.transport, host: 'node-a', spamBurst: 1 });
+    const outcomes = await Promise.all([killing(recorder, pod, 'kill-1'), killing(recorder, pod, 'kill-2')]);
+    expect(outcomes).toEqual(['created', 'dropped']);
+    expect(recorder.stats().dropped.spam).toBe(1);
   });
 });

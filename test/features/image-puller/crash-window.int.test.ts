@@ -23,7 +23,7 @@ describe.skipIf(bed === undefined)(`image puller: the crash window ${runtimeBedS
     const first = await b.startDaemon();
     b.job('crash', { image, imagePullPolicy: 'Always', pullPolicy });
     await until(() => first.stateOf(key) === phase.toLowerCase(), `the actor to reach ${phase}`, 30_000);
-    // The crash comes after the Event went out (one crashing while it is recorded leaves it at most once).
+    // The crash comes after the Event went out (a crash while it is written: test/cli/events-once.e2e.test.ts).
     await until(() => b.events().some((e) => e.involvedObject?.kind === 'NodeImage') || undefined, 'the Event to be recorded', 30_000);
     const held = (first.host.snapshot(key)!.context as { completionTime: string }).completionTime;
     const pulledBefore = first.pulls.length;

@@ -21,7 +21,16 @@ const input = (outcome: 'Succeeded' | 'Failed'): PullEventInput => ({
 
 function recorder() {
   const calls: Array<[string, InvolvedObject, string, string, string]> = [];
-  return { calls, record: (c: string, i: InvolvedObject, t: string, r: string, m: string) => void calls.push([c, i, t, r, m]) };
+  const identities: string[] = [];
+  return {
+    calls,
+    identities,
+    recordOnce: async (identity: string, c: string, i: InvolvedObject, t: string, r: string, m: string) => {
+      identities.push(identity);
+      calls.push([c, i, t, r, m]);
+      return 'created' as const;
+    },
+  };
 }
 
 const run = <T>(logic: Parameters<typeof createActor>[0], actorInput: unknown): Promise<T> =>
@@ -44,6 +53,8 @@ describe('the recordPullEvent effect', () => {
     expect(await run(effect, input('Succeeded'))).toEqual({ recorded: 1 });
     expect(events.calls).toEqual([['kruise-daemon-imagepuller', NODE_IMAGE, 'Normal', 'PullImageSucceed', 'Image nginx:1, ecalpsedTime 1m1.5s']]);
     expect(asked).toEqual([input('Succeeded')]);
+    // Written once per logical emission: every call is keyed by the input's identity.
+    expect(events.identities).toEqual([input('Succeeded').identity]);
   });
 
   it('records PullImageFailed once to each owner, then the NodeImage, with the status message', async () => {

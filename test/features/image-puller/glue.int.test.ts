@@ -7,7 +7,14 @@ import { Subject } from 'rxjs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { AnyMachineSnapshot } from 'xstate';
 import type { CriClient } from '../../../adapters/cri/index.js';
-import type { InvolvedObject, KubeObject, Observation, StatusWriter, WriteOutcome } from '../../../adapters/kube/index.js';
+import {
+  emissionEventName,
+  type InvolvedObject,
+  type KubeObject,
+  type Observation,
+  type StatusWriter,
+  type WriteOutcome,
+} from '../../../adapters/kube/index.js';
 import { createImagePuller, imagePullerWiring, statusActorKey, type NodeImageStatus } from '../../../daemon/features/image-puller/index.js';
 import type { DurabilityBarrier } from '../../../effects/durable.js';
 import { deferredBarrier } from '../../../effects/deferred-barrier.js';
@@ -48,7 +55,7 @@ function cluster(initial: KubeObject) {
   let version = 1;
   const informer = new Subject<Observation<KubeObject>>();
   const written: NodeImageStatus[] = [];
-  const events: Array<{ involved: InvolvedObject; type: string; reason: string; message: string }> = [];
+  const events: Array<{ name: string; involved: InvolvedObject; type: string; reason: string; message: string }> = [];
   const state = { failWrites: false };
   const writer: Pick<StatusWriter, 'write'> = {
     write: async (_ref, status): Promise<WriteOutcome> => {
@@ -66,8 +73,14 @@ function cluster(initial: KubeObject) {
     events,
     state,
     writer,
+    // As the API server keeps them: one Event per name, a second create of a name is a 409.
     recorder: {
-      record: (_c: string, involved: InvolvedObject, type: string, reason: string, message: string) => void events.push({ involved, type, reason, message }),
+      recordOnce: async (identity: string, component: string, involved: InvolvedObject, type: string, reason: string, message: string) => {
+        const name = emissionEventName(identity, component, involved, reason);
+        if (events.some((e) => e.name === name)) return 'existed' as const;
+        events.push({ name, involved, type, reason, message });
+        return 'created' as const;
+      },
     },
     observe: () => {
       informer.next({ type: 'upsert', key: NODE, object });
@@ -230,7 +243,7 @@ describe('the image puller glue on the engine', () => {
     expect(reads).toEqual([]);
   });
 
-  it('does not record an Event a crash interrupted: the resumed actor hears engine.resumed before its restarted effect may act', async () => {
+  it('records an Event a crash interrupted exactly once: the resumed actor restarts the effect, which writes it', async () => {
     const c = cluster(nodeImage([{ tag: '1' }]));
     const dir = await tempDir('kruised-glue-');
     const pulls: string[] = [];
@@ -265,6 +278,34 @@ describe('the image puller glue on the engine', () => {
     await until(() => (second.tagActors().length === 0 && c.tagsOf().length === 1) || undefined, 'the held entry to be written and the actor to end', 20_000);
     expect(c.tagsOf()).toEqual([expect.objectContaining({ tag: '1', phase: 'Succeeded' })]);
     expect(pulls).toEqual(['reg.example/app:1']);
-    expect(c.events).toEqual([]); // at most once: given up, not repeated
+    expect(c.events.map((e) => e.reason)).toEqual(['PullImageSucceed']); // written by the second daemon, once
+  });
+
+  it('writes an Event written just before a crash no second time: the restarted effect finds it there', async () => {
+    const c = cluster(nodeImage([{ tag: '1' }]));
+    const dir = await tempDir('kruised-glue-');
+    const pulls: string[] = [];
+    const reads: string[] = [];
+    c.state.failWrites = true;
+    // The Event lands, but the crash comes before the effect's end reaches the log (the effect never returns).
+    let written = 0;
+    const landed = c.recorder.recordOnce;
+    c.recorder.recordOnce = async (...args) => {
+      await landed(...args);
+      written += 1;
+      return new Promise<never>(() => {});
+    };
+    const first = await daemon(c, dir, { pulls, reads });
+    c.observe();
+    await until(() => written === 1 || undefined, 'the Event to land', 20_000);
+    await first.stop();
+    c.recorder.recordOnce = landed;
+
+    c.state.failWrites = false;
+    const second = await daemon(c, dir, { pulls, reads });
+    c.observe();
+    await until(() => (second.tagActors().length === 0 && c.tagsOf().length === 1) || undefined, 'the held entry to be written and the actor to end', 20_000);
+    expect(c.events.map((e) => e.reason)).toEqual(['PullImageSucceed']);
+    expect(pulls).toEqual(['reg.example/app:1']);
   });
 });

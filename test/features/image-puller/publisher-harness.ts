@@ -62,7 +62,7 @@ export function publisherOnEngine(options: {
     bind: bindImagePull({
       // Only the status write runs here; the imageTag effects are never started.
       cri: {} as never,
-      events: { record() {} },
+      events: { recordOnce: async () => 'created' as const },
       subjects: { subjectsOf: () => ({ nodeImage: { kind: 'NodeImage', name: 'node-a' }, owners: [] }) },
       barrier: options.log ?? { durable: async () => {} },
       now: options.now,

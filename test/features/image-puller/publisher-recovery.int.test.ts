@@ -23,7 +23,7 @@ async function engine(dir: string, clock: SimulatedClock, writes: number[]) {
     registry: machineRegistry,
     bind: bindImagePull({
       cri: {} as never,
-      events: { record() {} },
+      events: { recordOnce: async () => 'created' as const },
       subjects: { subjectsOf: () => ({ nodeImage: { kind: 'NodeImage', name: 'node-a' }, owners: [] }) },
       barrier: opened.log,
       now: () => clock.now(),

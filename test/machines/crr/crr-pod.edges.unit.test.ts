@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { T0, crr, iso, spec, strategy } from './fixtures.js';
-import { World, advance, observe, startActor, stateOf } from './world.js';
+import { World, advance, observe, settle, startActor, stateOf } from './world.js';
 
 describe('crrPod: CRRs the runtime lookup refuses complete with upstream messages', () => {
   it.each([
@@ -80,7 +80,7 @@ describe('crrPod: expectations (contract §4.2), without the 10 s wait', () => {
 });
 
 describe('crrPod: observations while an effect runs', () => {
-  it('only updates the view during a kill, and lets the kill finish when the CRR disappears, then ends', async () => {
+  it('only updates the view during a kill, lets the kill finish when the CRR disappears, records its result as upstream does, then ends', async () => {
     const world = new World();
     world.startContainer('app');
     world.addCrr(crr('r'));
@@ -94,15 +94,49 @@ describe('crrPod: observations while an effect runs', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(stateOf(actor)).toBe('killing.stopping');
 
-    world.crrs.delete('r');
+    // The manager completed it (its deadline): the active set no longer has it.
+    world.crrs.set('r', { ...world.crrs.get('r')!, completed: true, phase: 'Completed', resourceVersion: world.nextRv() });
     await observe(world, actor);
     expect(stateOf(actor)).toBe('killing.stopping');
     expect(actor.getSnapshot().context.crrs).toEqual([]);
     const writes = world.writeCalls.length;
 
     world.finishKill(held.input, held.sendBack);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(world.writeCalls.length).toBe(writes);
+    await settle();
+    // Upstream patches the states after its kill whatever became of the CRR meanwhile: one merge
+    // patch of the states the pass computed, the killed entry Recreating, the rest as they were.
+    expect(world.writeCalls.slice(writes)).toEqual([[{ name: 'r', kind: 'states', states: [{ name: 'app', phase: 'Recreating', isKilled: true }] }]]);
+    expect(world.crrs.get('r')).toMatchObject({ phase: 'Completed', states: [{ name: 'app', phase: 'Recreating', isKilled: true }] });
+    expect(stateOf(actor)).toBe('done');
+  });
+
+  it('records a failed kill on a CRR that ended meanwhile, and kills nothing more for it even under Ignore', async () => {
+    const world = new World();
+    world.startContainer('a');
+    world.startContainer('b');
+    world.addCrr(crr('r', { containers: [spec('a'), spec('b')], strategy: strategy({ failurePolicy: 'Ignore' }) }));
+    world.killBehaviour = () => ({ kind: 'hold' });
+    const actor = await startActor(world);
+    const held = world.held[0]!;
+    world.crrs.delete('r'); // deleted while the kill ran
+    await observe(world, actor);
+    const writes = world.writeCalls.length;
+    held.sendBack({ type: 'kill.preStopFinished', at: T0 });
+    held.sendBack({ type: 'kill.failed', at: T0, message: 'rpc error: code = Unknown desc = boom' });
+    await settle();
+    expect(world.writeCalls.slice(writes)).toEqual([
+      [
+        {
+          name: 'r',
+          kind: 'states',
+          states: [
+            { name: 'a', phase: 'Failed', message: 'kill container error: rpc error: code = Unknown desc = boom' },
+            { name: 'b', phase: 'Pending' },
+          ],
+        },
+      ],
+    ]);
+    expect(world.killCalls).toHaveLength(1);
     expect(stateOf(actor)).toBe('done');
   });
 

@@ -27,8 +27,11 @@ describe('crrPod: one CRR restarting one container', () => {
         crrName: 'restart-app',
         container: { name: 'app', containerID: 'containerd://app-1', preStop: null, ports: [] },
         gracePeriodSeconds: 30,
+        identity: 'uid-restart-app/app/containerd://app-1',
       },
     ]);
+    // The effect's one run was told it is the first: started then, no hook over yet.
+    expect(world.progress).toEqual([{ type: 'kill.progress', startedAtMs: T0, preStopFinished: false }]);
     expect(world.writesTo('restart-app', 'states').map((w) => (w.kind === 'states' ? w.states : null))).toEqual([
       [{ name: 'app', phase: 'Pending' }],
       [{ name: 'app', phase: 'Recreating', isKilled: true }],

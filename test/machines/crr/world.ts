@@ -12,6 +12,7 @@ import type {
   CrrStatusWrite,
   CrrView,
   KillContainerInput,
+  KillProgressEvent,
   PodContainersInput,
   PodContainersOutput,
   PodView,
@@ -45,6 +46,8 @@ export class World {
   /** Containers really stopped (a kill of an already exited container stops nothing). */
   readonly stopped: string[] = [];
   readonly held: HeldKill[] = [];
+  /** Every `kill.progress` the machine answered a `kill.started` with, in order. */
+  readonly progress: KillProgressEvent[] = [];
   /** The actor's context and state after every step (startActor subscribes). */
   readonly history: Array<{ readonly context: CrrPodContext; readonly state: string }> = [];
   /** Every state value the actor rested in (startActor subscribes). */
@@ -163,8 +166,9 @@ export class World {
           return this.write(input);
         }),
         criPodContainers: fromPromise<PodContainersOutput, PodContainersInput>(async ({ input }) => this.inspect(input)),
-        killContainer: fromCallback<CrrPodEvent, KillContainerInput>(({ input, sendBack }) => {
+        killContainer: fromCallback<KillProgressEvent, KillContainerInput>(({ input, sendBack, receive }) => {
           this.killCalls.push(input);
+          receive((event) => this.progress.push(event));
           const behaviour = this.killBehaviour(input);
           queueMicrotask(() => {
             sendBack({ type: 'kill.started', at: this.clock.now() });

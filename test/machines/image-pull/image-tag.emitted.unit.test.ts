@@ -85,13 +85,16 @@ describe('imageTag: the Event effect', () => {
     expect(pullEventInput(later.context).identity).toBe(later.pullEvents()[0]!.identity);
   });
 
-  it('does not record again when resumed mid-recording (at most once across a crash), and still holds its entry', () => {
+  it('keeps recording when resumed mid-recording (the restarted effect writes the same Event: exactly once), and still holds its entry', () => {
     const run = new Run(inputOf()).send(ev.slot(T0), ev.pulled(T0 + 1), ev.verified({ at: T0 + 2, image: NGINX }));
     run.send(ev.resumed(T0 + 3));
-    expect(run.snapshot.value).toEqual({ succeeded: { event: 'recorded', entry: 'holding' } });
-    expect(Object.keys(run.snapshot.children)).toEqual([]); // the restarted effect is stopped before it can act
-    expect(run.actions.map((a) => a.type)).toContain('xstate.stopChild');
+    expect(run.snapshot.value).toEqual({ succeeded: { event: 'recording', entry: 'holding' } });
+    expect(Object.keys(run.snapshot.children)).toEqual(['pullEvent']); // the effect goes on: it is not stopped
+    expect(run.actions.map((a) => a.type)).not.toContain('xstate.stopChild');
+    expect(run.emitted().at(-1)).toMatchObject({ type: 'imageTag.status', status: { phase: 'Succeeded' } });
     run.send(ev.persisted(T0 + 4));
+    expect(run.state).toBe('succeeded'); // the Event is not written yet
+    run.send(ev.eventRecorded());
     expect(run.state).toBe('reported');
     expect(run.pullEvents()).toHaveLength(1);
   });
